@@ -1,0 +1,712 @@
+"""Benchmark table of issue 7: throughput, end-to-end time, re-run time and memory, with the floor.
+
+Scope: for the real sample (``sources/``) and synthetic corpora of N× the sample (made by
+``make_corpus.py`` into the git-ignored ``benchmarks/corpora/``, cached by size, seed and file
+count), measure — each figure the median of ``--repeat`` runs:
+
+* the floor (``floor.py``): read + decode, one regex pass, ``str.splitlines`` (MB/s);
+* extraction MB/s: in-process ``pipeline.extract.extract_paths`` pinned to one core;
+* pandera rows/s (``pipeline.validate.checks.check_tables`` on the extracted tables);
+* Frictionless rows/s (``pipeline.validate.frictionless_check.validate_package_files`` on the
+  package written by ``atlas run``);
+* end-to-end seconds of ``.venv/bin/atlas run --sources DIR --outputs DIR2`` (a fresh process and
+  a fresh outputs folder each run), with its peak RSS;
+* seconds of a re-run into the same outputs after one value in one source file changed.
+
+It prints one table (metrics × corpora, with the issue's targets beside them) and writes it as
+JSON to ``benchmarks/results/latest.json``. Every measurement is guarded: a cell that cannot be
+measured says why under the table; nothing here may stop the rest of the run. It must NOT change
+pipeline code or data outside ``benchmarks/`` (the corpora are copied before they are edited).
+
+    .venv/bin/python benchmarks/run.py [--sizes 1,100,1000] [--repeat 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+if str(HERE) not in sys.path:  # run as a script or imported from tests
+    sys.path.insert(0, str(HERE))
+
+import floor  # noqa: E402
+import make_corpus  # noqa: E402
+
+CORPORA = HERE / "corpora"
+RESULTS = HERE / "results" / "latest.json"
+ATLAS = REPO / ".venv" / "bin" / "atlas"
+SAMPLE = "sample"
+MB = 1e6
+
+
+# --------------------------------------------------------------------------- table model
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    fmt: str = "{:,.1f}"
+
+
+METRICS = [
+    Metric("size_mb", "corpus size (MB)", "{:,.2f}"),
+    Metric("profiles", "profiles / source files", "{}"),
+    Metric("floor_read_mbps", "floor: read + UTF-8 decode (MB/s)"),
+    Metric("floor_regex_mbps", "floor: one regex pass `^.*$` (MB/s)"),
+    Metric("floor_split_mbps", "floor: `str.splitlines()` (MB/s)"),
+    Metric("extract_mbps", "extraction, in-process, 1 core (MB/s)"),
+    Metric("extract_vs_floor", "extraction time ÷ regex-floor time (×)"),
+    Metric("extract_s", "extraction (s)", "{:,.2f}"),
+    Metric("rows", "rows extracted (all tables)", "{:,.0f}"),
+    Metric("pandera_rows_s", "pandera checks (rows/s)", "{:,.0f}"),
+    Metric("frictionless_rows_s", "Frictionless validation (rows/s)", "{:,.0f}"),
+    Metric("e2e_s", "`atlas run` end to end (s)", "{:,.2f}"),
+    Metric("rss_peak_mb", "peak RSS, largest process (MB)", "{:,.0f}"),
+    Metric("rss_tree_mb", "peak RSS, whole process tree, sampled (MB)", "{:,.0f}"),
+    Metric("rerun_s", "re-run after one changed file (s)", "{:,.2f}"),
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target of issue 7: ``metric`` compared with ``limit`` on the corpora ``columns``."""
+
+    metric: str
+    op: str  # ">=" or "<="
+    limit: float
+    columns: tuple[str, ...]
+    text: str
+
+    def ok(self, value: float) -> bool:
+        return value >= self.limit if self.op == ">=" else value <= self.limit
+
+
+TARGETS = [
+    Target("extract_mbps", ">=", 25, ("100×", "1000×"), "≥ 25 MB/s"),
+    Target("extract_vs_floor", "<=", 14, ("100×", "1000×"), "≤ 14×"),
+    Target("e2e_s", "<=", 6, (SAMPLE,), "sample ≤ 6 s"),
+    Target("e2e_s", "<=", 60, ("1000×",), "1000× ≤ 60 s"),
+    Target("rss_peak_mb", "<=", 2048, ("1000×",), "1000× ≤ 2 GB"),
+    Target("rss_tree_mb", "<=", 2048, ("1000×",), "1000× ≤ 2 GB"),
+    Target("rerun_s", "<=", 20, ("1000×",), "1000× ≤ 20 s"),
+]
+
+
+@dataclass
+class Column:
+    name: str
+    path: Path
+    size_bytes: int = 0
+    files: int = 0
+    profiles: int | None = None
+    values: dict[str, float | str] = field(default_factory=dict)
+    runs: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _fmt(metric: Metric, value: float | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return metric.fmt.format(value)
+
+
+def target_status(columns: list[Column]) -> dict[str, list[dict]]:
+    """For each metric, its targets with the measured value and whether it is met."""
+    out: dict[str, list[dict]] = {}
+    names = {c.name: c for c in columns}
+    for t in TARGETS:
+        for col in t.columns:
+            c = names.get(col)
+            value = c.values.get(t.metric) if c else None
+            status = None if not isinstance(value, int | float) else t.ok(value)
+            out.setdefault(t.metric, []).append(
+                {"target": t.text, "column": col, "value": value, "met": status}
+            )
+    return out
+
+
+def _target_text(entries: list[dict]) -> str:
+    return "; ".join(dict.fromkeys(e["target"] for e in entries))
+
+
+def _met_text(entries: list[dict]) -> str:
+    parts = []
+    for e in entries:
+        if e["met"] is None:
+            parts.append(f"{e['column']}: not measured")
+        else:
+            parts.append(f"{e['column']}: {'yes' if e['met'] else 'NO'}")
+    return "; ".join(parts)
+
+
+def render_markdown(columns: list[Column]) -> str:
+    status = target_status(columns)
+    head = ["metric", *[c.name for c in columns], "target (issue 7)", "met?"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * len(columns) + ["---", "---"]) + "|"]
+    for m in METRICS:
+        cells = [m.label]
+        for c in columns:
+            if m.key == "profiles":
+                cells.append(f"{c.profiles if c.profiles is not None else '?'} / {c.files}")
+            else:
+                cells.append(_fmt(m, c.values.get(m.key)))
+        entries = status.get(m.key, [])
+        cells.append(_target_text(entries))
+        cells.append(_met_text(entries) if entries else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_rich(columns: list[Column]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    status = target_status(columns)
+    table = Table(title="Geneva Digital Atlas benchmarks (medians)")
+    table.add_column("metric")
+    for c in columns:
+        table.add_column(c.name, justify="right")
+    table.add_column("target (issue 7)")
+    table.add_column("met?")
+    for m in METRICS:
+        row = [m.label]
+        for c in columns:
+            if m.key == "profiles":
+                row.append(f"{c.profiles if c.profiles is not None else '?'} / {c.files}")
+            else:
+                row.append(_fmt(m, c.values.get(m.key)))
+        entries = status.get(m.key, [])
+        row += [_target_text(entries), _met_text(entries) if entries else ""]
+        table.add_row(*row)
+    Console().print(table)
+
+
+def missing_cells(columns: list[Column]) -> list[str]:
+    """One line per column and reason: which cells are empty and why."""
+    out = []
+    for c in columns:
+        by_reason: dict[str, list[str]] = {}
+        for key, why in c.errors.items():
+            by_reason.setdefault(why, []).append(key)
+        out += [f"{c.name} / {', '.join(keys)}: {why}" for why, keys in by_reason.items()]
+    return out
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def corpus_fingerprint(seed: int, files: int) -> str:
+    h = hashlib.sha256()
+    h.update((HERE / "make_corpus.py").read_bytes())
+    for p in sorted((REPO / "sources").glob("*.txt")):
+        h.update(p.read_bytes())
+    h.update(f"{seed}:{files}".encode())
+    return h.hexdigest()[:16]
+
+
+def ensure_corpus(n: int, seed: int, files: int, root: Path = CORPORA) -> tuple[Path, dict]:
+    """The cached N× corpus (made again when the generator, the sample or the options change)."""
+    name = f"n{n}-s{seed}-f{files}"
+    folder, marker = root / name, root / f"{name}.json"
+    fp = corpus_fingerprint(seed, files)
+    if marker.exists() and folder.is_dir():
+        info = json.loads(marker.read_text())
+        if info.get("fingerprint") == fp:
+            return folder, info
+    if folder.exists():
+        shutil.rmtree(folder)
+    stats = make_corpus.make_corpus(n, folder, seed=seed, files=files)
+    info = {"copies": n, "seed": seed, "files": stats.files, "profiles": stats.profiles,
+            "bytes": stats.bytes, "seconds": round(stats.seconds, 2), "fingerprint": fp}
+    marker.write_text(json.dumps(info, indent=2) + "\n")
+    print(f"  made {name}: {stats.profiles} profiles, {stats.bytes / MB:.1f} MB in {stats.seconds:.1f} s")
+    return folder, info
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def _guard(col: Column, keys: str | list[str], fn: Callable[[], None]) -> None:
+    """Run one measurement; on failure record why under each of its cells and carry on."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - a benchmark cell must never stop the run
+        why = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]
+        for key in [keys] if isinstance(keys, str) else keys:
+            col.errors.setdefault(key, why)
+        if os.environ.get("BENCH_DEBUG"):
+            traceback.print_exc()
+        print(f"    ! {col.name}: {why}")
+
+
+def _lazy(module: str, attr: str):
+    try:
+        mod = importlib.import_module(module)
+    except Exception as exc:  # noqa: BLE001
+        raise NotAvailable(f"n/a (not importable: {module}: {type(exc).__name__}: {exc})") from None
+    if not hasattr(mod, attr):
+        raise NotAvailable(f"n/a (not importable: {module}.{attr} does not exist)")
+    return getattr(mod, attr)
+
+
+class NotAvailable(Exception):
+    """The code a cell measures does not exist (yet)."""
+
+
+def _median(col: Column, key: str, runs: list[float]) -> float:
+    col.runs[key] = [round(r, 4) for r in runs]
+    return statistics.median(runs)
+
+
+class one_core:
+    """Pin this process (and what it starts) to one CPU while measuring 'on one core'."""
+
+    def __enter__(self):
+        self.saved = None
+        if hasattr(os, "sched_getaffinity"):
+            self.saved = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, {min(self.saved)})
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            os.sched_setaffinity(0, self.saved)
+
+
+def measure_floor(col: Column, repeat: int) -> None:
+    fl = floor.measure([col.path], repeat=max(3, repeat))
+    col.values["floor_read_mbps"] = fl.read_decode_mbps
+    col.values["floor_regex_mbps"] = fl.regex_mbps
+    col.values["floor_split_mbps"] = fl.splitlines_mbps
+    col.values["_floor_regex_s"] = fl.regex_s
+
+
+_WARM: list[bool] = []
+
+
+def measure_extraction(col: Column, repeat: int):
+    extract_paths = _lazy("pipeline.extract", "extract_paths")
+    if not _WARM:  # one untimed run on the sample: imports and one-time caches are not throughput
+        extract_paths([REPO / "sources"])
+        _WARM.append(True)
+    times, result = [], None
+    with one_core():
+        for _ in range(repeat):
+            result = None
+            gc.collect()
+            t0 = time.perf_counter()
+            result = extract_paths([col.path])
+            times.append(time.perf_counter() - t0)
+    seconds = _median(col, "extract_s", times)
+    col.values["extract_s"] = seconds
+    col.values["extract_mbps"] = col.size_bytes / seconds / MB
+    if "_floor_regex_s" in col.values:
+        col.values["extract_vs_floor"] = seconds / col.values["_floor_regex_s"]
+    tables = getattr(result, "tables", {}) or {}
+    col.values["rows"] = float(sum(len(df) for df in tables.values()))
+    if col.profiles is None and "organizations" in tables:
+        col.profiles = len(tables["organizations"])
+    return result
+
+
+def _call_adaptively(fn: Callable, known: dict[str, object], first: object):
+    """Call ``fn`` with the arguments its signature names (``tables``, ``extraction``...)."""
+    args, kwargs = [], {}
+    params = list(inspect.signature(fn).parameters.values())
+    for i, p in enumerate(params):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.name in known:
+            value = known[p.name]
+        elif i == 0:
+            value = first
+        elif p.default is not p.empty:
+            continue
+        else:
+            raise NotAvailable(f"n/a (do not know what to pass as {fn.__name__}({p.name}=...))")
+        if p.kind == p.KEYWORD_ONLY:
+            kwargs[p.name] = value
+        else:
+            args.append(value)
+    return fn(*args, **kwargs)
+
+
+def measure_pandera(col: Column, extraction, repeat: int) -> None:
+    check_tables = _lazy("pipeline.validate.checks", "check_tables")
+    if extraction is None:
+        raise NotAvailable("n/a (no extraction to check)")
+    tables = extraction.tables
+    known = {"tables": tables, "extraction": extraction, "frames": tables,
+             "findings": list(getattr(extraction, "findings", []))}
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        _call_adaptively(check_tables, known, tables)
+        times.append(time.perf_counter() - t0)
+    rows = sum(len(df) for df in tables.values())
+    col.values["pandera_rows_s"] = rows / _median(col, "pandera_s", times)
+
+
+def _package_rows(descriptor: Path) -> int:
+    """Data rows of every resource of a Data Package (CSV read with the csv module, Parquet meta)."""
+    import csv
+
+    pkg = json.loads(descriptor.read_text(encoding="utf-8"))
+    total = 0
+    for res in pkg.get("resources", []):
+        paths = res.get("path")
+        for rel in paths if isinstance(paths, list) else [paths]:
+            if not isinstance(rel, str):
+                continue
+            p = descriptor.parent / rel
+            if p.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                total += pq.ParquetFile(p).metadata.num_rows
+            elif p.suffix in {".csv", ".tsv"}:
+                with p.open(newline="", encoding="utf-8") as fh:
+                    total += max(0, sum(1 for _ in csv.reader(fh)) - 1)
+    return total
+
+
+def find_descriptor(outputs: Path) -> Path:
+    found = sorted(outputs.rglob("datapackage.json"), key=lambda p: (len(p.parts), str(p)))
+    if not found:
+        raise NotAvailable(f"n/a (no datapackage.json under {outputs})")
+    return found[0]
+
+
+def measure_frictionless(col: Column, outputs: Path | None, repeat: int) -> None:
+    validate = _lazy("pipeline.validate.frictionless_check", "validate_package_files")
+    if outputs is None:
+        raise NotAvailable("n/a (needs the package written by `atlas run`, which did not run)")
+    descriptor = find_descriptor(outputs)
+    names = list(inspect.signature(validate).parameters)
+    first = descriptor if names and any(w in names[0] for w in ("descriptor", "json", "file")) else descriptor.parent
+    known = {"descriptor": descriptor, "descriptor_path": descriptor, "package_dir": descriptor.parent,
+             "folder": descriptor.parent, "directory": descriptor.parent, "out_dir": descriptor.parent}
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        _call_adaptively(validate, known, first)
+        times.append(time.perf_counter() - t0)
+    col.values["frictionless_rows_s"] = _package_rows(descriptor) / _median(col, "frictionless_s", times)
+
+
+# ----- subprocesses: wall time, peak RSS of the largest process (wait4) and of the whole tree
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        kids.setdefault(ppid, []).append(int(entry.name))
+    return kids
+
+
+def _tree_rss(root: int) -> int:
+    page = os.sysconf("SC_PAGE_SIZE")
+    kids, todo, total = _children_map(), [root], 0
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+        todo.extend(kids.get(pid, []))
+    return total
+
+
+@dataclass(frozen=True)
+class ProcRun:
+    seconds: float
+    returncode: int
+    max_rss_mb: float
+    tree_rss_mb: float
+    stderr_tail: str
+
+
+def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: float = 0.2) -> ProcRun:
+    """Run ``cmd`` as a fresh process group; wall time, peak RSS (wait4) and sampled tree RSS."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = log_dir / "stdout.log", log_dir / "stderr.log"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
+        tree_peak, next_sample = 0, 0.0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            now = time.perf_counter()
+            if pid == proc.pid:
+                break
+            if now - t0 > timeout:
+                os.killpg(proc.pid, 9)
+                os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                raise TimeoutError(f"{' '.join(map(str, cmd[:2]))} did not finish in {timeout:.0f} s")
+            if now >= next_sample:
+                tree_peak = max(tree_peak, _tree_rss(proc.pid))
+                next_sample = now + sample_every
+            time.sleep(0.01)
+        seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+    max_rss = usage.ru_maxrss / 1024  # KiB on Linux
+    return ProcRun(seconds, proc.returncode, max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail))
+
+
+def _atlas_cmd(sources: Path, outputs: Path) -> list[str]:
+    if not ATLAS.exists():
+        raise NotAvailable(f"n/a ({ATLAS.relative_to(REPO)} does not exist)")
+    return [str(ATLAS), "run", "--sources", str(sources), "--outputs", str(outputs)]
+
+
+def _check(run: ProcRun, what: str) -> None:
+    if run.returncode != 0:
+        raise RuntimeError(f"{what} exited {run.returncode}: {run.stderr_tail.splitlines()[-1] if run.stderr_tail else 'no stderr'}")
+
+
+def link_copy(src: Path, dst: Path) -> Path:
+    """A hard-linked copy of a corpus (edits must replace files, never write into them)."""
+    if dst.exists():
+        shutil.rmtree(dst)
+
+    def link(a, b):
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+
+    shutil.copytree(src, dst, copy_function=link)
+    return dst
+
+
+def measure_e2e(col: Column, work: Path, repeat: int, timeout: float) -> Path:
+    """Fresh `atlas run` processes into fresh outputs; returns the last outputs folder."""
+    times, peak, tree, last = [], [], [], None
+    for i in range(repeat):
+        outputs = work / f"outputs-{i}"
+        if outputs.exists():
+            shutil.rmtree(outputs)
+        run = run_measured(_atlas_cmd(col.path if col.name == SAMPLE else work / "sources", outputs),
+                           work / f"log-e2e-{i}", timeout)
+        _check(run, "atlas run")
+        times.append(run.seconds)
+        peak.append(run.max_rss_mb)
+        tree.append(run.tree_rss_mb)
+        if last is not None:
+            shutil.rmtree(last, ignore_errors=True)
+        last = outputs
+    col.values["e2e_s"] = _median(col, "e2e_s", times)
+    col.values["rss_peak_mb"] = max(peak)
+    col.values["rss_tree_mb"] = max(tree)
+    col.runs["rss_peak_mb"], col.runs["rss_tree_mb"] = peak, tree
+    return last
+
+
+def edit_one_value(sources: Path, round_: int) -> Path:
+    """Change one value (an ``Established:`` year) in one file, replacing the file (not its link)."""
+    files = sorted(sources.glob("*.txt"))
+    target = files[len(files) // 2]
+    text = target.read_text(encoding="utf-8")
+    marker = "Established: "
+    at = text.find(marker)
+    if at < 0:
+        raise RuntimeError(f"no '{marker}' line to edit in {target.name}")
+    year_at = at + len(marker)
+    year = int(text[year_at : year_at + 4])
+    new = year + (1 if round_ % 2 == 0 else -1)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(text[:year_at] + str(new) + text[year_at + 4 :], encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def measure_rerun(col: Column, work: Path, outputs: Path | None, repeat: int, timeout: float) -> None:
+    if outputs is None:
+        raise NotAvailable("n/a (needs a first `atlas run`, which did not run)")
+    times = []
+    for i in range(repeat):
+        edit_one_value(work / "sources", i)
+        run = run_measured(_atlas_cmd(work / "sources", outputs), work / f"log-rerun-{i}", timeout)
+        _check(run, "atlas run (re-run)")
+        times.append(run.seconds)
+    col.values["rerun_s"] = _median(col, "rerun_s", times)
+
+
+# --------------------------------------------------------------------------- driver
+
+
+SKIP_KEYS = {
+    "floor": ["floor_read_mbps", "floor_regex_mbps", "floor_split_mbps"],
+    "extract": ["extract_mbps", "extract_vs_floor", "extract_s", "rows"],
+    "pandera": ["pandera_rows_s"],
+    "frictionless": ["frictionless_rows_s"],
+    "e2e": ["e2e_s", "rss_peak_mb", "rss_tree_mb"],
+    "rerun": ["rerun_s"],
+}
+
+
+def measure_column(col: Column, args: argparse.Namespace) -> None:
+    print(f"- {col.name}: {col.path.relative_to(REPO) if col.path.is_relative_to(REPO) else col.path}")
+    skip = set(args.skip)
+    col.values["size_mb"] = col.size_bytes / MB
+    for name in sorted(skip):
+        for key in SKIP_KEYS.get(name, []):
+            col.errors.setdefault(key, f"skipped (--skip {name})")
+    if "floor" not in skip:
+        _guard(col, ["floor_read_mbps", "floor_regex_mbps", "floor_split_mbps"],
+               lambda: measure_floor(col, args.repeat))
+    extraction = None
+    if "extract" not in skip:
+        def _ex():
+            nonlocal extraction
+            extraction = measure_extraction(col, args.repeat)
+        _guard(col, ["extract_mbps", "extract_vs_floor", "extract_s", "rows"], _ex)
+    if "pandera" not in skip:
+        _guard(col, "pandera_rows_s", lambda: measure_pandera(col, extraction, args.repeat))
+    extraction = None
+    gc.collect()
+    work = Path(tempfile.mkdtemp(prefix=f"work-{col.name.rstrip('×')}-", dir=CORPORA))
+    try:
+        if col.name != SAMPLE and not {"e2e", "rerun"} <= skip:
+            _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb", "rerun_s"],
+                   lambda: link_copy(col.path, work / "sources"))
+        outputs = None
+        if "e2e" not in skip:
+            def _e2e():
+                nonlocal outputs
+                outputs = measure_e2e(col, work, args.repeat, args.timeout)
+            _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb"], _e2e)
+        if "frictionless" not in skip:
+            _guard(col, "frictionless_rows_s", lambda: measure_frictionless(col, outputs, args.repeat))
+        if "rerun" not in skip and col.name != SAMPLE:
+            _guard(col, "rerun_s", lambda: measure_rerun(col, work, outputs, args.repeat, args.timeout))
+    finally:
+        if args.keep_work:
+            print(f"    kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def build_columns(args: argparse.Namespace) -> list[Column]:
+    columns: list[Column] = []
+    if args.sample:
+        files = floor.corpus_files([REPO / "sources"])
+        columns.append(Column(SAMPLE, REPO / "sources", sum(f.stat().st_size for f in files), len(files)))
+    CORPORA.mkdir(parents=True, exist_ok=True)
+    for n in args.sizes:
+        name = f"{n}×"
+        try:
+            folder, info = ensure_corpus(n, args.seed, args.files)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001
+            col = Column(name, CORPORA / f"n{n}")
+            col.errors["size_mb"] = f"corpus not made: {exc}"
+            columns.append(col)
+            continue
+        columns.append(Column(name, folder, info["bytes"], info["files"], info["profiles"]))
+    return columns
+
+
+def write_json(columns: list[Column], args: argparse.Namespace, path: Path, started: float) -> None:
+    payload = {
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                    "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+        "options": {"sizes": args.sizes, "repeat": args.repeat, "seed": args.seed, "files": args.files,
+                    "sample": args.sample, "skip": sorted(args.skip)},
+        "metrics": [{"key": m.key, "label": m.label} for m in METRICS],
+        "columns": [
+            {"name": c.name, "path": str(c.path.relative_to(REPO)) if c.path.is_relative_to(REPO) else str(c.path),
+             "bytes": c.size_bytes, "files": c.files, "profiles": c.profiles,
+             "values": {k: v for k, v in c.values.items() if not k.startswith("_")},
+             "runs": c.runs, "missing": c.errors}
+            for c in columns
+        ],
+        "targets": target_status(columns),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description="Benchmarks of issue 7 (see benchmarks/README.md).")
+    ap.add_argument("--sizes", default=None, help="comma-separated N× corpora (default 1,100,1000)")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per figure, median (default 3)")
+    ap.add_argument("--quick", action="store_true", help="sizes 1,100 and 1 run each unless given")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--files", type=int, default=100, help="source files per corpus (default 100)")
+    ap.add_argument("--no-sample", dest="sample", action="store_false", help="skip the real sources/ column")
+    ap.add_argument("--skip", default="", help="comma-separated: floor,extract,pandera,frictionless,e2e,rerun")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per `atlas run` (default 1800)")
+    ap.add_argument("--format", choices=["md", "rich"], default="md")
+    ap.add_argument("--json", type=Path, default=RESULTS, help="where to write the table as JSON")
+    ap.add_argument("--keep-work", action="store_true", help="keep the copied corpora and outputs")
+    args = ap.parse_args(argv)
+    sizes = args.sizes or ("1,100" if args.quick else "1,100,1000")
+    args.sizes = [int(s) for s in sizes.split(",") if s.strip()]
+    args.repeat = args.repeat or (1 if args.quick else 3)
+    args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    print(f"benchmarks: sizes {args.sizes}, {args.repeat} run(s) per figure, {os.cpu_count()} CPUs")
+    columns = build_columns(args)
+    for col in columns:
+        if "size_mb" in col.errors:
+            continue
+        measure_column(col, args)
+        write_json(columns, args, args.json, started)  # partial results survive an interruption
+    print()
+    if args.format == "rich":
+        render_rich(columns)
+    else:
+        print(render_markdown(columns))
+    missing = missing_cells(columns)
+    if missing:
+        print("\nMissing cells:")
+        for line in missing:
+            print(f"- {line}")
+    write_json(columns, args, args.json, started)
+    print(f"\nwritten {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json} "
+          f"in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

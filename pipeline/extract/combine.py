@@ -1,0 +1,124 @@
+"""Cross-file assembly: per-file rows → the corpus's typed tables.
+
+Scope: put the files' rows together, settle organisations profiled in more than one file (same
+values → one kept; conflicting values → error, the later copy quarantined), find where one
+profile names another organisation of the dataset, add the issue-taxonomy table, and type and
+order every table by its schema. It must not read files or parse profile text structure.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+from pipeline.extract.header import slug
+from pipeline.extract.matching import phrase_regex
+from pipeline.extract.model import Extraction, FileExtraction
+from pipeline.findings import Finding
+from pipeline.schemas import load_schemas
+from pipeline.vocab import load_vocabulary
+
+_COMPARED = ("name", "acronym", "alternate_acronyms", "established", "address", "website", "stakeholder_group")
+_PER_ORG_TABLES = ("sections", "policy_issues", "social_media_accounts", "footnotes", "country_mentions")
+
+
+def combine(files: Iterable[FileExtraction]) -> Extraction:
+    files = sorted(files, key=lambda f: f.source.path)
+    rows: dict[str, list[dict]] = {name: [] for name in load_schemas()}
+    findings: list[Finding] = []
+    kept: dict[str, dict] = {}
+    for fx in files:
+        findings.extend(fx.findings)
+        rows["quarantine"].extend(fx.rows.get("quarantine", []))
+        renamed: dict[str, str | None] = {}
+        for org in fx.rows.get("organizations", []):
+            oid = org["organization_id"]
+            first = kept.get(oid)
+            if first is None:
+                kept[oid] = org
+                rows["organizations"].append(org)
+                renamed[org["source_line_start"]] = oid
+                continue
+            where = f"{first['source_file']}:{first['source_line_start']}"
+            if org["name"] and first["name"] and slug(org["name"]) != slug(first["name"]):
+                new_id = f"{oid}-{slug(org['name'])}"
+                findings.append(Finding("duplicate-organization", f"identifier {oid!r} is already used by {first['name']!r} ({where}); this profile of {org['name']!r} needs a distinct acronym", severity="warning", table="organizations", key={"organization_id": new_id}, column="acronym", value=org["acronym"], source_file=org["source_file"], source_line=org["source_line_start"]))
+                if new_id not in kept:
+                    org = {**org, "organization_id": new_id}
+                    kept[new_id] = org
+                    rows["organizations"].append(org)
+                    renamed[org["source_line_start"]] = new_id
+                    continue
+            diff = [c for c in _COMPARED if org.get(c) != first.get(c)]
+            if diff:
+                detail = "; ".join(f"{c}: {first.get(c)!r} vs {org.get(c)!r}" for c in diff)
+                findings.append(Finding("duplicate-organization", f"{oid!r} is profiled again with conflicting values (first at {where}): {detail}", table="organizations", key={"organization_id": oid}, column=diff[0], value=str(org.get(diff[0])), source_file=org["source_file"], source_line=org["source_line_start"]))
+                reason = f"second profile of {oid!r} with conflicting values ({detail}); the first, at {where}, is kept"
+            else:
+                findings.append(Finding("duplicate-organization-same", f"{oid!r} is profiled again with the same header (first at {where}); the repeat is left out", table="organizations", key={"organization_id": oid}, source_file=org["source_file"], source_line=org["source_line_start"]))
+                reason = f"repeat of the profile at {where}"
+            rows["quarantine"].append({"source_file": org["source_file"], "source_line_start": org["source_line_start"], "source_line_end": org["source_line_end"], "name": org["name"] or org["acronym"], "rule": "duplicate-organization", "reason": reason, "excerpt": None})
+            renamed[org["source_line_start"]] = None
+        # Rows of a file belong to the organisation whose line range holds their line.
+        starts = sorted(renamed)
+        for table in _PER_ORG_TABLES:
+            for r in fx.rows.get(table, []):
+                oid = r["organization_id"]
+                line = r.get("source_line") or r.get("source_line_start")
+                idx = bisect.bisect_right(starts, line) - 1
+                target = renamed.get(starts[idx]) if idx >= 0 else oid
+                if target is not None:
+                    rows[table].append(r if target == oid else {**r, "organization_id": target})
+    rows["organization_mentions"] = organization_mentions(rows)
+    vocab = load_vocabulary()
+    rows["issue_taxonomy"] = [
+        {"issue": i.issue, "basket": i.basket, "provenance": i.provenance, "basket_assigned": i.basket_assigned, "vocabulary_version": vocab.version}
+        for i in vocab.issues.values()
+    ]
+    tables = {}
+    for name, schema in load_schemas().items():
+        frame = schema.frame(rows[name])
+        key = schema.primary_key
+        if key and len(frame):
+            frame = frame.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
+        tables[name] = frame
+    return Extraction(tables, findings, [f.source for f in files])
+
+
+def organization_mentions(rows: dict[str, list[dict]]) -> list[dict]:
+    """Where a profile names another organisation of the dataset by its name or acronym."""
+    by_phrase: dict[str, str] = {}
+    for org in rows["organizations"]:
+        for phrase in (org["name"], org["acronym"], *(org["alternate_acronyms"] or "").split(";")):
+            if phrase and len(phrase) >= 2:
+                by_phrase.setdefault(" ".join(phrase.split()), org["organization_id"])
+    regex = phrase_regex(by_phrase)
+    if regex is None:
+        return []
+    lookup = {" ".join(_words(p)): oid for p, oid in by_phrase.items()}
+    out: dict[tuple, dict] = {}
+
+    def scan(oid: str, text: str | None, first_line: int | None) -> None:
+        if not text or first_line is None:
+            return
+        for m in regex.finditer(text):
+            target = lookup.get(" ".join(_words(m.group(0))))
+            if target is None or target == oid:
+                continue
+            line = first_line + text.count("\n", 0, m.start())
+            out.setdefault((oid, line, target), {"organization_id": oid, "mentioned_organization_id": target, "mention": m.group(0), "source_line": line})
+
+    for org in rows["organizations"]:
+        scan(org["organization_id"], org["summary"], org["summary_source_line"])
+    for s in rows["sections"]:
+        scan(s["organization_id"], s["heading"], s["source_line_start"])
+        scan(s["organization_id"], s["text"], s["text_source_line"])
+    for f in rows["footnotes"]:
+        scan(f["organization_id"], f["text"], f["source_line"])
+    return list(out.values())
+
+
+def _words(phrase: str) -> list[str]:
+    from pipeline.extract.matching import tokens
+
+    return tokens(phrase)

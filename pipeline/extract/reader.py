@@ -1,0 +1,120 @@
+"""Finding and decoding source files.
+
+Scope: turn the SOURCE arguments (files or folders) into a sorted list of readable files with the
+path each is known by (relative to the folder given), refusing links that lead outside it; decode
+bytes to text (UTF-8 with or without BOM, UTF-16/32 with BOM, a cp1252 fallback only where every
+non-ASCII character decodes to a letter or common punctuation), normalise line ends, NFC and
+non-breaking spaces. Problems become findings, never exceptions. It must not parse profiles.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.extract.model import SourceFile
+from pipeline.findings import Finding
+
+# Spaces that are not U+0020 but mean one (NBSP, narrow NBSP, figure space, ...).
+_SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000"), " ")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CP1252_OK = set("€‚„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\u00a0¡¢£¤¥¦§¨©ª«¬\u00ad®¯°±²³´µ¶·¸¹º»¼½¾¿")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    source: SourceFile
+    text: str  # normalised: LF line ends, NFC, plain spaces
+
+
+def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Finding]]:
+    """Files to read as (path, name relative to the folder given), sorted by name; plus findings."""
+    found: dict[str, Path] = {}
+    findings: list[Finding] = []
+    for given in paths:
+        if given.is_dir():
+            root = given.resolve()
+            for path in sorted(given.rglob("*")):
+                rel = path.relative_to(given).as_posix()
+                if any(part.startswith(".") for part in path.relative_to(given).parts):
+                    continue
+                if path.is_symlink():
+                    target = path.resolve()
+                    if not target.is_relative_to(root):
+                        findings.append(Finding("file-outside-sources", f"{rel} is a link to {target}, outside the sources folder; refused", source_file=rel))
+                        continue
+                if path.is_file():
+                    found.setdefault(rel, path)
+        elif given.is_file():
+            found.setdefault(given.name, given)
+        else:
+            findings.append(Finding("file-unreadable", f"{given}: no such file or folder", source_file=str(given)))
+    return [(p, rel) for rel, p in sorted(found.items())], findings
+
+
+def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
+    """Bytes → (text or None, encoding name, findings)."""
+    if not data.strip():
+        return None, "", [Finding("file-empty", f"{rel} is empty", source_file=rel)]
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].count(b"\n") + 1
+                return None, encoding, [Finding("file-encoding-unknown", f"{rel} starts with a {encoding} byte-order mark but is not valid {encoding} near byte {exc.start}", source_file=rel, source_line=line)]
+            text = text.removeprefix("\ufeff")
+            found = [] if encoding == "utf-8-sig" else [Finding("file-encoding-converted", f"{rel} is {encoding.upper()} (byte-order mark); decoded", source_file=rel)]
+            return text, encoding.replace("-sig", ""), found
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return None, "", [Finding("file-binary", f"{rel} contains NUL bytes: not a text file", source_file=rel, source_line=line)]
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = exc.start
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(c.isascii() or c.isalpha() or c in _CP1252_OK for c in set(text)):
+        controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
+        if controls == 0:
+            return text, "cp1252", [Finding("file-encoding-converted", f"{rel} is not UTF-8 (first bad byte on line {line}); decoded as Windows-1252/Latin-1", source_file=rel, source_line=line)]
+    return None, "", [Finding("file-encoding-unknown", f"{rel} is not UTF-8: invalid byte at offset {bad} on line {line}, and no other encoding is certain", source_file=rel, source_line=line)]
+
+
+def normalise(text: str) -> str:
+    """LF line ends, NFC, non-breaking and other special spaces → plain space, zero-width removed."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_SPACE_LIKE).translate(_ZERO_WIDTH) if not text.isascii() else text
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def read_source(path: Path, rel: str) -> tuple[SourceText | None, list[Finding]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Finding("file-unreadable", f"{rel}: {exc.strerror or exc}", source_file=rel)]
+    digest = hashlib.sha256(data).hexdigest()
+    text, encoding, findings = decode(data, rel)
+    if text is None:
+        src = SourceFile(rel, digest, len(data), encoding or "unknown", data.count(b"\n") + (not data.endswith(b"\n")))
+        return SourceText(src, ""), findings
+    text = normalise(text)
+    line_count = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return SourceText(SourceFile(rel, digest, len(data), encoding, line_count), text), findings

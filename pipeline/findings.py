@@ -1,0 +1,153 @@
+"""Structured findings shared by extraction, validation, checks and reports.
+
+Scope: the ``Finding`` record, the catalogue of rules with their default severity and the hint that
+tells an editor how to fix the source, and small helpers to count findings. It must not detect
+anything itself: extractors and validators create findings, reports render them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's identity: ``severity`` is its default, ``hint`` how to fix the source."""
+
+    name: str
+    severity: Severity
+    title: str
+    hint: str
+
+
+def _rules(*rows: tuple[str, Severity, str, str]) -> dict[str, Rule]:
+    return {name: Rule(name, sev, title, hint) for name, sev, title, hint in rows}
+
+
+# The rule catalogue. Severity: error blocks publication, warning needs an editor's acceptance,
+# info is shown. Documented in README.md ("Validation rules").
+RULES: dict[str, Rule] = _rules(
+    # -- input files ------------------------------------------------------------------------
+    ("file-unreadable", "error", "Source file cannot be read", "Check the file's permissions and that it is a regular file."),
+    ("file-empty", "error", "Source file is empty", "Remove the file or paste the profiles into it."),
+    ("file-binary", "error", "Source file is not text", "Export the profiles as plain UTF-8 text."),
+    ("file-encoding-unknown", "error", "Source file is not UTF-8", "Re-save the file as UTF-8."),
+    ("file-encoding-converted", "warning", "Source file was decoded from another encoding", "Re-save the file as UTF-8 so nothing depends on the guess."),
+    ("file-outside-sources", "error", "Source path leads outside the sources folder", "Copy the file into the sources folder instead of linking to it."),
+    ("line-too-long", "warning", "Very long line", "Check the file: a line this long is usually a paste or conversion accident."),
+    ("text-before-first-profile", "warning", "Text before the first profile", "Delete the stray text or add the profile header it belongs to."),
+    ("no-profiles", "error", "No profile found in file", "A profile starts with the name line followed by `Acronym:`, `Established:` ... lines."),
+    # -- profile header ---------------------------------------------------------------------
+    ("profile-unidentifiable", "error", "Profile has neither name nor acronym", "Add the organisation's name line or an `Acronym:` line."),
+    ("profile-truncated", "error", "Profile ends inside its header", "The profile has header lines but no text: restore the missing part."),
+    ("missing-name", "warning", "Profile has no name line", "Add the organisation's name on its own line above the header."),
+    ("missing-acronym", "info", "Profile has no acronym", "Add an `Acronym:` line if the organisation has one; the identifier is made from the name."),
+    ("missing-header-field", "info", "Header field missing", "Add the field to the profile's header if it is known."),
+    ("duplicate-header-field", "warning", "Header field given twice", "Keep one line per header field."),
+    ("unknown-header-field", "info", "Unknown header field", "Check the label: known labels are Acronym, Established, Address, Website, Stakeholder group."),
+    ("established-unparseable", "error", "Year established is not a year", "Write the year as four digits, e.g. `Established: 1995`."),
+    ("established-impossible", "error", "Year established is impossible", "Correct the year: it must lie between 1000 and the current year."),
+    ("established-from-summary", "info", "Year established read from the summary", "Add an `Established:` line to the header."),
+    ("website-scheme", "error", "Website is not an http(s) URL", "Give the website as an https:// address."),
+    ("website-not-https", "warning", "Website uses plain http", "Use the https:// address if the site offers one."),
+    ("address-unparsed", "info", "Address could not be fully parsed", "Check the address: postal code, city and country should be recognisable."),
+    ("duplicate-organization", "error", "Same organisation profiled twice with conflicting values", "Keep one profile per organisation, or make the values agree."),
+    ("duplicate-organization-same", "info", "Same organisation profiled twice with the same values", "Remove the repeated profile."),
+    # -- structure ----------------------------------------------------------------------------
+    ("misspelt-heading", "warning", "Misspelt section heading", "Correct the heading's spelling."),
+    ("variant-heading", "info", "Variant of a known section heading", "Use the atlas's heading if the section is the same."),
+    ("unmapped-issue-heading", "warning", "Heading under Digital policy issues matches no issue", "Add the issue or an alias to vocabularies/ if it is one; otherwise nothing to do."),
+    ("empty-section", "warning", "Section has no text", "Write the section's text or remove the heading."),
+    ("list-intro-without-list", "warning", "List introduction with no list after it", "Add the list the line announces, or rephrase the line."),
+    ("placeholder-text", "warning", "Editorial placeholder or question left in the text", "Replace the placeholder with the real text or delete it."),
+    ("social-line-outside-social-section", "info", "Platform @handle line outside the social-media section", "Move the account under the social-media heading."),
+    ("social-line-unparsed", "warning", "Line in the social-media section is not `Platform @handle`", "Write each account as `Platform @handle`."),
+    ("unknown-social-platform", "info", "Social-media platform not in the vocabulary", "Add the platform to vocabularies/social_platforms.csv if it is real."),
+    ("duplicate-section-id", "info", "Same heading twice at one level", "Check whether the repeated heading is intended."),
+    ("duplicate-issue", "warning", "Same policy issue under two headings", "Merge the two headings."),
+    # -- footnotes ------------------------------------------------------------------------------
+    ("footnote-undefined", "warning", "Footnote cited but never defined", "Add the footnote or remove the marker."),
+    ("footnote-uncited", "warning", "Footnote defined but never cited", "Add the marker where the footnote belongs, or delete the footnote."),
+    ("footnote-cited-twice", "warning", "One footnote number cited by two headings", "Check the markers: each footnote belongs to one heading."),
+    ("footnote-issue-mismatch", "warning", "Footnote cited on a heading it does not describe", "Move the marker to the heading the footnote is about."),
+    ("footnote-duplicate-number", "warning", "Footnote number defined twice", "Renumber the footnotes."),
+    # -- text quality ------------------------------------------------------------------------------
+    ("mixed-script-word", "warning", "Word mixes Latin and another script", "Retype the word: a look-alike letter from another alphabet is inside it."),
+    ("run-together-words", "warning", "Words run together", "Add the missing space."),
+    ("spreadsheet-formula", "warning", "Value would run as a spreadsheet formula", "Reword the value so it does not start with =, +, - or @ (CSV cells are written with a leading apostrophe)."),
+    ("markup-in-text", "warning", "Markup in profile text", "Remove the HTML from the profile; it is published as plain text."),
+    ("control-characters", "warning", "Control characters in text", "Remove the invisible control characters."),
+    # -- schema / cross-table --------------------------------------------------------------------
+    ("schema", "error", "Value breaks the table schema", "Correct the source so the value fits the column's type and constraints."),
+    ("schema-published-file", "error", "Published file breaks the data package schema", "A bug in the pipeline or a corrupt file: re-run and report it."),
+    ("established-in-future", "error", "Year established lies in the future", "Correct the year."),
+    ("foreign-key", "error", "Row refers to a missing row", "A bug in the pipeline or an inconsistent source: report it."),
+    ("organization-mention-self", "info", "Profile mentions its own organisation", "Nothing to do."),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found, pointing at the source file and line where it can be fixed."""
+
+    rule: str
+    message: str
+    severity: Severity | None = None  # None → the rule's default severity
+    table: str | None = None
+    key: dict[str, object] | None = None
+    column: str | None = None
+    value: str | None = None
+    source_file: str | None = None
+    source_line: int | None = None
+    excerpt: str | None = None
+    hint: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        rule = RULES.get(self.rule)
+        if rule is None:
+            raise KeyError(f"unknown rule {self.rule!r}; add it to pipeline.findings.RULES")
+        if self.severity is None:
+            object.__setattr__(self, "severity", rule.severity)
+        if self.hint is None:
+            object.__setattr__(self, "hint", rule.hint)
+
+    @property
+    def location(self) -> str:
+        if self.source_file is None:
+            return ""
+        return f"{self.source_file}:{self.source_line}" if self.source_line else self.source_file
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def sort_key(self) -> tuple:
+        return (
+            SEVERITIES.index(self.severity),  # type: ignore[arg-type]
+            self.source_file or "",
+            self.source_line or 0,
+            self.rule,
+            self.table or "",
+            self.column or "",
+            str(self.value or ""),
+        )
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = Counter(f.severity for f in findings)
+    return {s: counts.get(s, 0) for s in SEVERITIES}
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def excerpt_of(text: str, limit: int = 240) -> str:
+    """A one-line excerpt of source text for reports (never more than ``limit`` characters)."""
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1] + "…"

@@ -1,0 +1,100 @@
+"""The data dictionary: every published table and column described, generated from ``schemas/``.
+
+Scope: render the table schemas as Markdown (title, description, primary and foreign keys, and per
+column its type, whether it is required, its constraints and description), plus the note on how
+spreadsheet-formula-like cells are written. Used in the release README and by the site. It must not
+hold descriptions of its own: every word about a table comes from its schema file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pipeline.csvio import FORMULA_PREFIXES, GUARD
+from pipeline.schemas import TableSchema, load_schemas
+
+FORMULA_GUARD_NOTE = (
+    "**Spreadsheet formulas.** A text cell that starts with "
+    + ", ".join(f"`{p}`" if p.strip() else ("a tab" if p == "\t" else "a carriage return") for p in FORMULA_PREFIXES)
+    + f" is written to the CSV files with a leading apostrophe (`{GUARD}`) so that a spreadsheet shows"
+    " it as text instead of running it. The Parquet files keep the raw value. To get the raw value"
+    " from the CSV, remove one leading apostrophe where it is followed by one of those characters."
+)
+
+
+def md_cell(text: object) -> str:
+    """Text made safe for one Markdown table cell (pipes escaped, line breaks flattened)."""
+    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def constraint_text(field: dict) -> str:
+    """The column's constraints in words, ``required`` excepted (it has its own column)."""
+    parts = []
+    for key, value in field.get("constraints", {}).items():
+        if key == "required":
+            continue
+        if key == "unique" and value:
+            parts.append("unique")
+        elif key == "enum":
+            parts.append("one of " + ", ".join(f"`{v}`" for v in value))
+        elif key == "pattern":
+            parts.append(f"matches `{value}`")
+        elif key in ("minimum", "minLength"):
+            parts.append(f"{'≥' if key == 'minimum' else 'length ≥'} {value}")
+        elif key in ("maximum", "maxLength"):
+            parts.append(f"{'≤' if key == 'maximum' else 'length ≤'} {value}")
+        else:
+            parts.append(f"{key}: {value}")
+    return "; ".join(parts)
+
+
+def _keys(columns: list[str]) -> str:
+    return ", ".join(f"`{c}`" for c in columns)
+
+
+def foreign_key_text(fk: dict) -> str:
+    fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+    ref = fk["reference"]
+    ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+    return f"{_keys(fields)} → `{ref['resource'] or 'itself'}` ({_keys(ref_fields)})"
+
+
+def table_dictionary(table: TableSchema, *, level: int = 3) -> str:
+    """One table's entry in Markdown, headed at ``level``."""
+    lines = [f"{'#' * level} {table.title} (`{table.name}`)", ""]
+    if table.description:
+        lines += [" ".join(table.description.split()), ""]
+    lines.append(f"- Files: `data/{table.name}.csv`, `data/{table.name}.parquet`")
+    if table.primary_key:
+        lines.append(f"- Primary key: {_keys(table.primary_key)}")
+    for fk in table.foreign_keys:
+        lines.append(f"- Foreign key: {foreign_key_text(fk)}")
+    lines += ["", "| Column | Type | Required | Constraints | Description |", "|---|---|---|---|---|"]
+    for f in table.fields:
+        required = "yes" if f.get("constraints", {}).get("required") else "no"
+        description = f.get("description", "")
+        if f.get("title"):
+            description = f"**{f['title']}.** {description}"
+        lines.append(
+            f"| `{f['name']}` | {f.get('type', 'string')} | {required} | {md_cell(constraint_text(f))} | {md_cell(description)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def data_dictionary(tables: Iterable[TableSchema] | None = None, *, level: int = 2) -> str:
+    """The data dictionary of the published tables (all of ``schemas/`` marked ``published`` by
+    default) in Markdown, with the formula-guard note; the top heading is at ``level``."""
+    chosen = [t for t in (load_schemas().values() if tables is None else tables) if t.published]
+    parts = [
+        f"{'#' * level} Data dictionary",
+        "",
+        "Every table is published twice with the same rows in the same order: as CSV (UTF-8, comma,"
+        " header row, empty cell = missing value) and as Parquet (zstd, with the column titles and"
+        " descriptions as field metadata). Types are Table Schema types: `string`, `integer`,"
+        " `number`, `boolean` (`true`/`false` in CSV).",
+        "",
+        FORMULA_GUARD_NOTE,
+        "",
+    ]
+    parts += [table_dictionary(t, level=level + 1) for t in chosen]
+    return "\n".join(parts)

@@ -1,0 +1,269 @@
+"""Filesystem primitives for crash-safe outputs: atomic writes, checksums, swaps and zips.
+
+Scope: write a file so that a reader sees the old or the new content and never half of it (temp file
+in the same folder, fsync, ``os.replace``, fsync of the folder); fsync a whole tree before it is
+renamed into place; swap a freshly built folder in for an old one; SHA256SUMS files that
+``sha256sum -c`` accepts; deterministic zips (fixed timestamps and permissions, sorted entries).
+It must not know what a release or a table is: callers decide which files exist and where.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+SUMS_NAME = "SHA256SUMS"
+_CHUNK = 1 << 20
+# 1980-01-01 00:00:00, the earliest time a zip entry can carry: every entry gets it.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (created, renamed files) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """fsync every file and folder under ``root`` (children first), then ``root`` itself."""
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames:
+            path = Path(dirpath, name)
+            if path.is_symlink():
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(dirpath))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temp file in the same folder; durable on return."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def json_text(data: object) -> str:
+    """The project's JSON style: 2-space indent, UTF-8 kept, trailing newline (stable for diffs)."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write_json(path: Path, data: object) -> Path:
+    return atomic_write_text(path, json_text(data))
+
+
+def read_json(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def make_temp_dir(parent: Path, prefix: str) -> Path:
+    """A fresh, hidden folder inside ``parent`` (so a rename from it never crosses filesystems)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
+def remove_temp_dirs(parent: Path, prefix: str) -> list[Path]:
+    """Delete leftovers of interrupted builds (``prefix*`` folders/files/links in ``parent``)."""
+    removed = []
+    if not parent.is_dir():
+        return removed
+    for entry in sorted(parent.iterdir()):
+        if not entry.name.startswith(prefix):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+# -- atomic folder swap ----------------------------------------------------------------------------
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    """Linux ``renameat2(RENAME_EXCHANGE)``: swap two paths in one step. False when unavailable."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL / ENOSYS / EOPNOTSUPP: filesystem or kernel cannot exchange
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def swap_in_dir(new: Path, target: Path) -> None:
+    """Put folder ``new`` at ``target``, replacing any folder there; the old one is deleted.
+
+    Where the kernel can exchange the two folders in one step (Linux ``renameat2``), a reader sees
+    the whole old folder or the whole new one; elsewhere the old folder is renamed away first, so
+    for an instant ``target`` is missing (never half-written). ``new`` is fsynced first.
+    """
+    fsync_tree(new)
+    if target.exists() and not target.is_symlink():
+        if _renameat2_exchange(new, target):
+            fsync_dir(target.parent)
+            shutil.rmtree(new)  # ``new`` now holds the old content
+            return
+        old = target.with_name(f"{new.name}.old")
+        os.rename(target, old)
+        os.rename(new, target)
+        fsync_dir(target.parent)
+        shutil.rmtree(old)
+        return
+    if target.is_symlink():
+        target.unlink()
+    os.rename(new, target)
+    fsync_dir(target.parent)
+
+
+def replace_symlink(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` (a relative path) atomically: new link under a temp name + replace."""
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    fsync_dir(link.parent)
+
+
+# -- checksums -----------------------------------------------------------------------------------
+
+
+def list_files(root: Path, exclude: Iterable[str] = ()) -> list[str]:
+    """Relative POSIX paths of the regular files under ``root``, sorted; ``exclude`` holds paths or
+    folder prefixes (``"quarantine/"``) to leave out."""
+    skip = tuple(exclude)
+    out = []
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            rel = path.relative_to(root).as_posix()
+            if not any(rel == s or (s.endswith("/") and rel.startswith(s)) for s in skip):
+                out.append(rel)
+    return sorted(out)
+
+
+def file_checksums(root: Path, exclude: Iterable[str] = ()) -> dict[str, str]:
+    return {rel: sha256_file(root / rel) for rel in list_files(root, exclude)}
+
+
+def sums_text(checksums: dict[str, str]) -> str:
+    """``sha256sum`` output format: ``<hex>  <path>`` per line, sorted by path."""
+    for rel in checksums:
+        if "\n" in rel or "\\" in rel:
+            raise ValueError(f"file name {rel!r} cannot be listed in {SUMS_NAME}")
+    return "".join(f"{checksums[rel]}  {rel}\n" for rel in sorted(checksums))
+
+
+def write_sha256sums(root: Path, exclude: Iterable[str] = ()) -> Path:
+    """``root/SHA256SUMS`` over every file under ``root`` except itself and ``exclude``."""
+    checksums = file_checksums(root, (*exclude, SUMS_NAME))
+    return atomic_write_text(root / SUMS_NAME, sums_text(checksums))
+
+
+def parse_sha256sums(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        digest, _, rel = line.partition(" ")
+        out[rel[1:] if rel[:1] in (" ", "*") else rel] = digest
+    return out
+
+
+def verify_sha256sums(root: Path) -> list[str]:
+    """Problems found checking ``root/SHA256SUMS`` (empty list: every listed file matches)."""
+    sums = root / SUMS_NAME
+    if not sums.is_file():
+        return [f"{sums} is missing"]
+    problems = []
+    for rel, digest in parse_sha256sums(sums.read_text(encoding="utf-8")).items():
+        path = root / rel
+        if not path.is_file():
+            problems.append(f"{rel}: listed in {SUMS_NAME} but missing")
+        elif sha256_file(path) != digest:
+            problems.append(f"{rel}: checksum differs from {SUMS_NAME}")
+    return problems
+
+
+# -- deterministic zip -----------------------------------------------------------------------------
+
+
+def deterministic_zip(src: Path, dest: Path, arcroot: str) -> Path:
+    """Zip every file under ``src`` into ``dest`` as ``arcroot/<relative path>``: entries sorted,
+    timestamps fixed to 1980-01-01, permissions 0644, deflate at zlib's default level — the same folder gives
+    the same bytes. Written atomically."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for rel in list_files(src):
+                    info = zipfile.ZipInfo(f"{arcroot}/{rel}", date_time=ZIP_EPOCH)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o100644 << 16
+                    info.create_system = 3  # Unix, so the permissions above are honoured
+                    with (src / rel).open("rb") as f, zf.open(info, "w") as out:
+                        shutil.copyfileobj(f, out, _CHUNK)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(dest.parent)
+    return dest

@@ -1,0 +1,339 @@
+"""Semantic versions computed from the data: what changed since the latest release, and how much.
+
+Scope: read a release-shaped folder (``datapackage.json`` + ``data/<table>.parquet``) or freshly
+written tables into a snapshot, compare two snapshots table by table (tables and columns added,
+removed or retyped; rows added, removed or changed by primary key, with old and new values) and
+derive the version bump:
+
+- major: a table or column removed, a column's type changed, a primary key redefined;
+- minor: a table, column or row added, or a row removed (the schema still reads the same way);
+- patch: values changed only, or descriptive metadata (titles, descriptions, constraints, licence);
+- none: nothing changed, so nothing is released.
+
+It also renders ``changes.json``. It must not write files or decide whether data is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from pipeline.config import ReleaseConfig, release_config
+from pipeline.publish.arrow import read_parquet
+from pipeline.publish.datapackage import (
+    DESCRIPTOR_NAME,
+    parquet_path,
+    published_schemas,
+    read_datapackage,
+    table_resources,
+)
+from pipeline.schemas import TableSchema
+
+Bump = Literal["major", "minor", "patch", "none", "initial"]
+_ORDER: tuple[Bump, ...] = ("none", "patch", "minor", "major")
+FIRST_VERSION = "1.0.0"
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+# Package-level properties whose change alone is a patch release.
+META_KEYS = ("name", "title", "description", "homepage", "keywords", "licenses", "contributors")
+
+
+# -- versions --------------------------------------------------------------------------------------
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    match = _SEMVER.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a semantic version MAJOR.MINOR.PATCH")
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def is_version(text: str) -> bool:
+    return bool(_SEMVER.match(text))
+
+
+def next_version(previous: str | None, bump: Bump) -> str:
+    """The version after ``previous`` for ``bump`` (``previous`` itself for ``none``)."""
+    if previous is None:
+        return FIRST_VERSION
+    major, minor, patch = parse_version(previous)
+    if bump == "major":
+        return f"{major + 1}.0.0"
+    if bump == "minor":
+        return f"{major}.{minor + 1}.0"
+    if bump == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    return previous
+
+
+# -- snapshots -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    name: str
+    schema: dict  # the Table Schema descriptor
+    frame: pd.DataFrame
+
+    @property
+    def fields(self) -> list[dict]:
+        return list(self.schema.get("fields", []))
+
+    @property
+    def primary_key(self) -> list[str]:
+        pk = self.schema.get("primaryKey", [])
+        return [pk] if isinstance(pk, str) else list(pk)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tables: dict[str, TableSnapshot]
+    meta: dict
+
+
+def config_meta(config: ReleaseConfig | None = None) -> dict:
+    cfg = config or release_config()
+    meta = {"name": cfg.name, "title": cfg.title, "description": cfg.description, "homepage": cfg.homepage,
+            "keywords": list(cfg.keywords), "licenses": [dict(x) for x in cfg.licenses],
+            "contributors": [dict(x) for x in cfg.contributors]}
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def read_snapshot(root: Path, tables: Iterable[TableSchema] | None = None, *, config: ReleaseConfig | None = None) -> Snapshot:
+    """The published tables under ``root``: schemas from ``tables`` when given (a build in progress,
+    metadata from the configuration), else from ``root/datapackage.json`` (a candidate or release)."""
+    if tables is not None:
+        schemas = {t.name: dict(t.descriptor) for t in published_schemas(tables)}
+        meta = config_meta(config)
+    else:
+        descriptor = read_datapackage(root)
+        schemas = {name: r["schema"] for name, r in table_resources(descriptor).items()}
+        meta = {k: descriptor[k] for k in META_KEYS if k in descriptor}
+    snap = {name: TableSnapshot(name, schema, read_parquet(root / parquet_path(name))) for name, schema in schemas.items()}
+    return Snapshot(snap, meta)
+
+
+def has_release_layout(root: Path) -> bool:
+    return (root / DESCRIPTOR_NAME).is_file()
+
+
+# -- diff ------------------------------------------------------------------------------------------
+
+
+def plain(value: object) -> object:
+    """A cell as a JSON value (``None`` for missing)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+@dataclass
+class TableChange:
+    table: str
+    status: Literal["added", "removed", "changed", "unchanged"]
+    rows_before: int
+    rows_after: int
+    columns_added: list[str] = field(default_factory=list)
+    columns_removed: list[str] = field(default_factory=list)
+    columns_retyped: list[dict] = field(default_factory=list)
+    primary_key_changed: bool = False
+    schema_changed: bool = False  # descriptive changes (titles, descriptions, constraints, order)
+    added: list[dict] = field(default_factory=list)  # primary keys
+    removed: list[dict] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)  # {"key": {...}, "fields": {col: {"old", "new"}}}
+
+    @property
+    def bump(self) -> Bump:
+        if self.status == "removed" or self.columns_removed or self.columns_retyped or self.primary_key_changed:
+            return "major"
+        if self.status == "added" or self.columns_added or self.added or self.removed:
+            return "minor"
+        if self.changed or self.schema_changed:
+            return "patch"
+        return "none"
+
+    def to_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "rows": {"before": self.rows_before, "after": self.rows_after},
+            "columns_added": self.columns_added,
+            "columns_removed": self.columns_removed,
+            "columns_retyped": self.columns_retyped,
+            "primary_key_changed": self.primary_key_changed,
+            "schema_changed": self.schema_changed,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+        }
+
+
+@dataclass
+class Diff:
+    previous_version: str | None
+    tables: dict[str, TableChange]
+    metadata_changed: list[str] = field(default_factory=list)
+
+    @property
+    def bump(self) -> Bump:
+        if self.previous_version is None:
+            return "initial"
+        levels = [t.bump for t in self.tables.values()] + (["patch"] if self.metadata_changed else [])
+        return max(levels, key=_ORDER.index, default="none")
+
+    @property
+    def version(self) -> str:
+        return next_version(self.previous_version, self.bump)  # type: ignore[arg-type]
+
+
+def _keys(frame: pd.DataFrame, pk: list[str]) -> list[dict]:
+    return [dict(zip(pk, (plain(v) for v in row), strict=True)) for row in frame[pk].itertuples(index=False, name=None)]
+
+
+def _types(snapshot: TableSnapshot) -> dict[str, str]:
+    return {f["name"]: f.get("type", "string") for f in snapshot.fields}
+
+
+def _check_unique(snapshot: TableSnapshot, pk: list[str], side: str) -> None:
+    dups = snapshot.frame.duplicated(pk)
+    if dups.any():
+        raise ValueError(f"{snapshot.name} ({side}): {int(dups.sum())} row(s) repeat a primary key {pk}; cannot compare")
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    a = a.reset_index(drop=True)
+    b = b.reset_index(drop=True)
+    both_missing = a.isna() & b.isna()
+    try:
+        equal = (a == b).fillna(False).astype(bool)
+    except (TypeError, ValueError):
+        equal = pd.Series([x == y for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
+    return equal | both_missing
+
+
+def diff_table(old: TableSnapshot | None, new: TableSnapshot | None) -> TableChange:
+    """How one table changed from ``old`` to ``new`` (either may be missing)."""
+    if old is None and new is None:
+        raise ValueError("nothing to compare")
+    if old is None:
+        assert new is not None
+        return TableChange(new.name, "added", 0, len(new.frame), added=_keys(new.frame, new.primary_key))
+    if new is None:
+        return TableChange(old.name, "removed", len(old.frame), 0, removed=_keys(old.frame, old.primary_key))
+    old_types, new_types = _types(old), _types(new)
+    change = TableChange(new.name, "unchanged", len(old.frame), len(new.frame))
+    change.columns_added = [c for c in new_types if c not in old_types]
+    change.columns_removed = [c for c in old_types if c not in new_types]
+    change.columns_retyped = [
+        {"column": c, "old": old_types[c], "new": new_types[c]} for c in new_types if c in old_types and old_types[c] != new_types[c]
+    ]
+    change.primary_key_changed = old.primary_key != new.primary_key
+    structural = change.columns_added or change.columns_removed or change.columns_retyped or change.primary_key_changed
+    change.schema_changed = not structural and old.schema != new.schema
+    if not change.primary_key_changed:
+        pk = new.primary_key
+        _check_unique(old, pk, "previous release")
+        _check_unique(new, pk, "candidate")
+        old_idx = pd.MultiIndex.from_frame(old.frame[pk].astype(object))
+        new_idx = pd.MultiIndex.from_frame(new.frame[pk].astype(object))
+        added_mask = ~new_idx.isin(old_idx)
+        removed_mask = ~old_idx.isin(new_idx)
+        change.added = _keys(new.frame[added_mask], pk)
+        change.removed = _keys(old.frame[removed_mask], pk)
+        compared = [c for c in new_types if c in old_types and c not in pk and old_types[c] == new_types[c]]
+        common_new = new.frame[~added_mask].reset_index(drop=True)
+        position = pd.Series(range(len(old.frame)), index=old_idx)
+        common_old = old.frame.iloc[position.loc[new_idx[~added_mask]].to_numpy()].reset_index(drop=True)
+        differs = {c: ~_same(common_old[c], common_new[c]) for c in compared}
+        any_diff = pd.Series(False, index=common_new.index)
+        for mask in differs.values():
+            any_diff |= mask
+        for i in any_diff[any_diff].index:
+            fields = {
+                c: {"old": plain(common_old.at[i, c]), "new": plain(common_new.at[i, c])} for c in compared if differs[c].iat[i]
+            }
+            key = {k: plain(common_new.at[i, k]) for k in pk}
+            change.changed.append({"key": key, "fields": fields})
+    if change.bump != "none":
+        change.status = "changed"
+    return change
+
+
+def diff_snapshots(previous: Snapshot | None, current: Snapshot, previous_version: str | None) -> Diff:
+    """Every published table compared; ``previous`` None means a first release."""
+    if previous is None:
+        tables = {name: diff_table(None, t) for name, t in current.tables.items()}
+        return Diff(None, tables)
+    names = list(current.tables) + [n for n in previous.tables if n not in current.tables]
+    tables = {n: diff_table(previous.tables.get(n), current.tables.get(n)) for n in names}
+    meta = sorted(k for k in META_KEYS if previous.meta.get(k) != current.meta.get(k))
+    return Diff(previous_version, tables, meta)
+
+
+# -- changes.json ----------------------------------------------------------------------------------
+
+
+def summary_lines(diff: Diff) -> list[str]:
+    """One sentence per kind of change, most significant first (used by the changelog too)."""
+    if diff.previous_version is None:
+        rows = sum(t.rows_after for t in diff.tables.values())
+        return [f"First release: {len(diff.tables)} tables, {rows} rows."]
+    lines = []
+    for t in diff.tables.values():
+        if t.status == "removed":
+            lines.append(f"Table `{t.table}` removed.")
+        for c in t.columns_removed:
+            lines.append(f"Column `{t.table}.{c}` removed.")
+        for r in t.columns_retyped:
+            lines.append(f"Column `{t.table}.{r['column']}` changed type from {r['old']} to {r['new']}.")
+        if t.primary_key_changed:
+            lines.append(f"Primary key of `{t.table}` redefined.")
+    for t in diff.tables.values():
+        if t.status == "added":
+            lines.append(f"Table `{t.table}` added ({t.rows_after} rows).")
+            continue
+        for c in t.columns_added:
+            lines.append(f"Column `{t.table}.{c}` added.")
+        if t.added and t.status != "removed":
+            lines.append(f"`{t.table}`: {_n(len(t.added), 'row')} added.")
+        if t.removed and t.status != "removed":
+            lines.append(f"`{t.table}`: {_n(len(t.removed), 'row')} removed.")
+    for t in diff.tables.values():
+        if t.changed:
+            lines.append(f"`{t.table}`: {_n(len(t.changed), 'row')} with changed values.")
+        if t.schema_changed:
+            lines.append(f"`{t.table}`: schema description or constraints changed.")
+    if diff.metadata_changed:
+        lines.append("Dataset metadata changed: " + ", ".join(diff.metadata_changed) + ".")
+    return lines or ["No change."]
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def changes_document(diff: Diff, version: str | None = None) -> dict:
+    """The content of ``changes.json``."""
+    return {
+        "version": version or diff.version,
+        "previous_version": diff.previous_version,
+        "bump": diff.bump,
+        "summary": summary_lines(diff),
+        "metadata_changed": diff.metadata_changed,
+        "tables": {name: change.to_dict() for name, change in diff.tables.items()},
+    }
+
+
+def counts_of(snapshot: Snapshot) -> dict[str, int]:
+    return {name: len(t.frame) for name, t in snapshot.tables.items()}
+
+
+def changed_tables(diff: Diff) -> list[str]:
+    return [n for n, t in diff.tables.items() if t.status != "unchanged"]

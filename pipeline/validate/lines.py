@@ -1,0 +1,106 @@
+"""Line-level detectors for profile text: list introductions without a list, placeholder text.
+
+Scope: pure functions over the lines of one text cell (``sections.text``, ``organizations.summary``
+...), saying which line (0-based) is suspicious and why. They know nothing about tables or
+findings (``pipeline.validate.text_rules`` does that) and must not hold any text of the sample.
+
+What a list looks like in the profiles: bullet lines (``•``, ``-``, ``*``, ``–``, ``1.``, ``a)``),
+"Label: text" items (a short label, a colon, the item), or a run of short lines; a section whose
+text ends with an introduction may also go on with sub-headings that are the list's items.
+"""
+
+from __future__ import annotations
+
+import re
+
+BULLET = re.compile(r"^\s*(?:[•▪◦‣●○■□➢➤►✓✔·*–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)])\s*\S")
+_LABEL_ITEM = re.compile(r"^\s*(?P<label>[^\s:][^:]{0,60}):\s+\S")
+SHORT_LINE = 80
+
+
+def is_bullet(line: str) -> bool:
+    return bool(BULLET.match(line))
+
+
+def is_label_item(line: str) -> bool:
+    m = _LABEL_ITEM.match(line)
+    return bool(m) and len(m.group("label").split()) <= 6 and not line.rstrip().endswith(":")
+
+
+def is_list_intro(line: str) -> bool:
+    text = line.strip()
+    return text.endswith(":") and len(text) > 1 and not re.search(r"\d:$", text)
+
+
+def _next_nonblank(lines: list[str], start: int) -> int | None:
+    for j in range(start, len(lines)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def list_follows(lines: list[str], intro: int) -> bool | None:
+    """True when a list starts after line ``intro``; None when the text ends there (the caller
+    decides: sub-headings may be the list); False otherwise."""
+    j = _next_nonblank(lines, intro + 1)
+    if j is None:
+        return None
+    first = lines[j]
+    if is_bullet(first):
+        return True
+    k = _next_nonblank(lines, j + 1)
+    second = lines[k] if k is not None else None
+    if is_label_item(first) and second is not None and (is_label_item(second) or is_bullet(second)):
+        return True
+    short = lambda s: len(s.strip()) <= SHORT_LINE and not is_list_intro(s)  # noqa: E731
+    return second is not None and short(first) and short(second)
+
+
+def lists_missing(lines: list[str], *, has_subheadings: bool) -> list[int]:
+    """0-based lines that end with ``:`` and are not followed by a list."""
+    missing = []
+    for i, line in enumerate(lines):
+        if not is_list_intro(line):
+            continue
+        follows = list_follows(lines, i)
+        if follows is False or (follows is None and not has_subheadings):
+            missing.append(i)
+    return missing
+
+
+# -- placeholders ---------------------------------------------------------------------------------
+
+_MARKERS = re.compile(r"\b(?:TODO|TBC|TBD|FIXME|XXX+)\b|(?i:lorem ipsum)|(?i:\[(?:insert|add|to be|tbc|tbd|todo|check|\?)[^\]]*\])")
+_WHOLE_LINE = re.compile(r"(?i)^(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…|\?+|n/?a|tbc|tbd|todo|to be (?:completed|confirmed|added|written))[.!]?$")
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
+_QUOTES = "\"'‘’“”«»"
+
+
+def placeholder_reason(line: str) -> str | None:
+    """Why ``line`` reads as editorial placeholder text, or None."""
+    text = line.strip()
+    if not text:
+        return None
+    if _WHOLE_LINE.match(text):
+        return "placeholder line"
+    if m := _MARKERS.search(text):
+        return f"editorial marker {m.group()!r}"
+    if (
+        text.endswith("?")
+        and not is_bullet(text)
+        and text[0] not in _QUOTES
+        and not _SENTENCE_BREAK.search(text[:-1])
+        and len(text.split()) <= 25
+    ):
+        return "a whole line that is a question (a note to the editor?)"
+    return None
+
+
+def heading_placeholder_reason(heading: str, *, names_known_heading: bool) -> str | None:
+    """Why a heading reads as an editorial note: a marker, or a known heading left with a ``?``."""
+    text = heading.strip()
+    if _WHOLE_LINE.match(text) or _MARKERS.search(text):
+        return "placeholder heading"
+    if names_known_heading and text.endswith("?"):
+        return "known heading left with a question mark"
+    return None

@@ -1,0 +1,148 @@
+"""Word-level detectors for text quality: look-alike letters from another script, words run together.
+
+Scope: pure functions from one line of text to the suspicious words in it, with the reason. They
+know nothing about tables, findings or sources (``pipeline.validate.text_rules`` does that), and
+must not hold any word list of the sample: legitimate forms are recognised by their shape (URLs,
+e-mail addresses, domain names, decimals, abbreviations such as "e.g.", camel-case brand names such
+as "eTrade" or "YouTube", acronyms with a suffix such as "SDGs") and lowercase words glued together
+are found with an English word-frequency model (``wordsegment``) only when the split contains a
+function word ("ofpartners" → "of partners"), which keeps real compounds ("cyberspace",
+"policymakers", "multistakeholder") out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+# Closed-class English words: a glued word is only reported when its split contains one of them.
+FUNCTION_WORDS = frozenset(
+    "a an the of in on at to for with by from and or nor is are was were be been has have had its "
+    "as that this which will can not".split()
+)
+# Function words that also start or end real compounds ("onboard", "bylaw", "checkin", "inhouse"):
+# a two-word split made only with one of these is not reported.
+PARTICLES = frozenset("a an at by for in on to".split())
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
+
+
+@dataclass(frozen=True)
+class WordIssue:
+    word: str  # the word as written
+    start: int  # offset in the line
+    detail: str  # what is wrong, for the message
+
+
+def script_of(ch: str) -> str | None:
+    """The script of a letter (first word of its Unicode name, for the scripts that have look-alikes)."""
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    for script in _SCRIPTS:
+        if name.startswith(script):
+            return script
+    return "OTHER"
+
+
+def mixed_script_words(line: str) -> list[WordIssue]:
+    """Words that mix Latin letters with Cyrillic/Greek/... letters, or carry a non-Latin letter in
+    an otherwise Latin line next to digits (e.g. a Cyrillic "С2" for "C2")."""
+    issues: list[WordIssue] = []
+    latin_letters = sum(1 for ch in line if script_of(ch) == "LATIN")
+    other_letters = sum(1 for ch in line if script_of(ch) not in (None, "LATIN"))
+    mostly_latin = latin_letters > 2 * other_letters
+    for m in re.finditer(r"\w+", line):
+        word = m.group()
+        scripts = {script_of(ch) for ch in word} - {None}
+        foreign = [ch for ch in word if script_of(ch) not in (None, "LATIN", "OTHER")]
+        if not foreign:
+            continue
+        has_digit = any(ch.isdigit() for ch in word)
+        if "LATIN" in scripts or (mostly_latin and (has_digit or len(word) == 1)):
+            ch = foreign[0]
+            detail = f"{ch!r} is U+{ord(ch):04X} {unicodedata.name(ch, '?')}"
+            issues.append(WordIssue(word, m.start(), detail))
+    return issues
+
+
+# -- run-together words ---------------------------------------------------------------------------
+
+# Tokens that are addresses, not words: URLs, e-mail, handles, domain names, paths.
+_ADDRESS = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.|@|/|\\|^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$)")
+_EDGE = "\"'‘’“”«»()[]{}<>.,;:!?…*"
+_PUNCT_GLUE = re.compile(r"[a-z]{2,}[;,][A-Za-z]{2,}|[a-z]{2,}[.:?!][A-Z][a-z]+")
+_PAREN_GLUE = re.compile(r"[A-Za-z][a-z]{2,}\((?=[A-Z]{2,}\))")
+_LOWER_CAPITAL = re.compile(r"^([a-z]{2,})([A-Z][a-z]+)")
+_LOWER_ACRONYM = re.compile(r"^([a-z]+)([A-Z]{2,})")
+_ACRONYM_LOWER = re.compile(r"^([A-Z]{2,})([a-z]+)$")
+_DIGIT_WORD = re.compile(r"\d([a-z]{4,})")
+_ALPHA = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def _segmenter():
+    import wordsegment  # loaded on first use: ~1 s to read its frequency tables
+
+    wordsegment.load()
+    return wordsegment
+
+
+@cache
+def glued_split(word: str) -> tuple[str, ...] | None:
+    """``("of", "partners")`` for "ofpartners"; None when the word is not two or more words glued
+    with a function word between or around them."""
+    if len(word) < 5 or not (word.islower() or (word[0].isupper() and word[1:].islower())):
+        return None
+    if not word.isascii():
+        return None
+    ws = _segmenter()
+    low = word.lower()
+    parts = tuple(ws.segment(low))
+    if len(parts) < 2 or "".join(parts) != low:
+        return None
+    function = [p for p in parts if p in FUNCTION_WORDS]
+    if not function:
+        return None
+    if len(parts) == 2 and (word[0].isupper() or all(p in PARTICLES for p in function)):
+        return None  # capitalised two-part splits are usually names ("Addis")
+    if any(len(p) < 3 for p in parts if p not in FUNCTION_WORDS):
+        return None
+    return parts
+
+
+def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:
+    """Words run together in ``line``: missing space after punctuation ("Guatemala;Honduras"), a
+    lowercase word glued to a capitalised one ("developmentThe"), a function word glued to an
+    acronym ("onSMART", "ITUis"), a number glued to a word ("50countries"), a word glued to a
+    parenthesis ("Charter(CCC)") and, with ``use_model``, lowercase words glued together."""
+    issues: list[WordIssue] = []
+    for m in re.finditer(r"\S+", line):
+        raw = m.group()
+        if _ADDRESS.search(raw.strip(_EDGE)):
+            continue
+        found: str | None = None
+        if g := _PUNCT_GLUE.search(raw):
+            found = f"no space after {g.group()[len(re.match(r'[a-z]+', g.group()).group())]!r}"
+        elif _PAREN_GLUE.search(raw):
+            found = "no space before the parenthesis"
+        else:
+            token = raw.strip(_EDGE)
+            for part in re.split(r"[-–—/’']", token):
+                if (g := _LOWER_CAPITAL.match(part)) or ((g := _LOWER_ACRONYM.match(part)) and g.group(1) in FUNCTION_WORDS):
+                    found = f"{g.group(1)!r} glued to {g.group(2)!r}"
+                elif (g := _ACRONYM_LOWER.match(part)) and g.group(2) in FUNCTION_WORDS:
+                    found = f"{g.group(1)!r} glued to {g.group(2)!r}"
+                elif g := _DIGIT_WORD.search(part):
+                    found = f"number glued to {g.group(1)!r}"
+                elif use_model:
+                    for a in _ALPHA.finditer(part):
+                        if split := glued_split(a.group()):
+                            found = "reads as " + repr(" ".join(split))
+                            break
+                if found:
+                    break
+        if found:
+            issues.append(WordIssue(raw.strip("\"'‘’“”«».,;:!?…") or raw, m.start(), found))
+    return issues

@@ -1,0 +1,185 @@
+"""Shared helpers for the publish/release tests: a small valid set of rows across every table,
+and minimal stand-ins for the validation report writer and the Frictionless checker (used only
+where the real ``pipeline.validate`` modules are not there yet). Holds no tests itself."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.extract.model import Extraction, SourceFile
+from pipeline.findings import Finding
+from pipeline.schemas import load_schemas, schema
+
+CREATED = "2025-01-02T03:04:05Z"
+
+ORGS = [
+    {
+        "organization_id": "acme",
+        "name": "Acme Digital Institute",
+        "acronym": "ACME",
+        "established": 1990,
+        "established_source": "header",
+        "address": "Rue de Test 1, 1201 Geneva, Switzerland",
+        "postal_code": "1201",
+        "city": "Geneva",
+        "country_code": "CH",
+        "website": "https://acme.example/",
+        "stakeholder_group": "International and regional organisations",
+        "summary": "Acme works on digital standards.\n\nIt was founded in 1990.",
+        "summary_source_line": 13,
+        "source_file": "profiles.txt",
+        "source_line_start": 1,
+        "source_line_end": 40,
+    },
+    {
+        "organization_id": "beta",
+        "name": "Beta Network",
+        "acronym": "BETA",
+        "established": 2001,
+        "established_source": "header",
+        "address": "Chemin du Test 2, 1202 Geneva, Switzerland",
+        "postal_code": "1202",
+        "city": "Geneva",
+        "country_code": "CH",
+        "website": "https://beta.example/",
+        "stakeholder_group": "Civil society",
+        # A formula-like cell: guarded in CSV, raw in Parquet.
+        "summary": "=HYPERLINK(\"https://evil.example\")",
+        "summary_source_line": 53,
+        "source_file": "profiles.txt",
+        "source_line_start": 41,
+        "source_line_end": 80,
+    },
+]
+GAMMA = {
+    "organization_id": "gamma",
+    "name": "Gamma Forum",
+    "acronym": "GAMMA",
+    "established": 2010,
+    "established_source": "header",
+    "address": None,
+    "postal_code": None,
+    "city": None,
+    "country_code": None,
+    "website": "https://gamma.example/",
+    "stakeholder_group": "Academia",
+    "summary": "Gamma, a forum.",
+    "summary_source_line": 93,
+    "source_file": "profiles.txt",
+    "source_line_start": 81,
+    "source_line_end": 100,
+}
+
+
+def _sections(org: str, base: int) -> list[dict]:
+    return [
+        {"organization_id": org, "section_id": "digital-activities", "parent_section_id": None, "level": 1,
+         "heading": "Digital activities", "canonical_heading": "Digital activities", "footnote_number": None,
+         "text": "Line one.\n\nLine three, with \"quotes\", commas\nand a | pipe.", "text_source_line": base + 2,
+         "source_line_start": base, "source_line_end": base + 5},
+        {"organization_id": org, "section_id": "digital-policy-issues", "parent_section_id": None, "level": 1,
+         "heading": "Digital policy issues", "canonical_heading": "Digital policy issues", "footnote_number": None,
+         "text": None, "text_source_line": None, "source_line_start": base + 7, "source_line_end": base + 7},
+        {"organization_id": org, "section_id": "digital-policy-issues/digital-standards",
+         "parent_section_id": "digital-policy-issues", "level": 2, "heading": "Digital standards (1)",
+         "canonical_heading": "Digital standards", "footnote_number": 1, "text": "Standards work.",
+         "text_source_line": base + 11, "source_line_start": base + 9, "source_line_end": base + 11},
+    ]
+
+
+def base_rows() -> dict[str, list[dict]]:
+    """Rows for every table of ``schemas/`` (quarantine included), consistent across tables."""
+    rows: dict[str, list[dict]] = {name: [] for name in load_schemas()}
+    rows["organizations"] = copy.deepcopy(ORGS)
+    rows["sections"] = _sections("acme", 20) + _sections("beta", 60)
+    rows["policy_issues"] = [
+        {"organization_id": org, "section_id": "digital-policy-issues/digital-standards", "issue": "Digital standards",
+         "basket": "Infrastructure", "heading": "Digital standards (1)", "match": "exact", "footnote_number": 1,
+         "local_term": None, "source_line": base + 9}
+        for org, base in (("acme", 20), ("beta", 60))
+    ]
+    rows["social_media_accounts"] = [
+        {"organization_id": "acme", "platform": "Twitter", "handle": "acme", "source_line": 35},
+        {"organization_id": "beta", "platform": "LinkedIn", "handle": "Beta Network", "source_line": 75},
+    ]
+    rows["footnotes"] = [
+        {"organization_id": "acme", "number": 1, "text": "Addressed as 'Standards'.", "source_line": 38},
+        {"organization_id": "beta", "number": 1, "text": "-1 is a negative footnote.", "source_line": 78},
+    ]
+    rows["country_mentions"] = [
+        {"organization_id": "acme", "country_code": "CH", "country_name": "Switzerland", "mention": "Switzerland", "source_line": 22},
+    ]
+    rows["organization_mentions"] = [
+        {"organization_id": "beta", "mentioned_organization_id": "acme", "mention": "ACME", "source_line": 62},
+    ]
+    rows["issue_taxonomy"] = [
+        {"issue": "Digital standards", "basket": "Infrastructure", "provenance": "DW, atlas", "basket_assigned": False, "vocabulary_version": "2026.1"},
+        {"issue": "Network neutrality", "basket": "Infrastructure", "provenance": "DW", "basket_assigned": False, "vocabulary_version": "2026.1"},
+    ]
+    rows["quarantine"] = [
+        {"source_file": "profiles.txt", "source_line_start": 101, "source_line_end": 104, "name": "Broken",
+         "rule": "profile-truncated", "reason": "Profile ends inside its header.", "excerpt": "Broken\nAcronym: BRK"},
+    ]
+    return rows
+
+
+def frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, table_rows in rows.items():
+        table = schema(name)
+        df = table.frame(table_rows)
+        if table.primary_key and len(df):
+            df = df.sort_values(table.primary_key, kind="stable").reset_index(drop=True)
+        out[name] = df
+    return out
+
+
+def sources(text: str = "profiles v1") -> list[SourceFile]:
+    import hashlib
+
+    data = text.encode()
+    return [SourceFile("profiles.txt", hashlib.sha256(data).hexdigest(), len(data), "utf-8", 104)]
+
+
+def extraction(rows: dict[str, list[dict]] | None = None, *, findings: list[Finding] | None = None, source_text: str = "profiles v1") -> Extraction:
+    return Extraction(tables=frames(rows or base_rows()), findings=list(findings or []), sources=sources(source_text))
+
+
+def warning_finding() -> Finding:
+    return Finding("website-not-https", "Website uses plain http", table="organizations", key={"organization_id": "beta"},
+                   column="website", value="http://beta.example/", source_file="profiles.txt", source_line=47)
+
+
+def error_finding() -> Finding:
+    return Finding("established-impossible", "Year 3020 is impossible", table="organizations", key={"organization_id": "acme"},
+                   column="established", value="3020", source_file="profiles.txt", source_line=3)
+
+
+# -- stand-ins for pipeline.validate (report writer, Frictionless checker) ------------------------
+
+
+def standin_report_writer(findings, out_dir: Path, *, context=None) -> dict[str, Path]:
+    """Minimal ``write_report``: report.{json,md,html} listing the findings."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = {"context": context or {}, "findings": [f.to_dict() for f in sorted(findings, key=Finding.sort_key)]}
+    paths = {"json": out_dir / "report.json", "md": out_dir / "report.md", "html": out_dir / "report.html"}
+    paths["json"].write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    paths["md"].write_text("# Validation report\n\n" + "".join(f"- {f.severity}: {f.message}\n" for f in findings), encoding="utf-8")
+    paths["html"].write_text("<!doctype html><title>Validation report</title><p>%d findings</p>\n" % len(findings), encoding="utf-8")
+    return paths
+
+
+def standin_frictionless_check(descriptor_path: Path) -> list[Finding]:
+    """Minimal ``validate_datapackage``: Frictionless errors as ``schema-published-file`` findings."""
+    import frictionless
+
+    report = frictionless.validate(str(descriptor_path))
+    return [
+        Finding("schema-published-file", f"{task.name}: {error.message}", table=task.name)
+        for task in report.tasks
+        for error in task.errors
+    ] + [Finding("schema-published-file", error.message) for error in report.errors]
