@@ -12,18 +12,24 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pipeline.config import VOCABULARIES_DIR
 
 
+@lru_cache(maxsize=1 << 17)
 def fold(text: str) -> str:
     """Key for case- and punctuation-insensitive matching: NFKD, no accents, lowercase, words only."""
+    if text.isascii():
+        return " ".join(_WORDS.findall(text.lower().replace("&", " and ")))
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.casefold().replace("&", " and ")
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    return " ".join(_WORDS.findall(text))
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -39,7 +45,7 @@ class Issue:
     basket_assigned: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one loaded vocabulary, cached lookups
 class Vocabulary:
     version: str
     issues: dict[str, Issue]  # canonical name → Issue

@@ -102,7 +102,8 @@ def organization_mentions(rows: dict[str, list[dict]]) -> list[dict]:
         if not text or first_line is None:
             return
         for m in regex.finditer(text):
-            target = lookup.get(" ".join(_words(m.group(0))))
+            found = m.group(0)
+            target = by_phrase.get(found) or lookup.get(" ".join(_words(found)))
             if target is None or target == oid:
                 continue
             line = first_line + text.count("\n", 0, m.start())

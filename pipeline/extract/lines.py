@@ -55,12 +55,10 @@ def footnote_definition(line: str) -> tuple[int, str] | None:
 
 def citations(line: str) -> list[int]:
     """Footnote numbers cited in a prose line; an enumeration "(1) ... (2) ..." is not a citation."""
-    found = [int(n) for n in CITATION.findall(line)]
-    if found:
-        numbers = {int(n) for n in _PAREN_NUMBER.findall(line)}
-        if 1 in numbers and 2 in numbers:
-            return []
-    return found
+    numbers = _PAREN_NUMBER.findall(line)
+    if not numbers or ("1" in numbers and "2" in numbers):
+        return []
+    return [int(n) for n in CITATION.findall(line)]
 
 
 def is_heading(line: str) -> bool:
@@ -72,7 +70,7 @@ def is_heading(line: str) -> bool:
         return False
     if text[0].islower() or text[0] in "([\"'‘“":
         return False
-    if fold(text).startswith(_PROSE_STARTS):
+    if text[:12].lower().startswith(_PROSE_STARTS):
         return False
     words = text.split()
     if len(words) > 16:

@@ -12,7 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 
@@ -169,7 +169,11 @@ class IssueMatch:
 
 
 def match_issue(heading: str, vocab: Vocabulary | None = None) -> IssueMatch | None:
-    vocab = vocab or load_vocabulary()
+    return _match_issue(heading, vocab or load_vocabulary())
+
+
+@lru_cache(maxsize=65536)
+def _match_issue(heading: str, vocab: Vocabulary) -> IssueMatch | None:
     key = fold(bare_heading(heading))
     if not key:
         return None
@@ -194,7 +198,11 @@ class SectionMatch:
 
 def match_section(heading: str, vocab: Vocabulary | None = None) -> SectionMatch | None:
     """A top-level section heading, also when misspelt ('Social medial channels') or extended."""
-    vocab = vocab or load_vocabulary()
+    return _match_section(heading, vocab or load_vocabulary())
+
+
+@lru_cache(maxsize=65536)
+def _match_section(heading: str, vocab: Vocabulary) -> SectionMatch | None:
     key = fold(bare_heading(heading))
     if not key or len(key) > 60:
         return None
@@ -202,6 +210,8 @@ def match_section(heading: str, vocab: Vocabulary | None = None) -> SectionMatch
         return SectionMatch(vocab.sections[key], "exact")
     best, best_ratio = None, 0.0
     for known, canonical in vocab.sections.items():
+        if abs(len(known) - len(key)) > 6:
+            continue
         ratio = difflib.SequenceMatcher(None, key, known).ratio()
         if ratio > best_ratio:
             best, best_ratio = canonical, ratio

@@ -18,9 +18,10 @@ from pathlib import Path
 from pipeline.extract.model import SourceFile
 from pipeline.findings import Finding
 
-# Spaces that are not U+0020 but mean one (NBSP, narrow NBSP, figure space, ...).
-_SPACE_LIKE = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000"), " ")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Spaces that are not U+0020 but mean one (NBSP, narrow NBSP, figure space, ...), and zero-width
+# characters. Replaced one by one with str.replace: str.translate with a dict is ~20x slower here.
+_SPACE_LIKE = "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -99,7 +100,13 @@ def normalise(text: str) -> str:
     """LF line ends, NFC, non-breaking and other special spaces → plain space, zero-width removed."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_SPACE_LIKE).translate(_ZERO_WIDTH) if not text.isascii() else text
+    if not text.isascii():
+        for ch in _SPACE_LIKE:
+            if ch in text:
+                text = text.replace(ch, " ")
+        for ch in _ZERO_WIDTH:
+            if ch in text:
+                text = text.replace(ch, "")
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
