@@ -8,7 +8,7 @@ count), measure — each figure the median of ``--repeat`` runs:
 * extraction MB/s: in-process ``pipeline.extract.extract_paths`` pinned to one core;
 * pandera rows/s (``pipeline.validate.checks.check_tables`` on the extracted tables);
 * Frictionless rows/s (``pipeline.validate.frictionless_check.validate_package_files`` on the
-  package written by ``atlas run``);
+  ``<table>.csv`` files ``pipeline.extract.write_tables`` writes for that extraction);
 * end-to-end seconds of ``.venv/bin/atlas run --sources DIR --outputs DIR2`` (a fresh process and
   a fresh outputs folder each run), with its peak RSS;
 * seconds of a re-run into the same outputs after one value in one source file changed.
@@ -78,8 +78,8 @@ METRICS = [
     Metric("extract_vs_floor", "extraction time ÷ regex-floor time (×)"),
     Metric("extract_s", "extraction (s)", "{:,.2f}"),
     Metric("rows", "rows extracted (all tables)", "{:,.0f}"),
-    Metric("pandera_rows_s", "pandera checks (rows/s)", "{:,.0f}"),
-    Metric("frictionless_rows_s", "Frictionless validation (rows/s)", "{:,.0f}"),
+    Metric("pandera_rows_s", "pandera + rules, `check_tables` (rows/s)", "{:,.0f}"),
+    Metric("frictionless_rows_s", "Frictionless, `validate_package_files` (rows/s)", "{:,.0f}"),
     Metric("e2e_s", "`atlas run` end to end (s)", "{:,.2f}"),
     Metric("rss_peak_mb", "peak RSS, largest process (MB)", "{:,.0f}"),
     Metric("rss_tree_mb", "peak RSS, whole process tree, sampled (MB)", "{:,.0f}"),
@@ -275,9 +275,23 @@ class NotAvailable(Exception):
     """The code a cell measures does not exist (yet)."""
 
 
-def _median(col: Column, key: str, runs: list[float]) -> float:
-    col.runs[key] = [round(r, 4) for r in runs]
-    return statistics.median(runs)
+LOAD_AT_START: list[float] = []
+BUDGET = [300.0]  # seconds one measurement may spend on repeats (--budget); at least one run
+
+
+def runs(repeat: int):
+    """Up to ``repeat`` run indices, stopping early once the measurement has used its budget."""
+    t0 = time.perf_counter()
+    for i in range(max(1, repeat)):
+        if i and time.perf_counter() - t0 > BUDGET[0]:
+            print(f"    (budget of {BUDGET[0]:.0f} s used: {i} run(s) instead of {repeat})")
+            return
+        yield i
+
+
+def _median(col: Column, key: str, values: list[float]) -> float:
+    col.runs[key] = [round(v, 4) for v in values]
+    return statistics.median(values)
 
 
 class one_core:
@@ -303,17 +317,23 @@ def measure_floor(col: Column, repeat: int) -> None:
     col.values["_floor_regex_s"] = fl.regex_s
 
 
-_WARM: list[bool] = []
+_WARM: set[str] = set()  # measurements that had their untimed warm-up call in this process
+
+
+def _warm_once(key: str, fn: Callable[[], object]) -> None:
+    """One untimed call before the first timed one: imports, compiled schemas and caches are
+    one-time costs (the end-to-end figure includes them), not throughput."""
+    if key not in _WARM:
+        fn()
+        _WARM.add(key)
 
 
 def measure_extraction(col: Column, repeat: int):
     extract_paths = _lazy("pipeline.extract", "extract_paths")
-    if not _WARM:  # one untimed run on the sample: imports and one-time caches are not throughput
-        extract_paths([REPO / "sources"])
-        _WARM.append(True)
+    _warm_once("extract", lambda: extract_paths([REPO / "sources"]))
     times, result = [], None
     with one_core():
-        for _ in range(repeat):
+        for _ in runs(repeat):
             result = None
             gc.collect()
             t0 = time.perf_counter()
@@ -360,8 +380,9 @@ def measure_pandera(col: Column, extraction, repeat: int) -> None:
     tables = extraction.tables
     known = {"tables": tables, "extraction": extraction, "frames": tables,
              "findings": list(getattr(extraction, "findings", []))}
+    _warm_once("pandera", lambda: _call_adaptively(check_tables, known, tables))
     times = []
-    for _ in range(repeat):
+    for _ in runs(repeat):
         gc.collect()
         t0 = time.perf_counter()
         _call_adaptively(check_tables, known, tables)
@@ -370,50 +391,33 @@ def measure_pandera(col: Column, extraction, repeat: int) -> None:
     col.values["pandera_rows_s"] = rows / _median(col, "pandera_s", times)
 
 
-def _package_rows(descriptor: Path) -> int:
-    """Data rows of every resource of a Data Package (CSV read with the csv module, Parquet meta)."""
+def _csv_rows(path: Path) -> int:
+    """Data rows of a CSV file (quoted fields may span lines, so the csv module counts)."""
     import csv
 
-    pkg = json.loads(descriptor.read_text(encoding="utf-8"))
-    total = 0
-    for res in pkg.get("resources", []):
-        paths = res.get("path")
-        for rel in paths if isinstance(paths, list) else [paths]:
-            if not isinstance(rel, str):
-                continue
-            p = descriptor.parent / rel
-            if p.suffix == ".parquet":
-                import pyarrow.parquet as pq
-
-                total += pq.ParquetFile(p).metadata.num_rows
-            elif p.suffix in {".csv", ".tsv"}:
-                with p.open(newline="", encoding="utf-8") as fh:
-                    total += max(0, sum(1 for _ in csv.reader(fh)) - 1)
-    return total
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return max(0, sum(1 for _ in csv.reader(fh)) - 1)
 
 
-def find_descriptor(outputs: Path) -> Path:
-    found = sorted(outputs.rglob("datapackage.json"), key=lambda p: (len(p.parts), str(p)))
-    if not found:
-        raise NotAvailable(f"n/a (no datapackage.json under {outputs})")
-    return found[0]
-
-
-def measure_frictionless(col: Column, outputs: Path | None, repeat: int) -> None:
+def measure_frictionless(col: Column, extraction, work: Path, repeat: int) -> None:
+    """Frictionless on the ``<table>.csv`` files ``write_tables`` writes for this extraction."""
     validate = _lazy("pipeline.validate.frictionless_check", "validate_package_files")
-    if outputs is None:
-        raise NotAvailable("n/a (needs the package written by `atlas run`, which did not run)")
-    descriptor = find_descriptor(outputs)
-    names = list(inspect.signature(validate).parameters)
-    first = descriptor if names and any(w in names[0] for w in ("descriptor", "json", "file")) else descriptor.parent
-    known = {"descriptor": descriptor, "descriptor_path": descriptor, "package_dir": descriptor.parent,
-             "folder": descriptor.parent, "directory": descriptor.parent, "out_dir": descriptor.parent}
+    write_tables = _lazy("pipeline.extract", "write_tables")
+    if extraction is None:
+        raise NotAvailable("n/a (no extraction to write and validate)")
+    folder = work / "tables"
+    write_tables(extraction, folder)
+    rows = sum(_csv_rows(folder / f"{name}.csv") for name in extraction.tables if (folder / f"{name}.csv").exists())
+    known = {"folder": folder, "directory": folder, "package_dir": folder, "out_dir": folder}
+    _warm_once("frictionless", lambda: _call_adaptively(validate, known, folder))
     times = []
-    for _ in range(repeat):
+    for _ in runs(repeat):
+        gc.collect()
         t0 = time.perf_counter()
-        _call_adaptively(validate, known, first)
+        _call_adaptively(validate, known, folder)
         times.append(time.perf_counter() - t0)
-    col.values["frictionless_rows_s"] = _package_rows(descriptor) / _median(col, "frictionless_s", times)
+    col.values["frictionless_rows_s"] = rows / _median(col, "frictionless_s", times)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # ----- subprocesses: wall time, peak RSS of the largest process (wait4) and of the whole tree
@@ -455,6 +459,8 @@ class ProcRun:
     max_rss_mb: float
     tree_rss_mb: float
     stderr_tail: str
+    stdout_tail: str = ""
+    log_dir: Path | None = None
 
 
 def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: float = 0.2) -> ProcRun:
@@ -482,19 +488,48 @@ def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: fl
         seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+    out_tail = out_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
     max_rss = usage.ru_maxrss / 1024  # KiB on Linux
-    return ProcRun(seconds, proc.returncode, max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail))
+    return ProcRun(seconds, proc.returncode, max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail),
+                   "\n".join(out_tail), log_dir)
+
+
+ATLAS_ARGS: list[str] = []  # extra `atlas run` options from --atlas-arg (e.g. --multiprocess)
+DAGSTER_HOME = CORPORA / "_dagster_home"  # the benchmark's own instance: no project run history
+
+
+def prepare_dagster_home() -> None:
+    """Create the benchmark's Dagster instance once, untimed (its SQLite storage is made on first
+    use), so that no timed run pays for it and the project's ``.dagster/`` history is left alone."""
+    os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
+    code = ("import dagster, pipeline.run as r; r.ensure_instance_home(); "
+            "dagster.DagsterInstance.get().get_runs(limit=1)")
+    try:
+        subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"    ! could not prepare {DAGSTER_HOME}: {exc}")
 
 
 def _atlas_cmd(sources: Path, outputs: Path) -> list[str]:
     if not ATLAS.exists():
         raise NotAvailable(f"n/a ({ATLAS.relative_to(REPO)} does not exist)")
-    return [str(ATLAS), "run", "--sources", str(sources), "--outputs", str(outputs)]
+    return [str(ATLAS), "run", "--sources", str(sources), "--outputs", str(outputs), *ATLAS_ARGS]
+
+
+FAILED_LOGS = CORPORA / "_failed-logs"
 
 
 def _check(run: ProcRun, what: str) -> None:
-    if run.returncode != 0:
-        raise RuntimeError(f"{what} exited {run.returncode}: {run.stderr_tail.splitlines()[-1] if run.stderr_tail else 'no stderr'}")
+    """Raise with the last line the process wrote; its logs are kept under ``_failed-logs/``."""
+    if run.returncode == 0:
+        return
+    kept = ""
+    if run.log_dir is not None and run.log_dir.exists():
+        dst = FAILED_LOGS / f"{datetime.now():%H%M%S}-{run.log_dir.parent.name}-{run.log_dir.name}"
+        shutil.copytree(run.log_dir, dst, dirs_exist_ok=True)
+        kept = f" (logs: {dst.relative_to(REPO)})"
+    last = (run.stderr_tail or run.stdout_tail or "no output").splitlines()[-1]
+    raise RuntimeError(f"{what} exited {run.returncode}: {last}{kept}")
 
 
 def link_copy(src: Path, dst: Path) -> Path:
@@ -515,7 +550,7 @@ def link_copy(src: Path, dst: Path) -> Path:
 def measure_e2e(col: Column, work: Path, repeat: int, timeout: float) -> Path:
     """Fresh `atlas run` processes into fresh outputs; returns the last outputs folder."""
     times, peak, tree, last = [], [], [], None
-    for i in range(repeat):
+    for i in runs(repeat):
         outputs = work / f"outputs-{i}"
         if outputs.exists():
             shutil.rmtree(outputs)
@@ -557,7 +592,7 @@ def measure_rerun(col: Column, work: Path, outputs: Path | None, repeat: int, ti
     if outputs is None:
         raise NotAvailable("n/a (needs a first `atlas run`, which did not run)")
     times = []
-    for i in range(repeat):
+    for i in runs(repeat):
         edit_one_value(work / "sources", i)
         run = run_measured(_atlas_cmd(work / "sources", outputs), work / f"log-rerun-{i}", timeout)
         _check(run, "atlas run (re-run)")
@@ -594,12 +629,14 @@ def measure_column(col: Column, args: argparse.Namespace) -> None:
             nonlocal extraction
             extraction = measure_extraction(col, args.repeat)
         _guard(col, ["extract_mbps", "extract_vs_floor", "extract_s", "rows"], _ex)
-    if "pandera" not in skip:
-        _guard(col, "pandera_rows_s", lambda: measure_pandera(col, extraction, args.repeat))
-    extraction = None
-    gc.collect()
     work = Path(tempfile.mkdtemp(prefix=f"work-{col.name.rstrip('×')}-", dir=CORPORA))
     try:
+        if "pandera" not in skip:
+            _guard(col, "pandera_rows_s", lambda: measure_pandera(col, extraction, args.repeat))
+        if "frictionless" not in skip:
+            _guard(col, "frictionless_rows_s", lambda: measure_frictionless(col, extraction, work, args.repeat))
+        extraction = None
+        gc.collect()
         if col.name != SAMPLE and not {"e2e", "rerun"} <= skip:
             _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb", "rerun_s"],
                    lambda: link_copy(col.path, work / "sources"))
@@ -609,8 +646,6 @@ def measure_column(col: Column, args: argparse.Namespace) -> None:
                 nonlocal outputs
                 outputs = measure_e2e(col, work, args.repeat, args.timeout)
             _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb"], _e2e)
-        if "frictionless" not in skip:
-            _guard(col, "frictionless_rows_s", lambda: measure_frictionless(col, outputs, args.repeat))
         if "rerun" not in skip and col.name != SAMPLE:
             _guard(col, "rerun_s", lambda: measure_rerun(col, work, outputs, args.repeat, args.timeout))
     finally:
@@ -644,9 +679,10 @@ def write_json(columns: list[Column], args: argparse.Namespace, path: Path, star
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 1),
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+                    "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                    "loadavg_start": LOAD_AT_START, "loadavg_end": list(os.getloadavg())},
         "options": {"sizes": args.sizes, "repeat": args.repeat, "seed": args.seed, "files": args.files,
-                    "sample": args.sample, "skip": sorted(args.skip)},
+                    "sample": args.sample, "skip": sorted(args.skip), "budget_s": args.budget, "atlas_args": args.atlas_arg},
         "metrics": [{"key": m.key, "label": m.label} for m in METRICS],
         "columns": [
             {"name": c.name, "path": str(c.path.relative_to(REPO)) if c.path.is_relative_to(REPO) else str(c.path),
@@ -671,9 +707,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-sample", dest="sample", action="store_false", help="skip the real sources/ column")
     ap.add_argument("--skip", default="", help="comma-separated: floor,extract,pandera,frictionless,e2e,rerun")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per `atlas run` (default 1800)")
+    ap.add_argument("--budget", type=float, default=300,
+                    help="seconds a measurement may spend on repeats before taking fewer runs (default 300)")
     ap.add_argument("--format", choices=["md", "rich"], default="md")
     ap.add_argument("--json", type=Path, default=RESULTS, help="where to write the table as JSON")
     ap.add_argument("--keep-work", action="store_true", help="keep the copied corpora and outputs")
+    ap.add_argument("--atlas-arg", action="append", default=[], metavar="ARG",
+                    help="extra option for `atlas run` (repeatable), e.g. --atlas-arg=--multiprocess")
     args = ap.parse_args(argv)
     sizes = args.sizes or ("1,100" if args.quick else "1,100,1000")
     args.sizes = [int(s) for s in sizes.split(",") if s.strip()]
@@ -684,9 +724,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    ATLAS_ARGS[:] = args.atlas_arg
+    BUDGET[0] = args.budget
     started = time.perf_counter()
-    print(f"benchmarks: sizes {args.sizes}, {args.repeat} run(s) per figure, {os.cpu_count()} CPUs")
+    LOAD_AT_START[:] = os.getloadavg()
+    print(f"benchmarks: sizes {args.sizes}, {args.repeat} run(s) per figure, {os.cpu_count()} CPUs, "
+          f"load average {LOAD_AT_START[0]:.1f} (other work on the machine skews every figure)")
     columns = build_columns(args)
+    if not {"e2e", "rerun"} <= args.skip:
+        prepare_dagster_home()
     for col in columns:
         if "size_mb" in col.errors:
             continue

@@ -84,7 +84,18 @@ def run(
     if not sources.is_dir():
         _fail(f"sources folder {sources} does not exist")
     code = run_pipeline(sources, outputs, multiprocess=multiprocess, console=console)
+    if code in (0, 1):  # the candidate (or its blocking report) is reviewed on the site
+        _rebuild_site(outputs)
     raise typer.Exit(code)
+
+
+def _rebuild_site(outputs: Path) -> None:
+    from pipeline.site import build_site
+
+    try:
+        console.print(f"site: {build_site(outputs) / 'index.html'}")
+    except Exception as exc:  # noqa: BLE001 - the site is a view; a failure there must not fail the run
+        err.print(f"[yellow]warning:[/] the release site could not be rebuilt: {exc}")
 
 
 @app.command()
@@ -106,21 +117,21 @@ def publish(
     note: Annotated[str, typer.Option("--note", help="The reviewer's note.")] = "",
 ) -> None:
     """Promote the reviewed release candidate to a versioned release."""
-    from pipeline.publish.release import PublishRefused, publish as do_publish
-
     import getpass
+
+    from pipeline.publish.release import PublishRefused
+    from pipeline.publish.release import publish as do_publish
 
     try:
         result = do_publish(outputs, reviewer=reviewer or getpass.getuser(), note=note, accept_warnings=accept_warnings)
     except PublishRefused as exc:
         _fail(str(exc), 1)
-    console.print(result.message if hasattr(result, "message") else str(result))
-    try:
-        from pipeline.site import build_site
+    console.print(result.message)
+    if result.status == "published":
+        from pipeline.run import record_publish
 
-        build_site(outputs)
-    except ImportError:
-        pass
+        record_publish(outputs, result)
+    _rebuild_site(outputs)
 
 
 @app.command()

@@ -39,6 +39,7 @@ RULES: dict[str, Rule] = _rules(
     ("file-binary", "error", "Source file is not text", "Export the profiles as plain UTF-8 text."),
     ("file-encoding-unknown", "error", "Source file is not UTF-8", "Re-save the file as UTF-8."),
     ("file-encoding-converted", "warning", "Source file was decoded from another encoding", "Re-save the file as UTF-8 so nothing depends on the guess."),
+    ("file-name-clash", "error", "Two source files with the same name", "Give every source file a distinct name, or extract the folders separately."),
     ("file-outside-sources", "error", "Source path leads outside the sources folder", "Copy the file into the sources folder instead of linking to it."),
     ("line-too-long", "warning", "Very long line", "Check the file: a line this long is usually a paste or conversion accident."),
     ("text-before-first-profile", "warning", "Text before the first profile", "Delete the stray text or add the profile header it belongs to."),

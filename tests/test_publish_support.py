@@ -1,11 +1,14 @@
 """Shared helpers for the publish/release tests: a small valid set of rows across every table,
-and minimal stand-ins for the validation report writer and the Frictionless checker (used only
-where the real ``pipeline.validate`` modules are not there yet). Holds no tests itself."""
+staging and publishing shortcuts, a minimal stand-in report writer and stand-in Frictionless
+checks (to show they are injectable and that a failing check blocks the candidate; the real
+``pipeline.validate`` ones run in test_release_sample). Holds no tests itself."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -159,7 +162,7 @@ def error_finding() -> Finding:
                    column="established", value="3020", source_file="profiles.txt", source_line=3)
 
 
-# -- stand-ins for pipeline.validate (report writer, Frictionless checker) ------------------------
+# -- stand-ins for pipeline.validate (report writer, Frictionless check) ---------------------------
 
 
 def standin_report_writer(findings, out_dir: Path, *, context=None) -> dict[str, Path]:
@@ -173,13 +176,95 @@ def standin_report_writer(findings, out_dir: Path, *, context=None) -> dict[str,
     return paths
 
 
-def standin_frictionless_check(descriptor_path: Path) -> list[Finding]:
-    """Minimal ``validate_datapackage``: Frictionless errors as ``schema-published-file`` findings."""
-    import frictionless
+def no_frictionless_check(descriptor_path: Path) -> list[Finding]:
+    assert descriptor_path.is_file()
+    return []
 
-    report = frictionless.validate(str(descriptor_path))
-    return [
-        Finding("schema-published-file", f"{task.name}: {error.message}", table=task.name)
-        for task in report.tasks
-        for error in task.errors
-    ] + [Finding("schema-published-file", error.message) for error in report.errors]
+
+def failing_frictionless_check(descriptor_path: Path) -> list[Finding]:
+    return [Finding("schema-published-file", f"{descriptor_path.name}: injected failure")]
+
+
+# -- shortcuts ----------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = REPO / ".venv" / "bin"
+
+
+def stage(outputs: Path, rows: dict[str, list[dict]] | None = None, findings: list[Finding] | None = None, *,
+          created: str = CREATED, source_text: str = "profiles v1", **kwargs):
+    """Stage a candidate from ``rows`` with the real report writer. The Frictionless check of the
+    staged package (about a second each time) is skipped unless ``frictionless_check`` is given or
+    ``real_check=True``: the tests that are about it pass it, the rest stay fast."""
+    from pipeline.publish.candidate import stage_candidate
+
+    if not kwargs.pop("real_check", False):
+        kwargs.setdefault("frictionless_check", no_frictionless_check)
+    return stage_candidate(extraction(rows, source_text=source_text), list(findings or []), outputs, created=created, **kwargs)
+
+
+def publish_as_editor(outputs: Path, **kwargs):
+    from pipeline.publish.release import publish
+
+    kwargs.setdefault("reviewer", "editor")
+    kwargs.setdefault("created", "2025-02-01T00:00:00Z")
+    return publish(outputs, **kwargs)
+
+
+def tree_state(root: Path) -> dict[str, object]:
+    """Every entry under ``root`` with its content hash (files), link target (symlinks) or 'dir'."""
+    import hashlib
+    import os
+
+    state: dict[str, object] = {}
+    if not root.exists():
+        return state
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            state[rel] = "-> " + os.readlink(path)
+        elif path.is_dir():
+            state[rel] = "dir"
+        else:
+            state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+def sha256sum_check(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+
+
+def frictionless_cli(descriptor: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(VENV_BIN / "frictionless"), "validate", descriptor.name], cwd=descriptor.parent,
+                          capture_output=True, text=True)
+
+
+@contextlib.contextmanager
+def schemas_from(folder: Path):
+    """Make ``load_schemas()`` read ``folder`` instead of ``schemas/`` (e.g. a column removed)."""
+    from pipeline.schemas import load_schemas
+
+    func = load_schemas.__wrapped__
+    old = func.__defaults__
+    load_schemas.cache_clear()
+    func.__defaults__ = (folder,)
+    try:
+        yield
+    finally:
+        func.__defaults__ = old
+        load_schemas.cache_clear()
+
+
+def schemas_without(tmp: Path, table: str, column: str) -> Path:
+    """A copy of ``schemas/`` in ``tmp`` with ``column`` removed from ``table``."""
+    import shutil
+
+    import yaml
+
+    folder = tmp / "schemas"
+    shutil.copytree(REPO / "schemas", folder)
+    path = folder / f"{table}.schema.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["fields"] = [f for f in data["fields"] if f["name"] != column]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return folder

@@ -40,7 +40,8 @@ def combine(files: Iterable[FileExtraction]) -> Extraction:
                 renamed[org["source_line_start"]] = oid
                 continue
             where = f"{first['source_file']}:{first['source_line_start']}"
-            if org["name"] and first["name"] and slug(org["name"]) != slug(first["name"]):
+            # A name with no letters or digits (slug "") cannot tell two organisations apart.
+            if slug(org["name"] or "") and slug(first["name"] or "") and slug(org["name"]) != slug(first["name"]):
                 new_id = f"{oid}-{slug(org['name'])}"
                 findings.append(Finding("duplicate-organization", f"identifier {oid!r} is already used by {first['name']!r} ({where}); this profile of {org['name']!r} needs a distinct acronym", severity="warning", table="organizations", key={"organization_id": new_id}, column="acronym", value=org["acronym"], source_file=org["source_file"], source_line=org["source_line_start"]))
                 if new_id not in kept:
@@ -114,8 +115,9 @@ def organization_mentions(rows: dict[str, list[dict]]) -> list[dict]:
     for s in rows["sections"]:
         scan(s["organization_id"], s["heading"], s["source_line_start"])
         scan(s["organization_id"], s["text"], s["text_source_line"])
-    for f in rows["footnotes"]:
-        scan(f["organization_id"], f["text"], f["source_line"])
+    for f in rows["footnotes"]:  # continuation lines are joined with spaces: scan each source line
+        for line, part in f.get("_lines") or [(f["source_line"], f["text"])]:
+            scan(f["organization_id"], part, line)
     return list(out.values())
 
 

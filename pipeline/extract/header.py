@@ -19,7 +19,8 @@ _EMPTY_VALUES = {"", "n a", "na", "none", "nil", "unknown", "tbc", "tbd"}
 _ACRONYM_SPLIT = re.compile(r"\s*[,;/]\s*|\s+or\s+")
 _YEAR = re.compile(r"\b(\d{1,6})\b")
 _SUMMARY_YEAR = re.compile(r"\b(?:[Ee]stablished|[Ff]ounded|[Cc]reated|[Ss]et up|[Ll]aunched)\s+in\s+(\d{4})\b")
-_POSTAL = re.compile(r"^(?:(?P<prefix>[A-Z]{1,3})\s?-\s?)?(?P<code>\d{4,5})\s+(?P<city>[^\d].*?)(?:\s+\d{1,3})?$")
+_POSTAL = re.compile(r"^(?:(?P<prefix>[A-Z]{1,3})\s?[-–—]\s?)?(?P<code>\d{4,5})\s+(?P<city>[^\d].*?)(?:\s+\d{1,3})?$")
+_DISTRICT = re.compile(r"\s+\d{1,3}$")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _DOMAIN = re.compile(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?$")
 _COUNTRY_PREFIX = {"CH": "CH", "F": "FR", "FR": "FR", "D": "DE", "DE": "DE", "I": "IT", "A": "AT", "FL": "LI", "LI": "LI"}
@@ -37,7 +38,8 @@ class HeaderResult:
 
 
 def split_acronyms(value: str) -> list[str]:
-    if fold(value) in _EMPTY_VALUES:
+    folded = fold(value)
+    if not value.strip(" .-–—") or (folded and folded in _EMPTY_VALUES):  # fold drops non-Latin letters
         return []
     return [a for a in (p.strip(" .") for p in _ACRONYM_SPLIT.split(value)) if a]
 
@@ -50,6 +52,11 @@ def parse_address(address: str, vocab: Vocabulary) -> tuple[str | None, str | No
         m = _POSTAL.match(parts[i])
         if m:
             postal, city = m.group("code"), m.group("city").strip()
+            words = city.split()  # "1211 Genève 20 Switzerland": a country written without a comma
+            for k in range(min(3, len(words) - 1), 0, -1):
+                if code := resolve_country(" ".join(words[-k:])):
+                    city, country = _DISTRICT.sub("", " ".join(words[:-k])), code
+                    break
             prefix = m.group("prefix")
             if prefix and prefix in _COUNTRY_PREFIX:
                 country = _COUNTRY_PREFIX[prefix]
@@ -88,14 +95,18 @@ def parse_header(
         finding("missing-name", f"profile {label!r} has no name line above its header", min(ln for _, ln in fields.values()), column="name")
     elif not acronyms:
         finding("missing-acronym", f"{label!r} has no acronym; its identifier is made from the name", name_line, column="acronym")
-    row["organization_id"] = slug(row["acronym"] or name or "") or None
+    row["organization_id"] = slug(row["acronym"] or "") or slug(name or "") or None
+    if row["organization_id"] is None and (name or acronyms):
+        finding("profile-unidentifiable", f"neither the acronym {row['acronym']!r} nor the name {name!r} gives an identifier (it needs Latin letters or digits)",
+                fields["acronym"][1] if "acronym" in fields else name_line, "organization_id", blocking=True)
 
     # Year established
     row["established"] = None
     row["established_source"] = None
     if "established" in fields:
         value, line = fields["established"]
-        m = _YEAR.search(value)
+        numbers = list(_YEAR.finditer(value))  # "12 May 1998": the four-digit number is the year
+        m = next((x for x in numbers if len(x.group(1)) == 4), numbers[0] if numbers else None)
         if fold(value) in _EMPTY_VALUES:
             pass
         elif not m:

@@ -13,7 +13,7 @@ from pipeline.vocab import Vocabulary, fold
 
 HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*(.*?)\s*$")
 BULLET = re.compile(r"^\s*(?:[•◦▪▫●○‣∙·■□➢►*]|-(?=\s)|\d{1,2}[.)](?=\s))\s*")
-SOCIAL = re.compile(r"^\s*([A-Z][\w+.]*(?: [A-Z][\w+.]*)?)\s*@\s*(\S.*?)\s*$")
+SOCIAL = re.compile(r"^\s*([A-Z][\w+.]*(?: [A-Z][\w+.]*)?)\s*:?\s*@\s*(\S.*?)\s*$")  # "Twitter @x", "Twitter: @x"
 FOOTNOTE = re.compile(r"^\s*(\d{1,3})\s*[-–—]\s*(\S.*?)\s*$")
 # A footnote citation in prose: "... until MC13 (2)." / "87 members (3) and ...".
 CITATION = re.compile(r"(?<=[\w’'\")\]])\s?\((\d{1,2})\)(?=[\s.,;:!?)]|$)")

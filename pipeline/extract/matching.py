@@ -145,7 +145,7 @@ def resolve_country(name: str) -> str | None:
 
 # -- issues and sections -----------------------------------------------------------------------
 
-_MARKER = re.compile(r"\s*\((\d{1,3})\)\s*$")
+_MARKER = re.compile(r"\s*\((\d{1,3})\)\s*[:?]?\s*$")  # "Access (4)", also "Access (4):"
 _CONNECTORS = ("including", "and", "in", "for", "with", "incl", "e g", "such as")
 
 

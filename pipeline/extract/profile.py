@@ -10,6 +10,7 @@ look at other files (cross-file work is in ``combine``) and must not name any or
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from pipeline.extract import lines as L
@@ -20,6 +21,11 @@ from pipeline.vocab import Vocabulary, fold
 
 MAX_HEADER_GAP = 2  # non-blank unknown `Label:` lines tolerated inside a header block
 LONG_LINE = 100_000
+_EXCERPT_SCAN = 1_000  # an excerpt never needs more of a line than this (keeps long lines linear)
+
+
+def _excerpt(line: str) -> str:
+    return excerpt_of(line[:_EXCERPT_SCAN])
 
 
 @dataclass
@@ -48,7 +54,8 @@ def _header_blocks(lines: list[str], vocab: Vocabulary) -> list[tuple[int, int, 
             continue
         first = last = i
         fields: dict[str, tuple[str, int]] = {}
-        dups: list[tuple[str, str, int]] = []
+        dups: list[tuple[str | None, str, int]] = []
+        gaps = 0
         j = i
         while j < n:
             line = lines[j]
@@ -57,6 +64,14 @@ def _header_blocks(lines: list[str], vocab: Vocabulary) -> list[tuple[int, int, 
                 continue
             hit = L.header_field(line, vocab) if ":" in line and len(line) < 400 else None
             if not hit:
+                # An unknown `Label: value` line between known header lines ("Director: ...") is
+                # reported (column None), not taken as the end of the header or a new profile's name.
+                unknown = L.HEADER.match(line) if ":" in line and len(line) < 400 else None
+                if unknown and gaps < MAX_HEADER_GAP and _known_field_follows(lines, j + 1, MAX_HEADER_GAP - gaps - 1, vocab):
+                    gaps += 1
+                    dups.append((None, unknown.group(1), j + 1))
+                    j += 1
+                    continue
                 break
             column, value, label = hit
             if column in fields:
@@ -72,9 +87,32 @@ def _header_blocks(lines: list[str], vocab: Vocabulary) -> list[tuple[int, int, 
     return blocks
 
 
+# A name may end in a full stop only as part of a legal-form abbreviation: "Inc.", "Ltd.", "S.A.".
+_ABBREVIATION_END = re.compile(r"(?:^|\s)(?:[A-Z][A-Za-z]{0,3}\.|(?:[A-Za-z]\.){2,})$")
+
+
+def _known_field_follows(lines: list[str], j: int, more_unknown: int, vocab: Vocabulary) -> bool:
+    """Is the next non-blank line from ``j`` a known header field (after at most ``more_unknown``
+    further unknown `Label:` lines)?"""
+    while j < len(lines):
+        line = lines[j]
+        if line.strip():
+            if ":" not in line or len(line) >= 400:
+                return False
+            if L.header_field(line, vocab):
+                return True
+            if more_unknown <= 0 or not L.HEADER.match(line):
+                return False
+            more_unknown -= 1
+        j += 1
+    return False
+
+
 def _is_name_line(text: str, vocab: Vocabulary) -> bool:
     t = text.strip()
-    if not t or len(t) > 200 or t.endswith((".", ";", ",", ":")) or t[0].islower():
+    if not t or len(t) > 200 or t.endswith((";", ",", ":")) or t[0].islower():
+        return False
+    if t.endswith(".") and (len(t.split()) > 12 or not _ABBREVIATION_END.search(t)):
         return False
     if L.is_bullet(t) or L.footnote_definition(t) or L.header_field(t, vocab):
         return False
@@ -106,17 +144,20 @@ def _footnote_start(lines: list[str], lo: int, hi: int) -> int | None:
     """Index where the trailing block of footnote definitions starts, or None."""
     defs = [(k, L.footnote_definition(lines[k])) for k in range(lo, hi + 1) if lines[k][:1].isdigit() or lines[k][:4].strip()[:1].isdigit()]
     defs = [(k, d) for k, d in defs if d]
+    if not defs:
+        return None
+    # The block must have no heading after its start: find the last heading once (linear).
+    last_heading = -1
+    for m in range(hi, defs[0][0], -1):
+        text = lines[m]
+        if text.strip() and not L.footnote_definition(text) and L.is_heading(text):
+            last_heading = m
+            break
     for idx, (k, (number, _)) in enumerate(defs):
         following = defs[idx + 1][1][0] if idx + 1 < len(defs) else None
         if number != 1 and following != number + 1:
             continue
-        ok = True
-        for m in range(k + 1, hi + 1):
-            text = lines[m]
-            if text.strip() and not L.footnote_definition(text) and L.is_heading(text):
-                ok = False
-                break
-        if ok:
+        if k > last_heading:
             return k
     return None
 
@@ -146,17 +187,20 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
             findings.append(Finding("line-too-long", f"line {k + 1} has {len(line):,} characters", source_file=rel, source_line=k + 1, excerpt=excerpt_of(line[:300])))
     spans, _, dups = split_profiles(lines, vocab)
     for column, label, line_no in dups:
-        findings.append(Finding("duplicate-header-field", f"{label}: given twice in one header; the first is used", table="organizations", column=column, source_file=rel, source_line=line_no, excerpt=excerpt_of(lines[line_no - 1])))
+        if column is None:
+            findings.append(Finding("unknown-header-field", f"{label}: is not a known header field; the line is left out of the data", table="organizations", source_file=rel, source_line=line_no, excerpt=_excerpt(lines[line_no - 1])))
+            continue
+        findings.append(Finding("duplicate-header-field", f"{label}: given twice in one header; the first is used", table="organizations", column=column, source_file=rel, source_line=line_no, excerpt=_excerpt(lines[line_no - 1])))
     if not spans:
         nonblank = [k for k, line in enumerate(lines) if line.strip()]
         first, last = (nonblank[0], nonblank[-1]) if nonblank else (0, max(len(lines) - 1, 0))
-        findings.append(Finding("no-profiles", f"{rel} holds no profile: no header block (Acronym:, Established:, Address:, Website:, Stakeholder group:) was found", source_file=rel, source_line=first + 1, excerpt=excerpt_of(lines[first]) if lines else None))
+        findings.append(Finding("no-profiles", f"{rel} holds no profile: no header block (Acronym:, Established:, Address:, Website:, Stakeholder group:) was found", source_file=rel, source_line=first + 1, excerpt=_excerpt(lines[first]) if lines else None))
         rows["quarantine"].append(_quarantine(rel, lines, first, last, None, "no-profiles", "no profile header found in the file"))
         return FileRows(rows, findings)
     first_start = spans[0].name_index if spans[0].name_index is not None else spans[0].header_start
     pre = _trim(lines, 0, first_start - 1)
     if pre:
-        findings.append(Finding("text-before-first-profile", f"lines {pre[0] + 1}–{pre[1] + 1} come before the first profile and belong to none", source_file=rel, source_line=pre[0] + 1, excerpt=excerpt_of(lines[pre[0]])))
+        findings.append(Finding("text-before-first-profile", f"lines {pre[0] + 1}–{pre[1] + 1} come before the first profile and belong to none", source_file=rel, source_line=pre[0] + 1, excerpt=_excerpt(lines[pre[0]])))
         rows["quarantine"].append(_quarantine(rel, lines, pre[0], pre[1], None, "text-before-first-profile", "text before the first profile header"))
     offsets = None
     for span in spans:
@@ -165,7 +209,7 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
 
 
 def _quarantine(rel: str, lines: list[str], first: int, last: int, name: str | None, rule: str, reason: str) -> dict:
-    shown = [line.strip() for line in lines[first : last + 1] if line.strip()][:3]
+    shown = [line.strip()[:_EXCERPT_SCAN] for line in lines[first : last + 1] if line.strip()][:3]
     return {
         "source_file": rel, "source_line_start": first + 1, "source_line_end": max(last, first) + 1,
         "name": name, "rule": rule, "reason": reason, "excerpt": excerpt_of(" | ".join(shown), 400) if shown else None,
@@ -197,10 +241,16 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
             continue
         line_no = k + 1
         if top_kind == "social":
-            acc = L.social_account(t)
+            acc = L.social_account(L.BULLET.sub("", t, count=1))  # "• Twitter @x" is an account too
             if acc:
                 accounts.append((acc[0], acc[1].lstrip("@").strip(), line_no))
                 continue
+        # Checked before headings: a short `Platform @handle` line also looks like a heading.
+        acc = L.social_account(t)
+        if acc and fold(acc[0]) in vocab.platforms and len(t) < 120:
+            accounts.append((acc[0], acc[1].lstrip("@").strip(), line_no))
+            local.append(Finding("social-line-outside-social-section", f"{t!r} is an account line outside the social-media section; recorded", table="social_media_accounts", value=t, source_file=rel, source_line=line_no, excerpt=t))
+            continue
         if L.is_heading(t):
             sm = match_section(t, vocab)
             if sm:
@@ -228,15 +278,14 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
                 continue
             _head(heads, 2 if top is not None else 1, t, k, top, None)
             continue
-        acc = L.social_account(t)
-        if acc and fold(acc[0]) in vocab.platforms and len(t) < 120:
-            accounts.append((acc[0], acc[1].lstrip("@").strip(), line_no))
-            local.append(Finding("social-line-outside-social-section", f"{t!r} is an account line outside the social-media section; recorded", table="social_media_accounts", value=t, source_file=rel, source_line=line_no, excerpt=t))
+        if top_kind == "social":
+            local.append(Finding("social-line-unparsed", f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line", table="social_media_accounts", value=t[:200], source_file=rel, source_line=line_no, excerpt=_excerpt(t)))
         if "(" in t:
             cites.extend((line_no, n) for n in L.citations(t))
 
     # -- footnotes --------------------------------------------------------------------------------
     notes: dict[int, dict] = {}
+    parts: dict[int, list[tuple[int, str]]] = {}
     if fn_start is not None:
         current = None
         for k in range(fn_start, body_hi + 1):
@@ -247,12 +296,16 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
             if d:
                 number, note = d
                 if number in notes:
-                    local.append(Finding("footnote-duplicate-number", f"footnote {number} is defined twice; the first is kept", table="footnotes", value=str(number), source_file=rel, source_line=k + 1, excerpt=excerpt_of(t)))
+                    local.append(Finding("footnote-duplicate-number", f"footnote {number} is defined twice; the first is kept", table="footnotes", value=str(number), source_file=rel, source_line=k + 1, excerpt=_excerpt(t)))
                     current = None
                     continue
                 current = notes[number] = {"number": number, "text": note, "source_line": k + 1}
+                parts[number] = [(k + 1, note)]
             elif current is not None:
-                current["text"] += " " + t
+                parts[current["number"]].append((k + 1, t))  # joined once below: += in a loop is quadratic
+        for number, texts in parts.items():
+            notes[number]["text"] = " ".join(t for _, t in texts)
+            notes[number]["_lines"] = texts  # (line, text) of each part, for provenance; not a column
 
     # -- header -----------------------------------------------------------------------------------
     first_head = heads[0]["_index"] if heads else prose_hi + 1
@@ -262,7 +315,7 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
     org_id = hdr.row["organization_id"]
     label = name or hdr.row.get("acronym") or "profile"
     if not heads and not summary and fn_start is None:
-        hdr.blocking.append(Finding("profile-truncated", f"{label!r} ends inside its header: no text follows the header lines", table="organizations", source_file=rel, source_line=span.header_end + 1, excerpt=excerpt_of(lines[span.header_end])))
+        hdr.blocking.append(Finding("profile-truncated", f"{label!r} ends inside its header: no text follows the header lines", table="organizations", source_file=rel, source_line=span.header_end + 1, excerpt=_excerpt(lines[span.header_end])))
     if hdr.blocking or not org_id:
         for f in hdr.blocking:
             findings.append(_with_excerpt(f, lines))
@@ -338,9 +391,9 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
             heading_issue = h["canonical_heading"] if h.get("match") else None
             if about and about != heading_issue:
                 findings.append(Finding("footnote-issue-mismatch", f"footnote {number} is about {about!r} but is cited on the heading {h['heading']!r}", table="sections", key={**key, "section_id": h["section_id"]}, column="footnote_number", value=str(number), source_file=rel, source_line=h["_index"] + 1, excerpt=h["heading"]))
-    for line_no, number in cites:
+    for line_no, number in dict.fromkeys(cites):
         if number not in notes:
-            findings.append(Finding("footnote-undefined", f"the text cites footnote ({number}), which the profile does not define", table="sections", key=key, value=str(number), source_file=rel, source_line=line_no, excerpt=excerpt_of(lines[line_no - 1])))
+            findings.append(Finding("footnote-undefined", f"the text cites footnote ({number}), which the profile does not define", table="sections", key=key, value=str(number), source_file=rel, source_line=line_no, excerpt=_excerpt(lines[line_no - 1])))
     for number, note in sorted(notes.items()):
         if number not in cited_numbers:
             findings.append(Finding("footnote-uncited", f"footnote {number} is never cited in the profile", table="footnotes", key={**key, "number": number}, source_file=rel, source_line=note["source_line"], excerpt=excerpt_of(note["text"])))
@@ -353,7 +406,7 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
             continue
         seen_acc.add((platform, handle))
         if fold(platform) not in vocab.platforms:
-            findings.append(Finding("unknown-social-platform", f"platform {platform!r} is not in vocabularies/social_platforms.csv", table="social_media_accounts", key={**key, "platform": platform, "handle": handle}, column="platform", value=platform, source_file=rel, source_line=line_no, excerpt=excerpt_of(lines[line_no - 1])))
+            findings.append(Finding("unknown-social-platform", f"platform {platform!r} is not in vocabularies/social_platforms.csv", table="social_media_accounts", key={**key, "platform": platform, "handle": handle}, column="platform", value=platform, source_file=rel, source_line=line_no, excerpt=_excerpt(lines[line_no - 1])))
         rows["social_media_accounts"].append({"organization_id": org_id, "platform": platform, "handle": handle, "source_line": line_no})
 
     # -- countries named anywhere in the profile's prose, headings and footnotes ------------------------
@@ -397,7 +450,7 @@ def _keyed(f: Finding, key: dict) -> Finding:
 def _with_excerpt(f: Finding, lines: list[str]) -> Finding:
     if f.excerpt is not None or not f.source_line or f.source_line > len(lines):
         return f
-    return Finding(**{**f.__dict__, "excerpt": excerpt_of(lines[f.source_line - 1])})
+    return Finding(**{**f.__dict__, "excerpt": _excerpt(lines[f.source_line - 1])})
 
 
 _QUOTED = (("‘", "’"), ("“", "”"), ("'", "'"), ('"', '"'), ("«", "»"))

@@ -55,12 +55,21 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Finding]]:
                         findings.append(Finding("file-outside-sources", f"{rel} is a link to {target}, outside the sources folder; refused", source_file=rel))
                         continue
                 if path.is_file():
-                    found.setdefault(rel, path)
+                    _add(found, rel, path, findings)
         elif given.is_file():
-            found.setdefault(given.name, given)
+            _add(found, given.name, given, findings)
         else:
             findings.append(Finding("file-unreadable", f"{given}: no such file or folder", source_file=str(given)))
     return [(p, rel) for rel, p in sorted(found.items())], findings
+
+
+def _add(found: dict[str, Path], rel: str, path: Path, findings: list[Finding]) -> None:
+    """Record ``path`` under ``rel`` unless another file already has that name (reported)."""
+    other = found.get(rel)
+    if other is None:
+        found[rel] = path
+    elif other.resolve() != path.resolve():
+        findings.append(Finding("file-name-clash", f"{path} has the same name ({rel}) as {other}; only the first is read", source_file=rel))
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
@@ -75,6 +84,9 @@ def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
                 line = data[: exc.start].count(b"\n") + 1
                 return None, encoding, [Finding("file-encoding-unknown", f"{rel} starts with a {encoding} byte-order mark but is not valid {encoding} near byte {exc.start}", source_file=rel, source_line=line)]
             text = text.removeprefix("\ufeff")
+            if "\x00" in text:  # as without a byte-order mark: a NUL character means not a text file
+                line = text.count("\n", 0, text.index("\x00")) + 1
+                return None, encoding, [Finding("file-binary", f"{rel} contains NUL characters: not a text file", source_file=rel, source_line=line)]
             found = [] if encoding == "utf-8-sig" else [Finding("file-encoding-converted", f"{rel} is {encoding.upper()} (byte-order mark); decoded", source_file=rel)]
             return text, encoding.replace("-sig", ""), found
     if b"\x00" in data:

@@ -72,6 +72,11 @@ def arrow_schema(table: TableSchema) -> pa.Schema:
 
 def _column(series: pd.Series, field: pa.Field) -> pa.Array:
     if field.type == pa.string():
+        if isinstance(series.dtype, pd.StringDtype):  # the frames of schemas.frame(): zero-copy-ish
+            array = pa.array(series, from_pandas=True)
+            if isinstance(array, pa.ChunkedArray):  # one chunk, so the bytes never depend on chunking
+                array = array.combine_chunks()
+            return array if array.type == pa.string() else array.cast(pa.string())
         values = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v) for v in series.tolist()]
         return pa.array(values, type=pa.string())
     return pa.array(series, type=field.type, from_pandas=True)
@@ -103,9 +108,10 @@ def parquet_bytes(df: pd.DataFrame, table: TableSchema) -> bytes:
     return buf.getvalue()
 
 
-def write_parquet(df: pd.DataFrame, table: TableSchema, path: Path) -> Path:
-    """Write ``df`` to ``path`` as Parquet, atomically (temp file + rename)."""
-    return atomic_write_bytes(path, parquet_bytes(df, table))
+def write_parquet(df: pd.DataFrame, table: TableSchema, path: Path, *, durable: bool = True) -> Path:
+    """Write ``df`` to ``path`` as Parquet, atomically (temp file + rename; see
+    :func:`~pipeline.publish.fsutil.atomic_write_bytes` for ``durable``)."""
+    return atomic_write_bytes(path, parquet_bytes(df, table), durable=durable)
 
 
 _PANDAS_TYPES = {

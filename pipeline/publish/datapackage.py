@@ -131,8 +131,8 @@ def build_datapackage(
     return descriptor
 
 
-def write_datapackage(root: Path, descriptor: Mapping) -> Path:
-    return atomic_write_json(root / DESCRIPTOR_NAME, descriptor)
+def write_datapackage(root: Path, descriptor: Mapping, *, durable: bool = True) -> Path:
+    return atomic_write_json(root / DESCRIPTOR_NAME, descriptor, durable=durable)
 
 
 def read_datapackage(root: Path) -> dict:
@@ -150,3 +150,33 @@ def restamp(descriptor: Mapping, *, version: str, created: str) -> dict:
 def table_resources(descriptor: Mapping) -> dict[str, dict]:
     """The tabular (CSV) resources of a descriptor by table name."""
     return {r["name"]: r for r in descriptor.get("resources", []) if r.get("format") == "csv" and "schema" in r}
+
+
+def config_from_descriptor(descriptor: Mapping) -> ReleaseConfig:
+    """The release metadata a descriptor was built with (so a publish re-renders the README from
+    what was reviewed, not from a configuration edited since)."""
+    publishers: list[dict] = []
+    for entry in descriptor.get("sources", []):
+        title = entry.get("publisher", entry.get("title"))
+        item = {"title": title, **({"path": entry["path"]} if entry.get("path") else {})}
+        if title and item not in publishers:
+            publishers.append(item)
+    return ReleaseConfig(
+        name=descriptor["name"],
+        title=descriptor.get("title", descriptor["name"]),
+        description=descriptor.get("description", ""),
+        homepage=descriptor.get("homepage"),
+        keywords=tuple(descriptor.get("keywords", ())),
+        licenses=tuple(descriptor.get("licenses", ())),
+        sources=tuple(publishers),
+        contributors=tuple(descriptor.get("contributors", ())),
+    )
+
+
+def descriptor_sources(descriptor: Mapping) -> list[dict]:
+    """The raw source files a descriptor lists (path, sha256, bytes)."""
+    out = []
+    for entry in descriptor.get("sources", []):
+        if "file" in entry:
+            out.append({"path": entry["file"], "sha256": entry.get("hash", "").removeprefix("sha256:"), "bytes": entry.get("bytes")})
+    return out

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from pipeline.csvio import FORMULA_PREFIXES, GUARD
 from pipeline.schemas import TableSchema, load_schemas
 
+_PREFIX_WORDS = [f"`{p}`" if p.strip() else ("a tab" if p == "\t" else "a carriage return") for p in FORMULA_PREFIXES]
 FORMULA_GUARD_NOTE = (
     "**Spreadsheet formulas.** A text cell that starts with "
-    + ", ".join(f"`{p}`" if p.strip() else ("a tab" if p == "\t" else "a carriage return") for p in FORMULA_PREFIXES)
+    + ", ".join(_PREFIX_WORDS[:-1])
+    + f" or {_PREFIX_WORDS[-1]}"
     + f" is written to the CSV files with a leading apostrophe (`{GUARD}`) so that a spreadsheet shows"
     " it as text instead of running it. The Parquet files keep the raw value. To get the raw value"
     " from the CSV, remove one leading apostrophe where it is followed by one of those characters."

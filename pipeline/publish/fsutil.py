@@ -62,26 +62,30 @@ def fsync_tree(root: Path) -> None:
         fsync_dir(Path(dirpath))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temp file in the same folder; durable on return."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` through a temp file in the same folder. ``durable``: fsync the
+    file and its folder before returning; pass False inside a build folder that is fsynced as a
+    whole (:func:`fsync_tree`) before it is renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
     return path
 
 
-def atomic_write_text(path: Path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def json_text(data: object) -> str:
@@ -89,8 +93,8 @@ def json_text(data: object) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def atomic_write_json(path: Path, data: object) -> Path:
-    return atomic_write_text(path, json_text(data))
+def atomic_write_json(path: Path, data: object, *, durable: bool = True) -> Path:
+    return atomic_write_text(path, json_text(data), durable=durable)
 
 
 def read_json(path: Path) -> object:
@@ -208,10 +212,10 @@ def sums_text(checksums: dict[str, str]) -> str:
     return "".join(f"{checksums[rel]}  {rel}\n" for rel in sorted(checksums))
 
 
-def write_sha256sums(root: Path, exclude: Iterable[str] = ()) -> Path:
+def write_sha256sums(root: Path, exclude: Iterable[str] = (), *, durable: bool = True) -> Path:
     """``root/SHA256SUMS`` over every file under ``root`` except itself and ``exclude``."""
     checksums = file_checksums(root, (*exclude, SUMS_NAME))
-    return atomic_write_text(root / SUMS_NAME, sums_text(checksums))
+    return atomic_write_text(root / SUMS_NAME, sums_text(checksums), durable=durable)
 
 
 def parse_sha256sums(text: str) -> dict[str, str]:

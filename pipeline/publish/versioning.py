@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pipeline.config import ReleaseConfig, release_config
-from pipeline.publish.arrow import read_parquet
 from pipeline.publish.datapackage import (
     DESCRIPTOR_NAME,
     parquet_path,
@@ -75,9 +75,16 @@ def next_version(previous: str | None, bump: Bump) -> str:
 
 @dataclass(frozen=True)
 class TableSnapshot:
+    """One table's schema and values: ``data`` maps each column to its values as Python objects
+    (``None`` for missing), all columns the same length."""
+
     name: str
     schema: dict  # the Table Schema descriptor
-    frame: pd.DataFrame
+    data: dict[str, list]
+
+    @classmethod
+    def from_frame(cls, name: str, schema: dict, frame: pd.DataFrame) -> TableSnapshot:
+        return cls(name, schema, {c: [plain(v) for v in frame[c].tolist()] for c in frame.columns})
 
     @property
     def fields(self) -> list[dict]:
@@ -87,6 +94,13 @@ class TableSnapshot:
     def primary_key(self) -> list[str]:
         pk = self.schema.get("primaryKey", [])
         return [pk] if isinstance(pk, str) else list(pk)
+
+    @property
+    def rows(self) -> int:
+        return len(next(iter(self.data.values()), []))
+
+    def keys(self, pk: list[str]) -> list[tuple]:
+        return list(zip(*(self.data[c] for c in pk), strict=True)) if pk else [()] * self.rows
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ def read_snapshot(root: Path, tables: Iterable[TableSchema] | None = None, *, co
         descriptor = read_datapackage(root)
         schemas = {name: r["schema"] for name, r in table_resources(descriptor).items()}
         meta = {k: descriptor[k] for k in META_KEYS if k in descriptor}
-    snap = {name: TableSnapshot(name, schema, read_parquet(root / parquet_path(name))) for name, schema in schemas.items()}
+    snap = {name: TableSnapshot(name, schema, pq.read_table(root / parquet_path(name)).to_pydict()) for name, schema in schemas.items()}
     return Snapshot(snap, meta)
 
 
@@ -193,29 +207,23 @@ class Diff:
         return next_version(self.previous_version, self.bump)  # type: ignore[arg-type]
 
 
-def _keys(frame: pd.DataFrame, pk: list[str]) -> list[dict]:
-    return [dict(zip(pk, (plain(v) for v in row), strict=True)) for row in frame[pk].itertuples(index=False, name=None)]
+def _key_dicts(keys: Iterable[tuple], pk: list[str]) -> list[dict]:
+    return [dict(zip(pk, key, strict=True)) for key in keys]
 
 
 def _types(snapshot: TableSnapshot) -> dict[str, str]:
     return {f["name"]: f.get("type", "string") for f in snapshot.fields}
 
 
-def _check_unique(snapshot: TableSnapshot, pk: list[str], side: str) -> None:
-    dups = snapshot.frame.duplicated(pk)
-    if dups.any():
-        raise ValueError(f"{snapshot.name} ({side}): {int(dups.sum())} row(s) repeat a primary key {pk}; cannot compare")
+def _unique_keys(snapshot: TableSnapshot, pk: list[str], side: str) -> list[tuple]:
+    keys = snapshot.keys(pk)
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{snapshot.name} ({side}): {len(keys) - len(set(keys))} row(s) repeat a primary key {pk}; cannot compare")
+    return keys
 
 
-def _same(a: pd.Series, b: pd.Series) -> pd.Series:
-    a = a.reset_index(drop=True)
-    b = b.reset_index(drop=True)
-    both_missing = a.isna() & b.isna()
-    try:
-        equal = (a == b).fillna(False).astype(bool)
-    except (TypeError, ValueError):
-        equal = pd.Series([x == y for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
-    return equal | both_missing
+def _same(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
 
 
 def diff_table(old: TableSnapshot | None, new: TableSnapshot | None) -> TableChange:
@@ -224,11 +232,11 @@ def diff_table(old: TableSnapshot | None, new: TableSnapshot | None) -> TableCha
         raise ValueError("nothing to compare")
     if old is None:
         assert new is not None
-        return TableChange(new.name, "added", 0, len(new.frame), added=_keys(new.frame, new.primary_key))
+        return TableChange(new.name, "added", 0, new.rows, added=_key_dicts(new.keys(new.primary_key), new.primary_key))
     if new is None:
-        return TableChange(old.name, "removed", len(old.frame), 0, removed=_keys(old.frame, old.primary_key))
+        return TableChange(old.name, "removed", old.rows, 0, removed=_key_dicts(old.keys(old.primary_key), old.primary_key))
     old_types, new_types = _types(old), _types(new)
-    change = TableChange(new.name, "unchanged", len(old.frame), len(new.frame))
+    change = TableChange(new.name, "unchanged", old.rows, new.rows)
     change.columns_added = [c for c in new_types if c not in old_types]
     change.columns_removed = [c for c in old_types if c not in new_types]
     change.columns_retyped = [
@@ -239,28 +247,20 @@ def diff_table(old: TableSnapshot | None, new: TableSnapshot | None) -> TableCha
     change.schema_changed = not structural and old.schema != new.schema
     if not change.primary_key_changed:
         pk = new.primary_key
-        _check_unique(old, pk, "previous release")
-        _check_unique(new, pk, "candidate")
-        old_idx = pd.MultiIndex.from_frame(old.frame[pk].astype(object))
-        new_idx = pd.MultiIndex.from_frame(new.frame[pk].astype(object))
-        added_mask = ~new_idx.isin(old_idx)
-        removed_mask = ~old_idx.isin(new_idx)
-        change.added = _keys(new.frame[added_mask], pk)
-        change.removed = _keys(old.frame[removed_mask], pk)
-        compared = [c for c in new_types if c in old_types and c not in pk and old_types[c] == new_types[c]]
-        common_new = new.frame[~added_mask].reset_index(drop=True)
-        position = pd.Series(range(len(old.frame)), index=old_idx)
-        common_old = old.frame.iloc[position.loc[new_idx[~added_mask]].to_numpy()].reset_index(drop=True)
-        differs = {c: ~_same(common_old[c], common_new[c]) for c in compared}
-        any_diff = pd.Series(False, index=common_new.index)
-        for mask in differs.values():
-            any_diff |= mask
-        for i in any_diff[any_diff].index:
-            fields = {
-                c: {"old": plain(common_old.at[i, c]), "new": plain(common_new.at[i, c])} for c in compared if differs[c].iat[i]
-            }
-            key = {k: plain(common_new.at[i, k]) for k in pk}
-            change.changed.append({"key": key, "fields": fields})
+        old_keys = _unique_keys(old, pk, "previous release")
+        new_keys = _unique_keys(new, pk, "candidate")
+        old_pos = {key: i for i, key in enumerate(old_keys)}
+        new_set = set(new_keys)
+        change.added = _key_dicts((k for k in new_keys if k not in old_pos), pk)
+        change.removed = _key_dicts((k for k in old_keys if k not in new_set), pk)
+        compared = [(c, old.data[c], new.data[c]) for c in new_types if c in old_types and c not in pk and old_types[c] == new_types[c]]
+        for j, key in enumerate(new_keys):
+            i = old_pos.get(key)
+            if i is None:
+                continue
+            fields = {c: {"old": before[i], "new": after[j]} for c, before, after in compared if not _same(before[i], after[j])}
+            if fields:
+                change.changed.append({"key": dict(zip(pk, key, strict=True)), "fields": fields})
     if change.bump != "none":
         change.status = "changed"
     return change
@@ -332,7 +332,7 @@ def changes_document(diff: Diff, version: str | None = None) -> dict:
 
 
 def counts_of(snapshot: Snapshot) -> dict[str, int]:
-    return {name: len(t.frame) for name, t in snapshot.tables.items()}
+    return {name: t.rows for name, t in snapshot.tables.items()}
 
 
 def changed_tables(diff: Diff) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-BULLET = re.compile(r"^\s*(?:[•▪◦‣●○■□➢➤►✓✔·*–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)])\s*\S")
+BULLET = re.compile(r"^\s*(?:[•▪◦‣●○■□➢➤►✓✔·*–—-]\s*|(?:\(?\d{1,2}|\(?[a-z]|\(?(?:ii|iii|iv|vi|vii|viii|ix))[.)]\s+)\S")
 _LABEL_ITEM = re.compile(r"^\s*(?P<label>[^\s:][^:]{0,60}):\s+\S")
 SHORT_LINE = 80
 

@@ -4,7 +4,7 @@ Scope: pure functions from one line of text to the suspicious words in it, with 
 know nothing about tables, findings or sources (``pipeline.validate.text_rules`` does that), and
 must not hold any word list of the sample: legitimate forms are recognised by their shape (URLs,
 e-mail addresses, domain names, decimals, abbreviations such as "e.g.", camel-case brand names such
-as "eTrade" or "YouTube", acronyms with a suffix such as "SDGs") and lowercase words glued together
+as "eBay" or "GitHub", acronyms with a suffix such as "NGOs") and lowercase words glued together
 are found with an English word-frequency model (``wordsegment``) only when the split contains a
 function word ("ofpartners" → "of partners"), which keeps real compounds ("cyberspace",
 "policymakers", "multistakeholder") out.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 # Closed-class English words: a glued word is only reported when its split contains one of them.
 FUNCTION_WORDS = frozenset(
@@ -25,6 +25,11 @@ FUNCTION_WORDS = frozenset(
 # Function words that also start or end real compounds ("onboard", "bylaw", "checkin", "inhouse"):
 # a two-word split made only with one of these is not reported.
 PARTICLES = frozenset("a an at by for in on to".split())
+# Cyrillic and Greek letters that look like Latin ones (a lone one in a Latin line is a typo).
+LOOKALIKES = frozenset("АВЕЅІЈКМНОРСТХУаеіјосрхуѕһԁԛԝ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοϲ")
+# Words at least this frequent in wordsegment's web corpus are words, not typos (typos such as
+# "ofthe" or "aswell" stay well below).
+COMMON_WORD_COUNT = 2_000_000
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
 
 
@@ -46,9 +51,14 @@ def script_of(ch: str) -> str | None:
     return "OTHER"
 
 
+_FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0530-\u058f\u13a0-\u13ff\u2c80-\u2cff]")
+
+
 def mixed_script_words(line: str) -> list[WordIssue]:
-    """Words that mix Latin letters with Cyrillic/Greek/... letters, or carry a non-Latin letter in
-    an otherwise Latin line next to digits (e.g. a Cyrillic "С2" for "C2")."""
+    """Words that mix Latin letters with Cyrillic/Greek/... letters, or, in a Latin line, a look-alike
+    letter standing alone or next to digits (e.g. a Cyrillic "С2" for "C2")."""
+    if not _FOREIGN_LETTER.search(line):
+        return []
     issues: list[WordIssue] = []
     latin_letters = sum(1 for ch in line if script_of(ch) == "LATIN")
     other_letters = sum(1 for ch in line if script_of(ch) not in (None, "LATIN"))
@@ -60,7 +70,8 @@ def mixed_script_words(line: str) -> list[WordIssue]:
         if not foreign:
             continue
         has_digit = any(ch.isdigit() for ch in word)
-        if "LATIN" in scripts or (mostly_latin and (has_digit or len(word) == 1)):
+        lone_lookalike = mostly_latin and (has_digit or len(word) == 1) and all(ch in LOOKALIKES for ch in foreign)
+        if "LATIN" in scripts or lone_lookalike:
             ch = foreign[0]
             detail = f"{ch!r} is U+{ord(ch):04X} {unicodedata.name(ch, '?')}"
             issues.append(WordIssue(word, m.start(), detail))
@@ -89,7 +100,7 @@ def _segmenter():
     return wordsegment
 
 
-@cache
+@lru_cache(maxsize=200_000)
 def glued_split(word: str) -> tuple[str, ...] | None:
     """``("of", "partners")`` for "ofpartners"; None when the word is not two or more words glued
     with a function word between or around them."""
@@ -99,6 +110,8 @@ def glued_split(word: str) -> tuple[str, ...] | None:
         return None
     ws = _segmenter()
     low = word.lower()
+    if ws.UNIGRAMS.get(low, 0) >= COMMON_WORD_COUNT:
+        return None  # a common word in its own right
     parts = tuple(ws.segment(low))
     if len(parts) < 2 or "".join(parts) != low:
         return None
@@ -106,43 +119,43 @@ def glued_split(word: str) -> tuple[str, ...] | None:
     if not function:
         return None
     if len(parts) == 2 and (word[0].isupper() or all(p in PARTICLES for p in function)):
-        return None  # capitalised two-part splits are usually names ("Addis")
+        return None  # capitalised two-part splits are usually proper names
     if any(len(p) < 3 for p in parts if p not in FUNCTION_WORDS):
         return None
     return parts
 
 
 def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:
-    """Words run together in ``line``: missing space after punctuation ("Guatemala;Honduras"), a
+    """Words run together in ``line``: missing space after punctuation ("Chile;Peru"), a
     lowercase word glued to a capitalised one ("developmentThe"), a function word glued to an
-    acronym ("onSMART", "ITUis"), a number glued to a word ("50countries"), a word glued to a
-    parenthesis ("Charter(CCC)") and, with ``use_model``, lowercase words glued together."""
+    acronym ("onDNS", "NGOis"), a number glued to a word ("50countries"), a word glued to a
+    parenthesis ("Forum(ABC)") and, with ``use_model``, lowercase words glued together."""
     issues: list[WordIssue] = []
     for m in re.finditer(r"\S+", line):
         raw = m.group()
-        if _ADDRESS.search(raw.strip(_EDGE)):
-            continue
-        found: str | None = None
-        if g := _PUNCT_GLUE.search(raw):
-            found = f"no space after {g.group()[len(re.match(r'[a-z]+', g.group()).group())]!r}"
-        elif _PAREN_GLUE.search(raw):
-            found = "no space before the parenthesis"
-        else:
-            token = raw.strip(_EDGE)
-            for part in re.split(r"[-–—/’']", token):
-                if (g := _LOWER_CAPITAL.match(part)) or ((g := _LOWER_ACRONYM.match(part)) and g.group(1) in FUNCTION_WORDS):
-                    found = f"{g.group(1)!r} glued to {g.group(2)!r}"
-                elif (g := _ACRONYM_LOWER.match(part)) and g.group(2) in FUNCTION_WORDS:
-                    found = f"{g.group(1)!r} glued to {g.group(2)!r}"
-                elif g := _DIGIT_WORD.search(part):
-                    found = f"number glued to {g.group(1)!r}"
-                elif use_model:
-                    for a in _ALPHA.finditer(part):
-                        if split := glued_split(a.group()):
-                            found = "reads as " + repr(" ".join(split))
-                            break
-                if found:
-                    break
-        if found:
+        if found := _token_issue(raw, use_model):
             issues.append(WordIssue(raw.strip("\"'‘’“”«».,;:!?…") or raw, m.start(), found))
     return issues
+
+
+@lru_cache(maxsize=200_000)
+def _token_issue(raw: str, use_model: bool) -> str | None:
+    """What is run together in one whitespace-delimited token, or None (cached: tokens repeat)."""
+    if _ADDRESS.search(raw.strip(_EDGE)):
+        return None
+    if g := _PUNCT_GLUE.search(raw):
+        return f"no space after {g.group()[len(re.match(r'[a-z]+', g.group()).group())]!r}"
+    if _PAREN_GLUE.search(raw):
+        return "no space before the parenthesis"
+    for part in re.split(r"[-–—/’']", raw.strip(_EDGE)):
+        if (g := _LOWER_CAPITAL.match(part)) or ((g := _LOWER_ACRONYM.match(part)) and g.group(1) in FUNCTION_WORDS):
+            return f"{g.group(1)!r} glued to {g.group(2)!r}"
+        if (g := _ACRONYM_LOWER.match(part)) and g.group(2) in FUNCTION_WORDS:
+            return f"{g.group(1)!r} glued to {g.group(2)!r}"
+        if g := _DIGIT_WORD.search(part):
+            return f"number glued to {g.group(1)!r}"
+        if use_model:
+            for a in _ALPHA.finditer(part):
+                if split := glued_split(a.group()):
+                    return "reads as " + repr(" ".join(split))
+    return None

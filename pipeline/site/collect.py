@@ -1,0 +1,491 @@
+"""Read the releases and the staged candidate of an outputs folder into plain records for the site.
+
+Scope: list published releases (``releases/<version>/`` plus ``releases/index.json``), each release's
+files with sizes and sha256, counts, validation status, review and change summary, its tables (for
+the charts and the organisations table) and the candidate's validation report with findings
+grouped by severity and rule. Everything here only reads: it must not write, validate data, compute
+versions or render HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.findings import RULES, SEVERITIES
+from pipeline.publish import layout
+from pipeline.publish.fsutil import SUMS_NAME, parse_sha256sums, sha256_file
+from pipeline.publish.versioning import parse_version
+from pipeline.schemas import TableSchema, load_schemas
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+CONTEXT_LINES = 2
+MAX_FINDINGS_PER_RULE = 200  # the review page lists this many per rule; report.json has them all
+
+
+@dataclass
+class FileEntry:
+    """One downloadable file: ``rel`` is its path in the site, ``source`` the file it comes from."""
+
+    rel: str
+    source: Path
+    label: str
+    kind: str
+    bytes: int
+    sha256: str
+    recorded: str | None = None  # the sha256 the release itself records (SHA256SUMS / index.json)
+    table: str | None = None
+
+    @property
+    def mismatch(self) -> bool:
+        return self.recorded is not None and self.recorded != self.sha256
+
+
+@dataclass
+class Release:
+    version: str
+    path: Path
+    created: str
+    counts: dict[str, int]
+    descriptor: dict
+    report: dict | None
+    review: dict | None
+    changes: dict | None
+    changelog: str
+    zip: FileEntry | None
+    files: list[FileEntry]
+    latest: bool = False
+
+    @property
+    def page(self) -> str:
+        return f"release-{self.version}.html"
+
+    @property
+    def severity_counts(self) -> dict[str, int]:
+        return severity_counts(self.report)
+
+    @property
+    def summary(self) -> list[str]:
+        return [str(s) for s in (self.changes or {}).get("summary", [])]
+
+    def table_files(self) -> list[tuple[str, FileEntry | None, FileEntry | None]]:
+        """(table, csv, parquet) in the descriptor's order."""
+        names: list[str] = []
+        for f in self.files:
+            if f.table and f.table not in names:
+                names.append(f.table)
+        by = {(f.table, f.kind): f for f in self.files if f.table}
+        return [(n, by.get((n, "csv")), by.get((n, "parquet"))) for n in names]
+
+    def other_files(self) -> list[FileEntry]:
+        return [f for f in self.files if not f.table]
+
+
+@dataclass
+class FindingGroup:
+    rule: str
+    title: str
+    hint: str
+    findings: list[dict]
+    total: int = 0  # findings of this rule in the report (``findings`` may hold fewer)
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.findings)
+
+
+@dataclass
+class Excerpt:
+    anchor: str
+    source_file: str
+    source_line: int | None
+    excerpt: str
+    context: list[tuple[int, str, bool]] = field(default_factory=list)  # (line, text, is the line)
+
+
+@dataclass
+class Candidate:
+    path: Path
+    status: dict
+    report: dict | None
+    groups: dict[str, list[FindingGroup]]  # severity → groups by rule
+    excerpts: list[Excerpt]
+    files: list[FileEntry]
+    counts: dict[str, int]
+
+    @property
+    def severity_counts(self) -> dict[str, int]:
+        return severity_counts(self.report)
+
+    def report_files(self) -> list[FileEntry]:
+        """The validation report in each format (json, md, html) among the candidate's files."""
+        prefix = f"{layout.STAGING}/{layout.VALIDATION_DIR}/report."
+        return [f for f in self.files if f.rel.startswith(prefix)]
+
+    @property
+    def report_href(self) -> str:
+        found = [f.rel for f in self.report_files() if f.rel.endswith(".json")]
+        return found[0] if found else ""
+
+
+# -- small readers ---------------------------------------------------------------------------------
+
+
+def read_json(path: Path) -> object | None:
+    """The JSON in ``path``, or None when it is missing or unreadable (the page says so)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def severity_counts(report: dict | None) -> dict[str, int]:
+    """Findings per severity: from the report's summary when it has them, else counted."""
+    if not report:
+        return {}
+    summary = report.get("summary") or {}
+    for key in ("by_severity", "counts", "severity_counts"):
+        value = summary.get(key)
+        if isinstance(value, dict) and any(s in value for s in SEVERITIES):
+            return {s: int(value.get(s, 0) or 0) for s in SEVERITIES}
+    found = Counter(f.get("severity") for f in findings_of(report))
+    return {s: found.get(s, 0) for s in SEVERITIES}
+
+
+def findings_of(report: dict | None) -> list[dict]:
+    if not report:
+        return []
+    items = report.get("findings", [])
+    return [f for f in items if isinstance(f, dict)] if isinstance(items, list) else []
+
+
+def _recorded_hashes(entry: object, out: dict[str, str] | None = None) -> dict[str, str]:
+    """Every ``{file: sha256}`` or ``{"path": file, "sha256": hex}`` pair found in an index entry."""
+    out = {} if out is None else out
+    if isinstance(entry, dict):
+        path = entry.get("path") or entry.get("name") or entry.get("file")
+        sha = entry.get("sha256")
+        if isinstance(path, str) and isinstance(sha, str) and _HEX64.match(sha.removeprefix("sha256:")):
+            out[path] = sha.removeprefix("sha256:")
+        for key, value in entry.items():
+            if isinstance(value, str) and _HEX64.match(value.removeprefix("sha256:")) and key != "sha256":
+                out[key] = value.removeprefix("sha256:")
+            else:
+                _recorded_hashes(value, out)
+    elif isinstance(entry, list):
+        for item in entry:
+            _recorded_hashes(item, out)
+    return out
+
+
+def index_entries(outputs_dir: Path) -> dict[str, dict]:
+    """``releases/index.json`` by version (empty when there is none)."""
+    data = read_json(layout.releases_dir(outputs_dir) / layout.INDEX_NAME)
+    items = data.get("releases", []) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        return {}
+    return {str(e["version"]): e for e in items if isinstance(e, dict) and "version" in e}
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+
+def _kind(rel: str) -> str:
+    suffix = rel.rsplit(".", 1)[-1].lower() if "." in rel.rsplit("/", 1)[-1] else ""
+    return {"csv": "csv", "parquet": "parquet", "zip": "zip", "json": "json", "md": "markdown", "html": "html"}.get(suffix, "file")
+
+
+def file_entries(root: Path, prefix: str, recorded: dict[str, str], tables: dict[str, str]) -> list[FileEntry]:
+    """The regular files under ``root`` (symlinks and temp files skipped), data files first.
+
+    ``prefix`` is the folder's path in the site (``releases/1.0.0``); ``tables`` maps a data file's path to its
+    table (from ``datapackage.json``)."""
+    entries = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if not path.is_file() or path.is_symlink() or any(part.startswith(".") for part in rel.split("/")):
+            continue
+        entries.append(
+            FileEntry(
+                rel=f"{prefix}/{rel}",
+                source=path,
+                label=rel,
+                kind=_kind(rel),
+                bytes=path.stat().st_size,
+                sha256=sha256_file(path),
+                recorded=recorded.get(rel),
+                table=tables.get(rel),
+            )
+        )
+    table_order = {t: i for i, t in enumerate(dict.fromkeys(tables.values()))}
+    kind_order = {"csv": 0, "parquet": 1}
+    entries.sort(
+        key=lambda e: (e.table is None, e.label != "datapackage.json", table_order.get(e.table, 0), kind_order.get(e.kind, 2), e.label)
+    )
+    return entries
+
+
+def _data_tables(descriptor: dict) -> dict[str, str]:
+    """Data file path → table name, from the descriptor's resources (``x-parquet`` → ``x``)."""
+    out = {}
+    for r in descriptor.get("resources", []):
+        path, name = r.get("path"), str(r.get("name", ""))
+        if isinstance(path, str) and name:
+            out[path] = name.removesuffix("-parquet") if r.get("format") == "parquet" else name
+    return out
+
+
+# -- releases --------------------------------------------------------------------------------------
+
+
+def _counts(root: Path, entry: dict, changes: dict | None, descriptor: dict) -> dict[str, int]:
+    counts = entry.get("counts")
+    if isinstance(counts, dict) and counts:
+        return {str(k): int(v) for k, v in counts.items()}
+    tables = (changes or {}).get("tables")
+    if isinstance(tables, dict) and tables:
+        return {k: int(v.get("rows", {}).get("after", 0)) for k, v in tables.items() if v.get("status") != "removed"}
+    out = {}
+    for name in _table_names(descriptor):
+        frame = read_table(root, name, descriptor)
+        if frame is not None:
+            out[name] = len(frame)
+    return out
+
+
+def _table_names(descriptor: dict) -> list[str]:
+    return [r["name"] for r in descriptor.get("resources", []) if r.get("format") == "csv" and "schema" in r]
+
+
+def read_release(outputs_dir: Path, version: str, entry: dict) -> Release:
+    root = layout.release_dir(outputs_dir, version)
+    descriptor = read_json(root / "datapackage.json")
+    descriptor = descriptor if isinstance(descriptor, dict) else {}
+    recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
+    indexed = _recorded_hashes(entry)
+    for rel, sha in indexed.items():
+        recorded.setdefault(rel.removeprefix(f"{version}/"), sha)
+    changes = read_json(root / layout.CHANGES_NAME)
+    changes = changes if isinstance(changes, dict) else None
+    name = descriptor.get("name") or "release"
+    zip_file = layout.zip_path(outputs_dir, str(name), version)
+    if not zip_file.is_file():
+        zips = sorted(layout.releases_dir(outputs_dir).glob(f"*-{version}.zip"))
+        zip_file = zips[0] if zips else zip_file
+    zip_entry = None
+    if zip_file.is_file():
+        zip_entry = FileEntry(
+            rel=f"{layout.RELEASES}/{zip_file.name}",
+            source=zip_file,
+            label=zip_file.name,
+            kind="zip",
+            bytes=zip_file.stat().st_size,
+            sha256=sha256_file(zip_file),
+            recorded=indexed.get(zip_file.name) or indexed.get(f"{layout.RELEASES}/{zip_file.name}"),
+        )
+    report = read_json(root / layout.VALIDATION_DIR / "report.json")
+    review = read_json(root / layout.REVIEW_NAME)
+    return Release(
+        version=version,
+        path=root,
+        created=str(entry.get("created") or descriptor.get("created") or ""),
+        counts=_counts(root, entry, changes, descriptor),
+        descriptor=descriptor,
+        report=report if isinstance(report, dict) else None,
+        review=review if isinstance(review, dict) else None,
+        changes=changes,
+        changelog=read_text(root / "CHANGELOG.md"),
+        zip=zip_entry,
+        files=file_entries(root, f"{layout.RELEASES}/{version}", recorded, _data_tables(descriptor)),
+    )
+
+
+def read_releases(outputs_dir: Path) -> list[Release]:
+    """Every published release, newest first."""
+    entries = index_entries(outputs_dir)
+    versions = layout.release_versions(outputs_dir)
+    releases = [read_release(outputs_dir, v, entries.get(v, {})) for v in versions]
+    releases.sort(key=lambda r: parse_version(r.version), reverse=True)
+    if releases:
+        releases[0].latest = True
+    return releases
+
+
+# -- tables ----------------------------------------------------------------------------------------
+
+
+def table_schema(name: str, descriptor: dict | None = None) -> TableSchema | None:
+    """The table's schema as published in ``descriptor`` (exact for that release), else ``schemas/``."""
+    for r in (descriptor or {}).get("resources", []):
+        if r.get("name") == name and r.get("format") == "csv" and isinstance(r.get("schema"), dict):
+            current = load_schemas().get(name)
+            order = current.order if current else 99
+            return TableSchema(name, order, True, r["schema"], current.path if current else Path(f"{name}.schema.yaml"))
+    return load_schemas().get(name)
+
+
+def release_schemas(descriptor: dict) -> list[TableSchema]:
+    """The tables of a release with their schemas (the descriptor's order), else the published ones."""
+    names = _table_names(descriptor)
+    if not names:
+        return [t for t in load_schemas().values() if t.published]
+    return [s for s in (table_schema(n, descriptor) for n in names) if s is not None]
+
+
+def read_table(root: Path, name: str, descriptor: dict | None = None) -> pd.DataFrame | None:
+    """A table of a release folder: the Parquet file (raw values), else the CSV; None if absent."""
+    parquet = root / "data" / f"{name}.parquet"
+    if parquet.is_file():
+        from pipeline.publish.arrow import read_parquet
+
+        return read_parquet(parquet)
+    csv = root / "data" / f"{name}.csv"
+    schema = table_schema(name, descriptor)
+    if csv.is_file() and schema is not None:
+        from pipeline.csvio import read_csv
+
+        return read_csv(csv, schema)
+    return None
+
+
+# -- candidate -------------------------------------------------------------------------------------
+
+
+def source_checksums(status: dict, report: dict | None) -> dict[str, str]:
+    """Source file (relative path) → the sha256 the run read, from ``candidate.json`` or the report."""
+    out: dict[str, str] = {}
+    for doc in (status, (report or {}).get("generated") or {}):
+        items = doc.get("sources")
+        for s in items if isinstance(items, list) else []:
+            if isinstance(s, dict) and isinstance(s.get("path"), str) and isinstance(s.get("sha256"), str):
+                out.setdefault(s["path"], s["sha256"].removeprefix("sha256:"))
+    return out
+
+
+def sources_dirs(outputs_dir: Path, status: dict, report: dict | None) -> list[Path]:
+    """Folders where the candidate's source files may still be: a ``sources_dir`` recorded by the
+    run, else ``sources/`` beside the outputs folder (the CLI's defaults)."""
+    found = []
+    for doc in (status, (report or {}).get("generated") or {}):
+        value = doc.get("sources_dir")
+        if isinstance(value, str) and Path(value).is_dir():
+            found.append(Path(value))
+    default = outputs_dir.resolve().parent / "sources"
+    if default.is_dir():
+        found.append(default)
+    return found
+
+
+class SourceLines:
+    """Lines of the source files a run read, only from files whose sha256 still matches the one
+    recorded by the run (an edited or replaced file shows no context rather than wrong lines)."""
+
+    def __init__(self, folders: list[Path], checksums: dict[str, str]) -> None:
+        self.folders = folders
+        self.checksums = checksums
+        self._cache: dict[str, list[str] | None] = {}
+
+    def lines(self, source_file: str) -> list[str] | None:
+        if source_file not in self._cache:
+            self._cache[source_file] = self._read(source_file)
+        return self._cache[source_file]
+
+    def _read(self, source_file: str) -> list[str] | None:
+        expected = self.checksums.get(source_file)
+        if not expected:
+            return None
+        for folder in self.folders:
+            path = (folder / source_file).resolve()
+            if path.is_relative_to(folder.resolve()) and path.is_file() and sha256_file(path) == expected:
+                return path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        return None
+
+    def context(self, source_file: str, line: int | None) -> list[tuple[int, str, bool]]:
+        lines = self.lines(source_file) if line else None
+        if not lines or not line or line > len(lines):
+            return []
+        lo, hi = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
+        return [(n, lines[n - 1], n == line) for n in range(lo, hi + 1)]
+
+
+def _anchor(source_file: str, line: int | None) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", source_file).strip("-") or "source"
+    return f"src-{slug}-L{line}" if line else f"src-{slug}"
+
+
+def group_findings(
+    report: dict | None, sources: SourceLines | None = None, *, limit: int = MAX_FINDINGS_PER_RULE
+) -> tuple[dict[str, list[FindingGroup]], list[Excerpt]]:
+    """Findings by severity, then rule (catalogue order), at most ``limit`` listed per rule; each
+    listed finding gets ``anchor``, the id of its source excerpt, one excerpt per distinct file:line."""
+    groups: dict[str, dict[str, FindingGroup]] = {s: {} for s in SEVERITIES}
+    excerpts: dict[str, Excerpt] = {}
+    for f in findings_of(report):
+        severity = f.get("severity") if f.get("severity") in SEVERITIES else "info"
+        name = str(f.get("rule", ""))
+        rule = RULES.get(name)
+        group = groups[severity].setdefault(
+            name, FindingGroup(name, rule.title if rule else name, rule.hint if rule else str(f.get("hint") or ""), [])
+        )
+        group.total += 1
+        if len(group.findings) >= limit:
+            continue
+        item = dict(f)
+        source_file = f.get("source_file")
+        line = f.get("source_line") if isinstance(f.get("source_line"), int) else None
+        if source_file:
+            anchor = _anchor(str(source_file), line)
+            item["anchor"] = anchor
+            item["location"] = f"{source_file}:{line}" if line else str(source_file)
+            if anchor not in excerpts:
+                excerpts[anchor] = Excerpt(
+                    anchor, str(source_file), line, str(f.get("excerpt") or ""), sources.context(str(source_file), line) if sources else []
+                )
+            elif f.get("excerpt") and not excerpts[anchor].excerpt:
+                excerpts[anchor].excerpt = str(f["excerpt"])
+        group.findings.append(item)
+    order = list(RULES)
+    ordered = {
+        s: sorted(g.values(), key=lambda g: (order.index(g.rule) if g.rule in order else len(order), g.rule))
+        for s, g in groups.items()
+    }
+    sorted_excerpts = sorted(excerpts.values(), key=lambda e: (e.source_file, e.source_line or 0))
+    return ordered, sorted_excerpts
+
+
+def read_candidate(outputs_dir: Path) -> Candidate | None:
+    """The staged candidate, or None when nothing is staged."""
+    root = layout.staging_dir(outputs_dir)
+    if not root.is_dir():
+        return None
+    status = read_json(root / layout.CANDIDATE_STATUS)
+    status = status if isinstance(status, dict) else {}
+    report = read_json(root / layout.VALIDATION_DIR / "report.json")
+    report = report if isinstance(report, dict) else None
+    sources = SourceLines(sources_dirs(outputs_dir, status, report), source_checksums(status, report))
+    groups, excerpts = group_findings(report, sources)
+    descriptor = read_json(root / "datapackage.json")
+    descriptor = descriptor if isinstance(descriptor, dict) else {}
+    recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
+    counts = status.get("counts")
+    return Candidate(
+        path=root,
+        status=status,
+        report=report,
+        groups=groups,
+        excerpts=excerpts,
+        files=file_entries(root, layout.STAGING, recorded, _data_tables(descriptor)),
+        counts={str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {},
+    )

@@ -1,0 +1,37 @@
+"""All in-memory checks of a set of extracted tables, as one list of findings.
+
+Scope: run the pandera schema of every table (lazy, every failure), the cross-table and semantic
+checks (foreign keys, year established in the future, plain-http website), the cell checks
+(spreadsheet formulas, markup, control characters) and the text-quality rules, and return the
+findings in a deterministic order. It must not read or write files (``pipeline.validate``'s
+``validate_folder`` does) nor render reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+
+from pipeline.findings import Finding
+from pipeline.validate.cells import cell_findings
+from pipeline.validate.crosstable import established_findings, foreign_key_findings, website_findings
+from pipeline.validate.locate import Locator
+from pipeline.validate.schema_check import pandera_findings
+from pipeline.validate.text_rules import text_findings
+
+
+def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:
+    """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``)."""
+    frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
+    locator = Locator(frames)
+    findings = [
+        *pandera_findings(frames, locator),
+        *foreign_key_findings(frames, locator),
+        *established_findings(frames, locator, today=today),
+        *website_findings(frames, locator),
+        *cell_findings(frames, locator),
+        *text_findings(frames, locator),
+    ]
+    return sorted(findings, key=Finding.sort_key)

@@ -1,0 +1,231 @@
+"""The validation report editors act on: ``report.json`` (stable, documented), ``report.md``, ``report.html``.
+
+Scope: turn a list of findings into the report dict (format in ``REPORT_FORMAT.md`` beside this
+file), write it as JSON, Markdown and one self-contained HTML page (inline CSS, no external
+resource, every value escaped by Jinja2's autoescape so markup in profile text shows as text),
+read it back, and summarise it for the console. The report is deterministic: the same findings and
+context give the same bytes (no timestamp unless the caller puts one in ``context``). It must not
+run any check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from pipeline.findings import RULES, SEVERITIES, Finding
+
+FORMAT_VERSION = "1.0"
+NO_TABLE = "(none)"
+FINDING_FIELDS = ("rule", "severity", "message", "table", "key", "column", "value", "source_file", "source_line", "excerpt", "hint")
+
+
+def _order(f: dict) -> tuple:
+    return (
+        SEVERITIES.index(f["severity"]) if f["severity"] in SEVERITIES else len(SEVERITIES),
+        f.get("source_file") or "",
+        f.get("source_line") or 0,
+        f["rule"],
+        f.get("table") or "",
+        f.get("column") or "",
+        json.dumps(f.get("key"), sort_keys=True, ensure_ascii=False, default=str),
+        str(f.get("value") or ""),
+        f.get("message") or "",
+    )
+
+
+def finding_dict(f: Finding | dict) -> dict:
+    """A finding as a report entry: exactly :data:`FINDING_FIELDS`, JSON-friendly values."""
+    d = f.to_dict() if isinstance(f, Finding) else dict(f)
+    out = {k: d.get(k) for k in FINDING_FIELDS}
+    if out["key"] is not None:
+        out["key"] = {str(k): (v if isinstance(v, (str, int, float, bool)) or v is None else str(v)) for k, v in out["key"].items()}
+    if out["source_line"] is not None:
+        out["source_line"] = int(out["source_line"])
+    for k in ("value", "excerpt", "message"):
+        if out[k] is not None:
+            out[k] = str(out[k])
+    return out
+
+
+def build_report(findings: Iterable[Finding | dict], *, context: dict | None = None) -> dict:
+    """The report dict (see ``REPORT_FORMAT.md``)."""
+    entries = sorted((finding_dict(f) for f in findings), key=_order)
+    by_severity = Counter(e["severity"] for e in entries)
+    by_rule = Counter(e["rule"] for e in entries)
+    by_table = Counter(e["table"] or NO_TABLE for e in entries)
+    rules = {}
+    for name in sorted(by_rule):
+        rule = RULES.get(name)
+        rules[name] = {
+            "count": by_rule[name],
+            "severity": rule.severity if rule else None,
+            "title": rule.title if rule else name,
+            "hint": rule.hint if rule else None,
+        }
+    return {
+        "format_version": FORMAT_VERSION,
+        "generated": dict(context or {}),
+        "summary": {
+            "publishable": by_severity.get("error", 0) == 0,
+            "total": len(entries),
+            "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
+            "by_rule": rules,
+            "by_table": {t: by_table[t] for t in sorted(by_table)},
+        },
+        "findings": entries,
+    }
+
+
+def to_json(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+# -- Markdown ---------------------------------------------------------------------------------------
+
+_MD_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "\\": "\\\\"}
+
+
+def md_escape(text: object) -> str:
+    """Plain text for Markdown: HTML-special characters as entities, Markdown syntax escaped, one line."""
+    s = " ".join(str(text).split())
+    return "".join(_MD_ESCAPES.get(ch, ch) for ch in s)
+
+
+def _location(f: dict) -> str:
+    if not f.get("source_file"):
+        return ""
+    return f"{f['source_file']}:{f['source_line']}" if f.get("source_line") else f["source_file"]
+
+
+def _grouped(report: dict) -> list[tuple[str, list[tuple[str, list[dict]]]]]:
+    """[(severity, [(rule, findings)])] in severity order, rules by name."""
+    groups: list[tuple[str, list[tuple[str, list[dict]]]]] = []
+    for sev in SEVERITIES:
+        of_sev = [f for f in report["findings"] if f["severity"] == sev]
+        rules = sorted({f["rule"] for f in of_sev})
+        if rules:
+            groups.append((sev, [(r, [f for f in of_sev if f["rule"] == r]) for r in rules]))
+    return groups
+
+
+def to_markdown(report: dict) -> str:
+    s = report["summary"]
+    sev = s["by_severity"]
+    lines = [
+        "# Validation report",
+        "",
+        f"**{'Publishable' if s['publishable'] else 'Not publishable'}**: {sev['error']} errors, {sev['warning']} warnings, {sev['info']} info "
+        f"({s['total']} findings). Errors block publication; warnings need an editor's acceptance; info is shown.",
+        "",
+    ]
+    if s["by_rule"]:
+        lines += ["## Summary by rule", "", "| Rule | Severity | Count | What it means |", "| --- | --- | ---: | --- |"]
+        for name, r in s["by_rule"].items():
+            lines.append(f"| {md_escape(name)} | {md_escape(r['severity'])} | {r['count']} | {md_escape(r['title'])} |")
+        lines += ["", "## Summary by table", "", "| Table | Findings |", "| --- | ---: |"]
+        lines += [f"| {md_escape(t)} | {n} |" for t, n in s["by_table"].items()]
+        lines.append("")
+    for sev_name, rules in _grouped(report):
+        lines += [f"## {sev_name.capitalize()}s" if sev_name != "info" else "## Info", ""]
+        for rule, items in rules:
+            meta = s["by_rule"].get(rule, {})
+            lines += [f"### {md_escape(meta.get('title') or rule)} (`{rule}`, {len(items)})", ""]
+            if meta.get("hint"):
+                lines += [f"How to fix: {md_escape(meta['hint'])}", ""]
+            for f in items:
+                loc = _location(f)
+                head = f"- {md_escape(loc) + ': ' if loc else ''}{md_escape(f['message'])}"
+                lines.append(head)
+                if f.get("excerpt"):
+                    lines.append(f"  > {md_escape(f['excerpt'])}")
+            lines.append("")
+    if not report["findings"]:
+        lines += ["No findings.", ""]
+    if report.get("generated"):
+        lines += ["## Generated from", ""]
+        lines += [f"- {md_escape(k)}: {md_escape(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))}" for k, v in sorted(report["generated"].items())]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# -- HTML ---------------------------------------------------------------------------------------------
+
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,  # every value is escaped: profile text with markup shows as text
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["location"] = _location
+    env.filters["keytext"] = lambda key: ", ".join(f"{k}={v}" for k, v in key.items()) if key else ""
+    return env
+
+
+def to_html(report: dict) -> str:
+    return _env().get_template("report.html.j2").render(
+        report=report, summary=report["summary"], groups=_grouped(report), severities=SEVERITIES,
+        generated=[(k, json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)) for k, v in sorted(report.get("generated", {}).items())],
+    )
+
+
+# -- files --------------------------------------------------------------------------------------------
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(tmp, path)
+    return path
+
+
+def write_report(findings: list[Finding], out_dir: Path, *, context: dict | None = None) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
+    report = build_report(findings, context=context)
+    out_dir = Path(out_dir)
+    return {
+        "json": _write(out_dir / "report.json", to_json(report)),
+        "md": _write(out_dir / "report.md", to_markdown(report)),
+        "html": _write(out_dir / "report.html", to_html(report)),
+    }
+
+
+def load_report(path: Path) -> dict:
+    """Read a ``report.json``; raise ``ValueError`` naming the file if it is not one we can read."""
+    path = Path(path)
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable report.json ({exc})") from exc
+    version = str(report.get("format_version", "")) if isinstance(report, dict) else ""
+    if version.split(".")[0] != FORMAT_VERSION.split(".")[0] or "summary" not in report or "findings" not in report:
+        raise ValueError(f"{path}: unsupported report format {version or '(none)'}; expected {FORMAT_VERSION}")
+    return report
+
+
+def summarize(report: dict, top: int = 10) -> str:
+    """A short plain-text summary for the console (``atlas review``, ``atlas validate``)."""
+    s = report["summary"]
+    sev = s["by_severity"]
+    verdict = "publishable" if s["publishable"] else "NOT publishable (errors block publication)"
+    lines = [f"Validation: {verdict} — {sev.get('error', 0)} errors, {sev.get('warning', 0)} warnings, {sev.get('info', 0)} info"]
+    rules = sorted(s["by_rule"].items(), key=lambda kv: (SEVERITIES.index(kv[1]["severity"]) if kv[1]["severity"] in SEVERITIES else 9, -kv[1]["count"], kv[0]))
+    if rules:
+        lines.append("By rule: " + ", ".join(f"{name} ({r['severity']}) ×{r['count']}" for name, r in rules))
+    shown = report["findings"][:top]
+    for f in shown:
+        loc = _location(f)
+        lines.append(f"  {f['severity']:<7} {f['rule']:<26} {loc + '  ' if loc else ''}{' '.join(str(f['message']).split())[:160]}")
+    if len(report["findings"]) > len(shown):
+        lines.append(f"  … and {len(report['findings']) - len(shown)} more (see report.html)")
+    return "\n".join(lines)

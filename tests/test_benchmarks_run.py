@@ -1,0 +1,98 @@
+"""The benchmark driver (benchmarks/run.py, floor.py) measures and reports what it says it does."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str):
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load("run")
+floor = _load("floor")
+
+
+def test_floor_measures_the_bytes_of_every_txt_file(tmp_path):
+    (tmp_path / "a.txt").write_text("line one\n\nline two\n" * 1000, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_bytes("\ufeffé\n".encode() * 500)
+    (tmp_path / "ignored.csv").write_text("x\n", encoding="utf-8")
+    fl = floor.measure([tmp_path], repeat=1)
+    assert fl.files == 2
+    assert fl.bytes == (tmp_path / "a.txt").stat().st_size + (tmp_path / "sub" / "b.txt").stat().st_size
+    assert fl.regex_mbps > 0 and fl.splitlines_mbps > 0 and fl.read_decode_mbps > 0
+
+
+def _columns(e2e_sample: float, e2e_1000: float | None, extract: float):
+    sample = run.Column(run.SAMPLE, REPO / "sources", 127_000, 1, 6)
+    sample.values.update({"e2e_s": e2e_sample, "extract_mbps": extract})
+    big = run.Column("1000×", REPO, 127_000_000, 100, 6000)
+    big.values["extract_mbps"] = extract
+    if e2e_1000 is not None:
+        big.values["e2e_s"] = e2e_1000
+    else:
+        big.errors["e2e_s"] = "n/a (not importable: pipeline.cli)"
+    return [sample, big]
+
+
+def test_targets_are_judged_on_their_own_corpus():
+    status = run.target_status(_columns(e2e_sample=5.0, e2e_1000=75.0, extract=30.0))
+    e2e = {e["column"]: e["met"] for e in status["e2e_s"]}
+    assert e2e == {run.SAMPLE: True, "1000×": False}
+    extract = {e["column"]: e["met"] for e in status["extract_mbps"]}
+    assert extract == {"100×": None, "1000×": True}  # 100× not measured here: no verdict
+
+
+def test_table_prints_targets_beside_values_and_why_cells_are_missing():
+    cols = _columns(e2e_sample=7.5, e2e_1000=None, extract=20.0)
+    table = run.render_markdown(cols)
+    row = next(ln for ln in table.splitlines() if ln.startswith("| `atlas run` end to end"))
+    assert "7.50" in row and "sample ≤ 6 s; 1000× ≤ 60 s" in row
+    assert "sample: NO" in row and "1000×: not measured" in row
+    assert "| extraction, in-process, 1 core (MB/s) | 20.0 | 20.0 | ≥ 25 MB/s |" in table
+    assert run.missing_cells(cols) == ["1000× / e2e_s: n/a (not importable: pipeline.cli)"]
+
+
+def test_a_failing_measurement_leaves_a_reason_not_a_traceback():
+    col = run.Column("1×", REPO)
+
+    def boom():
+        raise ValueError("no such table\nsecond line")
+
+    run._guard(col, ["pandera_rows_s"], boom)
+    assert col.errors == {"pandera_rows_s": "ValueError: no such table"}
+
+
+def test_editing_a_linked_copy_leaves_the_cached_corpus_alone(tmp_path):
+    src = tmp_path / "corpus"
+    src.mkdir()
+    for i in range(3):
+        (src / f"atlas-{i:03d}.txt").write_text(f"Name {i}\n\nAcronym: A{i}\n\nEstablished: 1990\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+    work = run.link_copy(src, tmp_path / "work" / "sources")
+    edited = run.edit_one_value(work, 0)
+    assert edited.read_text(encoding="utf-8").count("Established: 1991") == 1
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before
+    run.edit_one_value(work, 1)
+    assert edited.read_text(encoding="utf-8").count("Established: 1990") == 1
+
+
+def test_run_measured_reports_time_exit_code_and_peak_memory(tmp_path):
+    code = "b = bytearray(150 * 2**20); import sys; sys.stderr.write('done\\n'); sys.exit(3)"
+    res = run.run_measured([sys.executable, "-c", code], tmp_path / "log", timeout=60)
+    assert res.returncode == 3
+    assert res.max_rss_mb >= 150
+    assert res.tree_rss_mb >= res.max_rss_mb
+    assert res.stderr_tail == "done"
+    assert 0 < res.seconds < 60

@@ -1,0 +1,154 @@
+"""The release candidate in outputs/staging: layout, checksums, blocking, reproducibility, swap."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.publish.candidate import (
+    finalize_candidate,
+    new_build_dir,
+    read_status,
+    stage_blocked,
+    write_candidate_data,
+    write_quarantine,
+)
+from pipeline.publish.fsutil import parse_sha256sums
+from pipeline.schemas import load_schemas
+
+try:
+    from test_publish_support import (
+        CREATED, base_rows, error_finding, extraction, failing_frictionless_check, publish_as_editor,
+        no_frictionless_check, sha256sum_check, stage, standin_report_writer, tree_state, warning_finding,
+    )
+except ImportError:  # tests/ became a package
+    from tests.test_publish_support import (
+        CREATED, base_rows, error_finding, extraction, failing_frictionless_check, publish_as_editor,
+        no_frictionless_check, sha256sum_check, stage, standin_report_writer, tree_state, warning_finding,
+    )
+
+PUBLISHED = [t.name for t in load_schemas().values() if t.published]
+RELEASE_FILES = {"datapackage.json", "README.md", "CHANGELOG.md", "changes.json", "SHA256SUMS",
+                 "validation/report.json", "validation/report.md", "validation/report.html"}
+
+
+def test_candidate_is_laid_out_like_a_release(tmp_path) -> None:
+    result = stage(tmp_path / "out", findings=[warning_finding()])
+    staging = tmp_path / "out" / "staging"
+    assert result.path == staging and result.publishable
+    files = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    data = {f"data/{n}.{ext}" for n in PUBLISHED for ext in ("csv", "parquet")}
+    assert files == RELEASE_FILES | data | {"candidate.json", "quarantine/quarantine.csv"}
+    status = read_status(tmp_path / "out")
+    assert status["publishable"] is True and status["status"] == "candidate"
+    assert (status["version"], status["bump"], status["previous_version"]) == ("1.0.0", "initial", None)
+    assert status["severity_counts"] == {"error": 0, "warning": 1, "info": 0}
+    assert status["counts"]["organizations"] == 2 and status["quarantined"] == 1
+    assert status["sources"][0]["path"] == "profiles.txt" and len(status["sources"][0]["sha256"]) == 64
+    readme = (staging / "README.md").read_text(encoding="utf-8")
+    assert "Release candidate awaiting review" in readme and "## How to cite" in readme
+    assert "### Organisations (`organizations`)" in readme  # the data dictionary
+    assert "Creative Commons Attribution 4.0" in readme
+
+
+def test_sha256sums_verifies_and_leaves_out_candidate_only_files(tmp_path) -> None:
+    staging = stage(tmp_path / "out").path
+    check = sha256sum_check(staging)
+    assert check.returncode == 0, check.stdout + check.stderr
+    listed = list(parse_sha256sums((staging / "SHA256SUMS").read_text(encoding="utf-8")))
+    assert listed == sorted(listed)
+    assert "candidate.json" not in listed and not any(p.startswith("quarantine/") for p in listed)
+    assert set(listed) == {p for p in RELEASE_FILES if p != "SHA256SUMS"} | {f"data/{n}.{e}" for n in PUBLISHED for e in ("csv", "parquet")}
+    (staging / "data" / "footnotes.csv").write_text("tampered\n", encoding="utf-8")
+    assert sha256sum_check(staging).returncode != 0
+
+
+def test_error_stages_only_report_quarantine_and_status(tmp_path) -> None:
+    out = tmp_path / "out"
+    stage(out)
+    publish_as_editor(out)
+    releases_before = tree_state(out / "releases")
+    # findings may also come as dicts (Finding.to_dict(), e.g. read back from JSON)
+    result = stage(out, findings=[error_finding().to_dict(), warning_finding()])
+    staging = out / "staging"
+    assert not result.publishable
+    files = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    assert files == {"candidate.json", "quarantine/quarantine.csv", "validation/report.json",
+                     "validation/report.md", "validation/report.html"}
+    status = json.loads((staging / "candidate.json").read_text(encoding="utf-8"))
+    assert status["publishable"] is False and status["status"] == "blocked" and status["version"] is None
+    assert status["severity_counts"]["error"] == 1
+    assert "profiles.txt:3" in status["blocking"][0]
+    assert tree_state(out / "releases") == releases_before
+
+
+def test_frictionless_error_blocks_the_candidate(tmp_path) -> None:
+    result = stage(tmp_path / "out", frictionless_check=failing_frictionless_check)
+    assert not result.publishable
+    assert not (result.path / "data").exists() and not (result.path / "datapackage.json").exists()
+    report = json.loads((result.path / "validation" / "report.json").read_text(encoding="utf-8"))
+    assert "injected failure" in json.dumps(report)
+
+
+def test_writers_are_injectable(tmp_path) -> None:
+    checked = []
+
+    def check(descriptor_path):
+        checked.append(json.loads(descriptor_path.read_text(encoding="utf-8"))["version"])
+        return []
+
+    result = stage(tmp_path / "out", report_writer=standin_report_writer, frictionless_check=check)
+    assert result.publishable and checked == ["1.0.0"]  # checked the written descriptor
+    assert json.loads(result.report["json"].read_text(encoding="utf-8"))["findings"] == []
+
+
+def test_composable_steps_and_blocked_stage(tmp_path) -> None:
+    out = tmp_path / "out"
+    ex = extraction()
+    build = new_build_dir(out)
+    assert build.parent == out and build.name.startswith(".tmp-staging-")
+    counts = write_candidate_data(ex.tables, build)
+    assert counts["organizations"] == 2
+    assert write_quarantine(ex.tables, build) == 1
+    result = finalize_candidate(build, out, findings=[], sources=ex.sources, created=CREATED, frictionless_check=no_frictionless_check)
+    assert result.publishable and not build.exists()
+    blocked = stage_blocked([error_finding()], out, sources=ex.sources, tables=ex.tables)
+    assert not blocked.publishable and not (out / "staging" / "data").exists()
+    assert blocked.status["quarantined"] == 1 and blocked.status["blocking"]
+    assert [p.name for p in out.iterdir()] == ["staging"]  # no build folder left behind
+
+
+def test_data_files_are_reproducible(tmp_path) -> None:
+    a = stage(tmp_path / "a", created="2025-01-01T00:00:00Z").path
+    b = stage(tmp_path / "b", created="2030-06-30T12:00:00Z").path
+    for name in PUBLISHED:
+        for ext in ("csv", "parquet"):
+            rel = f"data/{name}.{ext}"
+            assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    sums_a = parse_sha256sums((a / "SHA256SUMS").read_text(encoding="utf-8"))
+    sums_b = parse_sha256sums((b / "SHA256SUMS").read_text(encoding="utf-8"))
+    assert {k: v for k, v in sums_a.items() if k.startswith("data/")} == {k: v for k, v in sums_b.items() if k.startswith("data/")}
+    assert sums_a["datapackage.json"] != sums_b["datapackage.json"]  # only `created` differs there
+
+
+def test_failed_build_leaves_previous_staging_intact(tmp_path) -> None:
+    out = tmp_path / "out"
+    stage(out)
+    before = tree_state(out / "staging")
+    rows = base_rows()
+    rows["footnotes"][0]["organization_id"] = None  # a required column left empty: Parquet refuses it
+    with pytest.raises(ValueError, match="footnotes.organization_id"):
+        stage(out, rows)
+    assert tree_state(out / "staging") == before
+    assert [p.name for p in out.iterdir()] == ["staging"]
+
+
+def test_unchanged_candidate_says_so(tmp_path) -> None:
+    out = tmp_path / "out"
+    stage(out)
+    publish_as_editor(out)
+    result = stage(out)
+    assert (result.version, result.bump, result.previous_version) == ("1.0.0", "none", "1.0.0")
+    assert "identical to the latest release" in (result.path / "README.md").read_text(encoding="utf-8")
+    assert "identical to the latest release" in result.message

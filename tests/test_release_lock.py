@@ -1,0 +1,149 @@
+"""The outputs lock: one run/publish at a time, holder named, stale locks recovered safely."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pipeline.publish.lock import LOCK_NAME, LockHeld, acquire, outputs_lock, read_holder, release, remove_temp_locks
+from pipeline.publish.release import PublishRefused, publish
+
+try:
+    from test_publish_support import REPO
+except ImportError:  # tests/ became a package
+    from tests.test_publish_support import REPO
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from pipeline.publish.lock import outputs_lock
+    with outputs_lock(Path(sys.argv[1]), "atlas run"):
+        print("locked", flush=True)
+        sys.stdin.read()  # hold until the test closes stdin (or kills us)
+    """
+)
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """A real second process holding tmp_path/out's lock as `atlas run`."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(out)], cwd=REPO, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    yield out, proc
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+def test_second_holder_is_refused_with_the_holder_named(holder) -> None:
+    out, proc = holder
+    with pytest.raises(LockHeld) as caught:
+        acquire(out, "atlas publish")
+    message = str(caught.value)
+    assert "`atlas run`" in message and f"pid {proc.pid}" in message and socket.gethostname() in message
+    assert caught.value.holder["pid"] == proc.pid
+    # publish turns it into a refusal the CLI prints
+    with pytest.raises(PublishRefused, match=f"pid {proc.pid}"):
+        publish(out, reviewer="ed")
+    # the holder's file is untouched by the failed attempts
+    assert read_holder(out)["pid"] == proc.pid
+    proc.stdin.close()
+    proc.wait(timeout=30)
+    assert read_holder(out) is None  # released on exit
+    with outputs_lock(out, "atlas publish") as lock:
+        assert lock.recovered is None
+
+
+def test_lock_of_a_killed_process_is_recovered(holder) -> None:
+    out, proc = holder
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert read_holder(out)["pid"] == proc.pid  # the stale file is still there
+    with outputs_lock(out, "atlas publish") as lock:
+        assert lock.recovered["pid"] == proc.pid
+        assert read_holder(out) == lock.info and lock.info["pid"] == os.getpid()
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_stale_lock_file_of_a_dead_pid_is_taken_over(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = {"pid": dead.pid, "host": socket.gethostname(), "command": "atlas publish", "started": "2020-01-01T00:00:00Z"}
+    (out / LOCK_NAME).write_text(json.dumps(stale), encoding="utf-8")
+    lock = acquire(out, "atlas run")
+    try:
+        assert lock.recovered == stale
+        assert read_holder(out)["command"] == "atlas run"
+        with pytest.raises(LockHeld, match="`atlas run`"):  # held now, even from this same process
+            acquire(out, "atlas publish")
+    finally:
+        release(lock)
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_lock_from_another_host_is_never_taken_over(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    foreign = {"pid": 1, "host": "some-other-host.invalid", "command": "atlas publish", "started": "2020-01-01T00:00:00Z"}
+    (out / LOCK_NAME).write_text(json.dumps(foreign), encoding="utf-8")
+    with pytest.raises(LockHeld, match="some-other-host.invalid"):
+        acquire(out, "atlas run")
+    assert json.loads((out / LOCK_NAME).read_text(encoding="utf-8")) == foreign
+
+
+def _contend(out: str, start, done, results) -> None:
+    from pathlib import Path
+
+    start.wait()
+    try:
+        lock = acquire(Path(out), "atlas run")
+    except LockHeld:
+        results.put("refused")
+        return
+    results.put("won")
+    done.wait(60)  # hold until every contender has tried
+    release(lock)
+
+
+def test_concurrent_takeover_of_a_stale_lock_has_one_winner(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = {"pid": 999_999_999, "host": socket.gethostname(), "command": "atlas publish", "started": "2020-01-01T00:00:00Z"}
+    (out / LOCK_NAME).write_text(json.dumps(stale), encoding="utf-8")
+    ctx = multiprocessing.get_context("fork")
+    n = 6
+    start, done, results = ctx.Barrier(n), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_contend, args=(str(out), start, done, results)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        outcomes = [results.get(timeout=60) for _ in range(n)]
+    finally:
+        done.set()
+        for p in procs:
+            p.join(timeout=30)
+    assert outcomes.count("won") == 1, outcomes
+    assert not (out / LOCK_NAME).exists()  # the winner released it
+
+
+def test_temp_files_of_killed_lockers_are_removed(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    leftover = out / f"{LOCK_NAME}.123.abcd.tmp"
+    leftover.write_text("{}", encoding="utf-8")
+    with outputs_lock(out, "atlas run"):
+        assert remove_temp_locks(out) == [leftover]
+    assert sorted(p.name for p in out.iterdir()) == []

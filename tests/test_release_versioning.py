@@ -1,0 +1,145 @@
+"""Semantic versions computed from the data, changes.json and CHANGELOG.md wording."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from pipeline.publish.changelog import changelog, earlier_entries, entry, md_text
+from pipeline.publish.versioning import Snapshot, TableSnapshot, changes_document, diff_snapshots, next_version
+from pipeline.schemas import load_schemas, schema
+
+try:
+    from test_publish_support import GAMMA, base_rows
+except ImportError:  # tests/ became a package
+    from tests.test_publish_support import GAMMA, base_rows
+
+
+def snapshot(rows=None, *, schemas=None, meta=None) -> Snapshot:
+    """Published tables of ``rows`` as a snapshot, built without pandas (fast), sorted by key."""
+    rows = rows or base_rows()
+    out = {}
+    for t in load_schemas().values():
+        if t.published:
+            descriptor = copy.deepcopy(dict((schemas or {}).get(t.name, t.descriptor)))
+            cols = [f["name"] for f in descriptor["fields"]]
+            table_rows = sorted(rows[t.name], key=lambda r: tuple(r[k] for k in t.primary_key))
+            out[t.name] = TableSnapshot(t.name, descriptor, {c: [r.get(c) for r in table_rows] for c in cols})
+    return Snapshot(out, meta or {"title": "T"})
+
+
+@pytest.mark.parametrize(
+    ("previous", "bump", "expected"),
+    [(None, "initial", "1.0.0"), ("1.0.0", "patch", "1.0.1"), ("1.2.3", "minor", "1.3.0"), ("1.2.3", "major", "2.0.0"), ("1.2.3", "none", "1.2.3")],
+)
+def test_next_version(previous, bump, expected) -> None:
+    assert next_version(previous, bump) == expected
+
+
+def test_no_change_is_none() -> None:
+    diff = diff_snapshots(snapshot(), snapshot(), "1.0.0")
+    assert diff.bump == "none" and diff.version == "1.0.0"
+    assert all(t.status == "unchanged" for t in diff.tables.values())
+
+
+def test_changed_value_is_patch_with_old_and_new() -> None:
+    rows = base_rows()
+    rows["organizations"][0]["website"] = "https://acme.example/v2"
+    rows["organizations"][1]["established"] = None
+    diff = diff_snapshots(snapshot(), snapshot(rows), "1.0.0")
+    assert diff.bump == "patch" and diff.version == "1.0.1"
+    orgs = diff.tables["organizations"]
+    assert orgs.changed == [
+        {"key": {"organization_id": "acme"}, "fields": {"website": {"old": "https://acme.example/", "new": "https://acme.example/v2"}}},
+        {"key": {"organization_id": "beta"}, "fields": {"established": {"old": 2001, "new": None}}},
+    ]
+    assert orgs.added == [] and orgs.removed == []
+    assert diff.tables["sections"].status == "unchanged"
+
+
+def test_added_row_is_minor_and_removed_row_minor_too() -> None:
+    rows = base_rows()
+    rows["organizations"].append(GAMMA)
+    diff = diff_snapshots(snapshot(), snapshot(rows), "1.0.0")
+    assert diff.bump == "minor" and diff.version == "1.1.0"
+    assert diff.tables["organizations"].added == [{"organization_id": "gamma"}]
+    fewer = base_rows()
+    fewer["country_mentions"] = []
+    diff = diff_snapshots(snapshot(), snapshot(fewer), "1.1.0")
+    assert diff.bump == "minor"
+    assert diff.tables["country_mentions"].removed == [{"organization_id": "acme", "source_line": 22, "country_code": "CH"}]
+
+
+def test_composite_keys_and_changed_text() -> None:
+    rows = base_rows()
+    rows["sections"][0]["text"] = "New text."
+    diff = diff_snapshots(snapshot(), snapshot(rows), "1.0.0")
+    (change,) = diff.tables["sections"].changed
+    assert change["key"] == {"organization_id": "acme", "section_id": "digital-activities"}
+    assert change["fields"]["text"]["new"] == "New text."
+
+
+def test_removed_or_retyped_column_and_removed_table_are_major() -> None:
+    orgs = dict(schema("organizations").descriptor)
+    removed = {**orgs, "fields": [f for f in orgs["fields"] if f["name"] != "alternate_acronyms"]}
+    diff = diff_snapshots(snapshot(), snapshot(schemas={"organizations": removed}), "1.4.2")
+    assert diff.bump == "major" and diff.version == "2.0.0"
+    assert diff.tables["organizations"].columns_removed == ["alternate_acronyms"]
+    retyped = {**orgs, "fields": [{**f, "type": "string"} if f["name"] == "established" else f for f in orgs["fields"]]}
+    current = snapshot(schemas={"organizations": retyped})
+    current.tables["organizations"].data["established"] = ["1990", "2001"]
+    diff = diff_snapshots(snapshot(), current, "1.0.0")
+    assert diff.bump == "major"
+    assert diff.tables["organizations"].columns_retyped == [{"column": "established", "old": "integer", "new": "string"}]
+    fewer = snapshot()
+    del fewer.tables["footnotes"]
+    assert diff_snapshots(snapshot(), fewer, "1.0.0").bump == "major"
+
+
+def test_added_column_or_table_is_minor_and_descriptions_patch() -> None:
+    orgs = dict(schema("organizations").descriptor)
+    extra = {**orgs, "fields": [*orgs["fields"], {"name": "note", "type": "string"}]}
+    current = snapshot(schemas={"organizations": extra})
+    current.tables["organizations"].data["note"] = [None, None]
+    diff = diff_snapshots(snapshot(), current, "1.0.0")
+    assert diff.bump == "minor" and diff.tables["organizations"].columns_added == ["note"]
+    previous = snapshot()
+    del previous.tables["footnotes"]
+    assert diff_snapshots(previous, snapshot(), "1.0.0").bump == "minor"
+    described = {**orgs, "description": "Reworded."}
+    diff = diff_snapshots(snapshot(), snapshot(schemas={"organizations": described}), "1.0.0")
+    assert diff.bump == "patch" and diff.tables["organizations"].schema_changed
+    diff = diff_snapshots(snapshot(), snapshot(meta={"title": "New title"}), "1.0.0")
+    assert diff.bump == "patch" and diff.metadata_changed == ["title"]
+
+
+def test_changes_document_and_changelog_words() -> None:
+    rows = base_rows()
+    rows["organizations"][0]["name"] = "<script>alert(1)</script> *Acme*"
+    rows["organizations"].append(GAMMA)
+    diff = diff_snapshots(snapshot(), snapshot(rows), "1.0.0")
+    doc = changes_document(diff)
+    assert (doc["version"], doc["previous_version"], doc["bump"]) == ("1.1.0", "1.0.0", "minor")
+    assert doc["tables"]["organizations"]["added"] == [{"organization_id": "gamma"}]
+    assert doc["tables"]["organizations"]["changed"][0]["fields"]["name"]["new"] == "<script>alert(1)</script> *Acme*"
+    text = entry(diff, "1.1.0", "2025-02-01")
+    assert text.startswith("## 1.1.0 (2025-02-01)")
+    assert "Minor release" in text and "compared with 1.0.0" in text
+    assert "`organizations`: 1 row added." in text and "gamma" in text
+    assert "<script>" not in text and "&lt;script&gt;" in text and "\\*Acme\\*" in text  # inert Markdown
+    full = changelog("T", text, changelog("T", "## 1.0.0 (2025-01-01)\n\nFirst release.\n", None))
+    assert full.index("## 1.1.0") < full.index("## 1.0.0") and full.count("# Changelog") == 1
+    assert earlier_entries(full).startswith("## 1.1.0")
+
+
+def test_changelog_lists_at_most_max_keys() -> None:
+    rows = base_rows()
+    rows["country_mentions"] = [
+        {"organization_id": "acme", "country_code": "CH", "country_name": "Switzerland", "mention": "Switzerland", "source_line": n}
+        for n in range(1, 40)
+    ]
+    diff = diff_snapshots(snapshot(), snapshot(rows), "1.0.0")
+    text = entry(diff, "1.1.0", "2025-02-01", max_keys=5)
+    assert "… and 33 more (see `changes.json`)" in text
+    assert md_text("x" * 200).endswith("…")
