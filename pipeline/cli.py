@@ -42,6 +42,8 @@ def extract(
     missing = [str(p) for p in sources if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out} is a file, not a folder")
     result = extract_paths(sources)
     if not result.sources:
         _fail(f"no source files found in {', '.join(map(str, sources))}")

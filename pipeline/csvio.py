@@ -27,12 +27,17 @@ def is_formula_like(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
+def _needs_guard(value: str) -> bool:
+    # A raw value that already looks guarded ("'=x") gets a guard too, so reading back is exact.
+    return value.startswith(FORMULA_PREFIXES) or (value.startswith(GUARD) and value.lstrip(GUARD).startswith(FORMULA_PREFIXES))
+
+
 def guard_cell(value: str) -> str:
-    return GUARD + value if value.startswith(FORMULA_PREFIXES) else value
+    return GUARD + value if _needs_guard(value) else value
 
 
 def unguard_cell(value: str) -> str:
-    return value[1:] if value.startswith(GUARD) and value[1:2] and value[1:].startswith(FORMULA_PREFIXES) else value
+    return value[1:] if value.startswith(GUARD) and _needs_guard(value[1:]) else value
 
 
 def _cell(value: object, kind: str) -> str:

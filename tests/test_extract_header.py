@@ -58,7 +58,8 @@ def test_sample_summary_is_the_prose_before_the_first_heading(sample, sample_tex
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("ITU, UIT", ["ITU", "UIT"]), ("ABC; DEF", ["ABC", "DEF"]), ("ABC / DEF", ["ABC", "DEF"]), ("ABC or DEF", ["ABC", "DEF"]), ("N/A", []), ("", []), ("—", []), ("none", []), ("ЮНЕСКО", ["ЮНЕСКО"])],
+    [("ITU, UIT", ["ITU", "UIT"]), ("ABC; DEF", ["ABC", "DEF"]), ("ABC / DEF", ["ABC", "DEF"]), ("ABC or DEF", ["ABC", "DEF"]), ("N/A", []), ("", []), ("—", []), ("none", []), ("ЮНЕСКО", ["ЮНЕСКО"]),
+     ("No acronym", []), ("Not applicable", []), ("NORAD", ["NORAD"]), ("UN Women", ["UN Women"]), ("WHO/OMS", ["WHO", "OMS"])],
 )
 def test_split_acronyms(value, expected):
     assert split_acronyms(value) == expected
@@ -193,3 +194,10 @@ def test_established_full_dates_and_notes(extract_files, value, year):
     ex = extract_files({"a.txt": make_profile(established=value)})
     assert org(ex, "exo")["established"] == year
     assert len(ex.tables["quarantine"]) == 0
+
+
+def test_no_acronym_statement_gives_the_id_from_the_name(extract_files):
+    """Regression: "Acronym: No acronym" gave the id "no-acronym" (colliding across profiles)."""
+    ex = extract_files({"a.txt": make_profile(name="First Foundation", acronym="No acronym") + "\n" + make_profile(name="Second Foundation", acronym="Not applicable")})
+    assert sorted(ex.tables["organizations"]["organization_id"]) == ["first-foundation", "second-foundation"]
+    assert [f.source_line for f in ex.findings if f.rule == "missing-acronym"] == [1, 29]

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract import extract_file, extract_paths
+from pipeline.extract import extract_paths
 
 ATLAS_LINES = [
     "", "", "International Example Union", "Acronym: IEU, UIE", "Acronym:", "Established: 1865", "Established: 20006", "Established: nineteen",
@@ -23,17 +23,14 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 def _extract(data: bytes):
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.txt"
-        path.write_bytes(data)
-        fx = extract_file(path, "x.txt")
-        ex = extract_paths([Path(tmp)])
-    return fx, ex
+        (Path(tmp) / "x.txt").write_bytes(data)
+        return extract_paths([Path(tmp)])
 
 
 @SETTINGS
 @given(st.text())
 def test_arbitrary_text_never_raises(text):
-    fx, ex = _extract(text.encode("utf-8", "surrogatepass"))
+    ex = _extract(text.encode("utf-8", "surrogatepass"))
     assert set(ex.tables) >= {"organizations", "quarantine", "sections"}
     assert all(f.source_file is not None for f in ex.findings)
 
@@ -47,6 +44,6 @@ def test_arbitrary_bytes_never_raise(data):
 @SETTINGS
 @given(st.lists(st.one_of(st.sampled_from(ATLAS_LINES), st.text(max_size=40)), max_size=60), st.sampled_from(["\n", "\r\n", "\r"]))
 def test_atlas_like_line_soup_never_raises(lines, eol):
-    fx, ex = _extract(eol.join(lines).encode("utf-8", "surrogatepass"))
+    ex = _extract(eol.join(lines).encode("utf-8", "surrogatepass"))
     ids = ex.tables["organizations"]["organization_id"]
     assert ids.is_unique and ids.notna().all()

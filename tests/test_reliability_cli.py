@@ -89,7 +89,6 @@ def test_odd_file_names(tmp_path):
     assert sorted(o["source_file"]) == ["--help.txt", "-dash.txt"]  # written as '-dash.txt (formula guard), read back raw
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/cli.py (not extraction): --out naming an existing file ends in a FileExistsError traceback; reported to the lead")
 def test_out_is_a_file(tmp_path):
     (tmp_path / "afile").write_text("x")
     proc = _atlas("extract", str(SAMPLE.parent), "--out", str(tmp_path / "afile"))

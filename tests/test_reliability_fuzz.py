@@ -10,8 +10,8 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from fuzz.mutations import ENCODINGS, check_extraction, encode, extract_bytes, mutated_file, sample_profiles
-from hypothesis import HealthCheck, given, settings
+from fuzz.mutations import ENCODINGS, check_extraction, encode, extract_bytes, mutated_file, mutated_text, same_extraction, sample_profiles
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -67,3 +67,12 @@ def test_arbitrary_header_values(name, acronym, established, address, website):
     for row in ex.tables["organizations"].itertuples():
         assert pd.isna(row.established) or 1000 <= row.established <= 2100
         assert not isinstance(row.website, str) or row.website.startswith(("http://", "https://"))
+
+
+@settings(FUZZ, max_examples=25)  # two extractions per example
+@given(mutated_text())
+def test_crlf_and_bom_never_change_the_extraction_of_a_mutated_profile(text):
+    """Differential: whatever the text, LF without BOM and CRLF with BOM give identical results."""
+    assume("\r" not in text and not text.startswith("\ufeff"))  # a lone CR is a line end of its own
+    a, b = extract_bytes(encode(text, "utf-8")), extract_bytes(encode(text, "utf-8-sig-crlf"))
+    assert same_extraction(a, b) == []

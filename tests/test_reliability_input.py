@@ -33,9 +33,10 @@ def _good_kept(ex):
 
 
 def test_empty_file(extract_files):
-    ex = extract_files({"empty.txt": b"", "blank.txt": b"\n  \n\t\n", "good.txt": GOOD})
+    bom_only = {"bom.txt": codecs.BOM_UTF8, "bom-blank.txt": codecs.BOM_UTF8 + b"\r\n \r\n", "wide.txt": "\n \n".encode("utf-16")}  # regression: no finding
+    ex = extract_files({"empty.txt": b"", "blank.txt": b"\n  \n\t\n", "good.txt": GOOD, **bom_only})
     _good_kept(ex)
-    for name in ("empty.txt", "blank.txt"):
+    for name in ("empty.txt", "blank.txt", *bom_only):
         (f,) = [f for f in _findings(ex, "file-empty") if f.source_file == name]
         assert f.severity == "error" and name in f.message
         (q,) = _quarantine(ex, name)
@@ -204,8 +205,8 @@ def test_five_megabyte_line_without_newline(tmp_path):
     (src / "header-then-noise.txt").write_bytes(("Acronym: LONG\n\nEstablished: 1990\n\n" + chunk * (5_000_000 // len(chunk)))[:5_000_000].encode())
     (src / "good.txt").write_text(GOOD, encoding="utf-8")
 
-    def limit() -> None:  # 2 GB of address space at most
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    def limit() -> None:  # 4 GB of address space at most (a runaway copy fails instead of swapping)
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
     proc = subprocess.run([sys.executable, "-c", _BIG_LINE_SCRIPT, str(src)], cwd=REPO, capture_output=True, text=True, timeout=90, preexec_fn=limit, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
@@ -240,6 +241,7 @@ def test_symlinks_pointing_outside_sources_are_refused(tmp_path):
     (src / "linkdir").symlink_to(outside, target_is_directory=True)
     (src / "passwd.txt").symlink_to("/etc/passwd")
     (src / "inside.txt").symlink_to(src / "good.txt")  # inside the folder: allowed
+    (src / "loop").symlink_to(src, target_is_directory=True)  # a loop: not followed, no hang
     ex = extract_paths([src])
     assert set(ex.tables["organizations"]["organization_id"]) == {"good"}
     refused = sorted(f.source_file for f in _findings(ex, "file-outside-sources"))
@@ -351,3 +353,19 @@ def test_two_folders_with_the_same_file_name(tmp_path):
     assert list(ex.tables["organizations"]["organization_id"]) == ["one"]
     (f,) = _findings(ex, "file-name-clash")  # the same file given twice is no clash
     assert f.severity == "error" and f.source_file == "a.txt" and "two/a.txt" in f.message
+
+
+def test_utf8_file_with_a_stray_latin1_byte(extract_files, sample_text):
+    """Regression: one Latin-1 byte in a UTF-8 file made the whole file decode as cp1252, turning
+    every ’ of the sample into â€™. Now only the stray byte is read as cp1252, with a warning."""
+    data = sample_text.encode("utf-8")
+    at = data.index(b"UNCTAD also works to facilitate")
+    ex = extract_files({"mixed.txt": data[:at] + b"Caf\xe9: " + data[at:], "garbled.txt": make_profile(acronym="GRB").encode() + b"\x81\x8d \xe2\x80\x99\n"})
+    (f,) = [f for f in _findings(ex, "file-encoding-converted")]
+    assert (f.source_file, f.source_line, f.severity) == ("mixed.txt", 79, "warning")
+    assert len(ex.tables["organizations"]) == 6
+    summary = org(ex, "unctad")["summary"]
+    assert "Café: UNCTAD also works" in summary and "â€" not in summary
+    assert "UNIDIR’s" in org(ex, "unidir")["summary"] or "UNIDIR’s" in "".join(ex.tables["sections"]["text"].dropna())
+    (g,) = _findings(ex, "file-encoding-unknown")  # undefined cp1252 bytes next to UTF-8: not certain
+    assert (g.source_file, g.source_line) == ("garbled.txt", 28)

@@ -16,6 +16,7 @@ from pipeline.findings import Finding
 from pipeline.vocab import Vocabulary, fold
 
 _EMPTY_VALUES = {"", "n a", "na", "none", "nil", "unknown", "tbc", "tbd"}
+_NO_ACRONYM = re.compile(r"^(?:[Nn]o|[Nn]one|[Nn]ot|[Ww]ithout)\b(?!\S*[A-Z]{2})")
 _ACRONYM_SPLIT = re.compile(r"\s*[,;/]\s*|\s+or\s+")
 _YEAR = re.compile(r"\b(\d{1,6})\b")
 _SUMMARY_YEAR = re.compile(r"\b(?:[Ee]stablished|[Ff]ounded|[Cc]reated|[Ss]et up|[Ll]aunched)\s+in\s+(\d{4})\b")
@@ -37,10 +38,17 @@ class HeaderResult:
     blocking: list[Finding] = field(default_factory=list)  # errors that quarantine the profile
 
 
+_GLOSS = re.compile(r"\s*\([^()]*\)")
+
+
 def split_acronyms(value: str) -> list[str]:
     folded = fold(value)
     if not value.strip(" .-–—") or (folded and folded in _EMPTY_VALUES):  # fold drops non-Latin letters
         return []
+    if _NO_ACRONYM.match(value):  # "No acronym", "None official", "Not applicable": a statement, not an acronym
+        return []
+    # "UNHCR (UN Refugee Agency)": the bracket glosses the acronym, it is not part of it.
+    value = _GLOSS.sub("", value) or value
     return [a for a in (p.strip(" .") for p in _ACRONYM_SPLIT.split(value)) if a]
 
 

@@ -81,7 +81,9 @@ def _header_blocks(lines: list[str], vocab: Vocabulary) -> list[tuple[int, int, 
             last = j
             j += 1
         distinct = len(fields)
-        if distinct >= 2 or (distinct == 1 and ("acronym" in fields or "established" in fields)):
+        # One field alone starts a profile only when it is the acronym: a lone `Established:` or
+        # `Website:` line is more likely prose (a tool's website, a programme's start) than a header.
+        if distinct >= 2 or (distinct == 1 and "acronym" in fields):
             blocks.append((first, last, fields, dups))
         i = last + 1
     return blocks
@@ -337,7 +339,9 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
     org_issues: list[dict] = []
     for idx, h in enumerate(heads):
         parent = h["_parent"]
-        base = slug(bare_heading(h["heading"])) or "section"
+        # Known sections and issues are named by their canonical heading, so a corrected typo or a
+        # reworded issue heading keeps its id across editions; other headings by their own text.
+        base = slug(h["canonical_heading"] or bare_heading(h["heading"])) or "section"
         path = f"{parent['section_id']}/{base}" if parent else base
         if path in seen_ids:
             seen_ids[path] += 1

@@ -3,7 +3,8 @@
 Scope: turn the SOURCE arguments (files or folders) into a sorted list of readable files with the
 path each is known by (relative to the folder given), refusing links that lead outside it; decode
 bytes to text (UTF-8 with or without BOM, UTF-16/32 with BOM, a cp1252 fallback only where every
-non-ASCII character decodes to a letter or common punctuation), normalise line ends, NFC and
+non-ASCII character decodes to a letter or common punctuation; in a file that is otherwise UTF-8,
+only the stray bytes are read so), normalise line ends, NFC and
 non-breaking spaces. Problems become findings, never exceptions. It must not parse profiles.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,9 +86,11 @@ def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
                 line = data[: exc.start].count(b"\n") + 1
                 return None, encoding, [Finding("file-encoding-unknown", f"{rel} starts with a {encoding} byte-order mark but is not valid {encoding} near byte {exc.start}", source_file=rel, source_line=line)]
             text = text.removeprefix("\ufeff")
+            if not text.strip():  # a byte-order mark and nothing else (or only blanks)
+                return None, encoding, [Finding("file-empty", f"{rel} is empty", source_file=rel)]
             if "\x00" in text:  # as without a byte-order mark: a NUL character means not a text file
                 line = text.count("\n", 0, text.index("\x00")) + 1
-                return None, encoding, [Finding("file-binary", f"{rel} contains NUL characters: not a text file", source_file=rel, source_line=line)]
+                return None, encoding, [Finding("file-binary", f"{rel} contains NUL bytes: not a text file", source_file=rel, source_line=line)]
             found = [] if encoding == "utf-8-sig" else [Finding("file-encoding-converted", f"{rel} is {encoding.upper()} (byte-order mark); decoded", source_file=rel)]
             return text, encoding.replace("-sig", ""), found
     if b"\x00" in data:
@@ -97,6 +101,15 @@ def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         bad = exc.start
+    if _UTF8_MULTIBYTE.search(data):
+        # Mostly UTF-8 with stray bytes (a paste from a Latin-1 source): decoding the whole file as
+        # cp1252 would garble every UTF-8 character ("’" → "â€™"); only the stray bytes are.
+        mixed = _decode_mixed(data)
+        if mixed is not None:
+            text, lines = mixed
+            where = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+            return text, "utf-8", [Finding("file-encoding-converted", f"{rel} is UTF-8 except for bytes on line(s) {where}, read as Windows-1252/Latin-1: check those lines", source_file=rel, source_line=lines[0])]
+        return None, "", [Finding("file-encoding-unknown", f"{rel} is UTF-8 with invalid bytes (first at offset {bad} on line {line}) that no other encoding explains", source_file=rel, source_line=line)]
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
@@ -106,6 +119,38 @@ def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
         if controls == 0:
             return text, "cp1252", [Finding("file-encoding-converted", f"{rel} is not UTF-8 (first bad byte on line {line}); decoded as Windows-1252/Latin-1", source_file=rel, source_line=line)]
     return None, "", [Finding("file-encoding-unknown", f"{rel} is not UTF-8: invalid byte at offset {bad} on line {line}, and no other encoding is certain", source_file=rel, source_line=line)]
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+def _decode_mixed(data: bytes) -> tuple[str, list[int]] | None:
+    """UTF-8 line by line, a failing line's invalid bytes read as cp1252 letters/punctuation (linear);
+    (text, numbers of the lines repaired), or None when a byte is not a plausible cp1252 character."""
+    out: list[str] = []
+    repaired: list[int] = []
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            out.append(raw.decode("utf-8"))
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            out.append(_STRAY.sub(_stray_as_cp1252, raw.decode("utf-8", "surrogateescape")))
+        except ValueError:  # UnicodeDecodeError is a ValueError
+            return None
+        repaired.append(number)
+    return "\n".join(out), repaired
+
+
+_STRAY = re.compile("[\udc80-\udcff]+")  # bytes that surrogateescape could not decode as UTF-8
+
+
+def _stray_as_cp1252(m: re.Match[str]) -> str:
+    chars = bytes(ord(c) - 0xDC00 for c in m.group()).decode("cp1252")
+    if not all(c.isalpha() or c in _CP1252_OK for c in chars):
+        raise ValueError(chars)
+    return chars
 
 
 def normalise(text: str) -> str:

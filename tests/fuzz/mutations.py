@@ -64,8 +64,13 @@ def encode(text: str, how: str) -> bytes:
 
 @st.composite
 def mutated_file(draw, max_mutations: int = 6, large: bool = False) -> bytes:
-    """Bytes of a source file: 1–2 sample profiles (only the small ones unless ``large``), mutated
-    and re-encoded."""
+    """Bytes of a source file: a mutated text (below), re-encoded."""
+    return encode(draw(mutated_text(max_mutations, large)), draw(st.sampled_from(ENCODINGS)))
+
+
+@st.composite
+def mutated_text(draw, max_mutations: int = 6, large: bool = False) -> str:
+    """Text of a source file: 1–2 sample profiles (only the small ones unless ``large``), mutated."""
     profiles = sample_profiles()
     pool = list(profiles) if large else [p for p in profiles if len(p) < 40_000] or list(profiles)
     chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2))
@@ -99,7 +104,17 @@ def mutated_file(draw, max_mutations: int = 6, large: bool = False) -> bytes:
     text = "\n".join(lines)
     if draw(st.booleans()):  # cut the file anywhere
         text = text[: draw(st.integers(0, len(text)))]
-    return encode(text, draw(st.sampled_from(ENCODINGS)))
+    return text
+
+
+def same_extraction(a, b) -> list[str]:
+    """Differences between two extractions' tables and findings (empty list = identical)."""
+    problems = [f"table {name} differs" for name in a.tables if not a.tables[name].equals(b.tables[name])]
+    fa, fb = [f.to_dict() for f in a.findings], [f.to_dict() for f in b.findings]
+    if fa != fb:
+        extra = [f["rule"] for f in fb if f not in fa][:3] + [f["rule"] for f in fa if f not in fb][:3]
+        problems.append(f"findings differ: {extra}")
+    return problems
 
 
 def _provenance(rows: dict[str, list[dict]], lines: list[str]) -> list[str]:

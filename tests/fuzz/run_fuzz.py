@@ -20,8 +20,9 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).resolve().parents[1])]
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-from fuzz.mutations import check_extraction, extract_bytes, mutated_file  # noqa: E402
+from fuzz.mutations import ENCODINGS, check_extraction, encode, extract_bytes, mutated_text, same_extraction  # noqa: E402
 
 
 def main() -> int:
@@ -42,15 +43,19 @@ def main() -> int:
     @seed(args.seed)
     @settings(max_examples=args.examples, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(mutated_file(max_mutations=args.mutations, large=args.large))
-    def campaign(data: bytes) -> None:
+    @given(mutated_text(max_mutations=args.mutations, large=args.large), st.sampled_from(ENCODINGS))
+    def campaign(text: str, how: str) -> None:
         nonlocal tried
         tried += 1
+        data = encode(text, how)
         try:
             ex = extract_bytes(data)
             with tempfile.TemporaryDirectory() as out:
                 write_tables(ex, Path(out))
             problems = check_extraction(data, "mutated.txt", ex)
+            if "\r" not in text and not text.startswith("\ufeff") and how.startswith("utf-8"):
+                # differential: LF without BOM and CRLF with BOM extract identically
+                problems += same_extraction(extract_bytes(encode(text, "utf-8")), extract_bytes(encode(text, "utf-8-sig-crlf")))
         except Exception:  # noqa: BLE001 - a crash is a failure to record, not to stop on
             problems = ["raised: " + traceback.format_exc(limit=4)]
         if problems:
