@@ -12,7 +12,7 @@ import bisect
 from collections.abc import Iterable
 
 from pipeline.extract.header import slug
-from pipeline.extract.matching import phrase_regex
+from pipeline.extract.matching import phrase_index
 from pipeline.extract.model import Extraction, FileExtraction
 from pipeline.findings import Finding
 from pipeline.schemas import load_schemas
@@ -93,35 +93,34 @@ def organization_mentions(rows: dict[str, list[dict]]) -> list[dict]:
         for phrase in (org["name"], org["acronym"], *(org["alternate_acronyms"] or "").split(";")):
             if phrase and len(phrase) >= 2:
                 by_phrase.setdefault(" ".join(phrase.split()), org["organization_id"])
-    regex = phrase_regex(by_phrase)
-    if regex is None:
+    index = phrase_index(by_phrase)
+    if index is None:
         return []
-    lookup = {" ".join(_words(p)): oid for p, oid in by_phrase.items()}
-    out: dict[tuple, dict] = {}
-
-    def scan(oid: str, text: str | None, first_line: int | None) -> None:
-        if not text or first_line is None:
-            return
-        for m in regex.finditer(text):
-            found = m.group(0)
-            target = by_phrase.get(found) or lookup.get(" ".join(_words(found)))
-            if target is None or target == oid:
-                continue
-            line = first_line + text.count("\n", 0, m.start())
-            out.setdefault((oid, line, target), {"organization_id": oid, "mentioned_organization_id": target, "mention": m.group(0), "source_line": line})
-
+    # Every text block of every profile in one string (blocks joined by line breaks, which no
+    # phrase spans), so the index scans once instead of once per block.
+    blocks: list[tuple[str, str, int]] = []
     for org in rows["organizations"]:
-        scan(org["organization_id"], org["summary"], org["summary_source_line"])
+        blocks.append((org["organization_id"], org["summary"], org["summary_source_line"]))
     for s in rows["sections"]:
-        scan(s["organization_id"], s["heading"], s["source_line_start"])
-        scan(s["organization_id"], s["text"], s["text_source_line"])
+        blocks.append((s["organization_id"], s["heading"], s["source_line_start"]))
+        blocks.append((s["organization_id"], s["text"], s["text_source_line"]))
     for f in rows["footnotes"]:  # continuation lines are joined with spaces: scan each source line
         for line, part in f.get("_lines") or [(f["source_line"], f["text"])]:
-            scan(f["organization_id"], part, line)
+            blocks.append((f["organization_id"], part, line))
+    blocks = [b for b in blocks if b[1] and b[2] is not None]
+    starts: list[int] = []
+    pos = 0
+    for _, text, _ in blocks:
+        starts.append(pos)
+        pos += len(text) + 1
+    big = "\n".join(text for _, text, _ in blocks)
+    out: dict[tuple, dict] = {}
+    for start, end, key in index.finditer(big):
+        i = bisect.bisect_right(starts, start) - 1
+        oid, _, first_line = blocks[i]
+        target = by_phrase[key]
+        if target == oid:
+            continue
+        line = first_line + big.count("\n", starts[i], start)
+        out.setdefault((oid, line, target), {"organization_id": oid, "mentioned_organization_id": target, "mention": big[start:end], "source_line": line})
     return list(out.values())
-
-
-def _words(phrase: str) -> list[str]:
-    from pipeline.extract.matching import tokens
-
-    return tokens(phrase)

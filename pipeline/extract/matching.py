@@ -221,3 +221,43 @@ def _match_section(heading: str, vocab: Vocabulary) -> SectionMatch | None:
         if key.startswith(known + " ") and len(key.split()) <= len(known.split()) + 3:
             return SectionMatch(canonical, "variant")
     return None
+
+
+# -- many phrases that change every run (organisation names and acronyms) ----------------------
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    """Phrases found through their first word: one small regex of first words (cheap to compile
+    even for thousands of organisations), then each candidate's remaining words are checked at the
+    match. ``finditer`` yields (start, end, phrase key); the longest phrase wins."""
+
+    first: PhraseRegex
+    tails: dict[str, list[tuple[re.Pattern[str] | None, str]]]
+
+    def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
+        n = len(text)
+        for m in self.first.finditer(text):
+            start, end = m.start(), m.end()
+            for tail, key in self.tails[m.group(0)]:
+                if tail is None:
+                    if end == n or not (text[end].isalnum() or text[end] == "_"):
+                        yield start, end, key
+                        break
+                elif (t := tail.match(text, end)) is not None:
+                    yield start, t.end(), key
+                    break
+
+
+def phrase_index(phrases: Iterable[str]) -> PhraseIndex | None:
+    tails: dict[str, list[tuple[int, re.Pattern[str] | None, str]]] = {}
+    for phrase in phrases:
+        toks = tokens(phrase)
+        if not toks:
+            continue
+        tail = re.compile("".join(_SEP + re.escape(t) for t in toks[1:]) + r"(?!\w)") if len(toks) > 1 else None
+        tails.setdefault(toks[0], []).append((len(toks), tail, phrase))
+    first = phrase_regex(tails)
+    if first is None:
+        return None
+    ordered = {tok: [(tail, key) for _, tail, key in sorted(c, key=lambda c: -c[0])] for tok, c in tails.items()}
+    return PhraseIndex(first, ordered)
