@@ -144,7 +144,7 @@ def split_profiles(lines: list[str], vocab: Vocabulary) -> tuple[list[Span], lis
 
 def _footnote_start(lines: list[str], lo: int, hi: int) -> int | None:
     """Index where the trailing block of footnote definitions starts, or None."""
-    defs = [(k, L.footnote_definition(lines[k])) for k in range(lo, hi + 1) if lines[k][:1].isdigit() or lines[k][:4].strip()[:1].isdigit()]
+    defs = [(k, L.footnote_definition(lines[k])) for k in range(lo, hi + 1) if lines[k][:1].isdigit() or (lines[k][:1] == " " and lines[k].lstrip()[:1].isdigit())]
     defs = [(k, d) for k, d in defs if d]
     if not defs:
         return None
@@ -248,7 +248,7 @@ def _parse_profile(lines, span: Span, rel, vocab: Vocabulary, rows, findings, te
                 accounts.append((acc[0], acc[1].lstrip("@").strip(), line_no))
                 continue
         # Checked before headings: a short `Platform @handle` line also looks like a heading.
-        acc = L.social_account(t)
+        acc = L.social_account(t) if "@" in t else None
         if acc and fold(acc[0]) in vocab.platforms and len(t) < 120:
             accounts.append((acc[0], acc[1].lstrip("@").strip(), line_no))
             local.append(Finding("social-line-outside-social-section", f"{t!r} is an account line outside the social-media section; recorded", table="social_media_accounts", value=t, source_file=rel, source_line=line_no, excerpt=t))
