@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
-from functools import partial
+from collections.abc import Mapping, Sequence
+from functools import cache, partial
 
 import pandas as pd
 
@@ -22,6 +22,7 @@ from pipeline.csvio import FORMULA_PREFIXES
 from pipeline.findings import Finding, excerpt_of
 from pipeline.schemas import load_schemas
 from pipeline.validate.locate import Locator
+from pipeline.validate.scan import JoinedColumn, arrow_rows, arrow_strings, re2_class, re2_space
 from pipeline.validate.text_rules import PROSE_COLUMNS
 from pipeline.validate.words import mixed_script_words
 
@@ -43,9 +44,62 @@ def _string_columns(table_name: str, df: pd.DataFrame) -> list[str]:
     return [f["name"] for f in table.fields if f.get("type", "string") == "string" and f["name"] in df.columns]
 
 
-def _candidates(series: pd.Series, pattern: str) -> list[int]:
-    mask = series.astype("string").str.contains(pattern, regex=True, na=False)
-    return [i for i, hit in enumerate(mask.tolist()) if hit]
+# Characters a control-character or mixed-script finding needs (one class: one scan of the text).
+_SUSPECT_CHARS = re.compile(_CONTROL_CLASS)
+_SUSPECT_CHARS_OR_LOOKALIKE = re.compile(_CONTROL_CLASS[:-1] + _LOOKALIKE_SCRIPTS[1:])
+# Every match of MARKUP contains one of these (tags "<", entities "&", handlers "=", script URLs).
+_MARKUP_NEEDS = ("<", "&", "=", "javascript")
+
+
+def _candidates(values: Sequence[object], *, lookalikes: bool) -> list[int]:
+    """Rows whose value may hold a finding: starts like a formula, or contains markup, a control
+    character or (with ``lookalikes``) a letter of a look-alike script; in row order.
+
+    The same rows as searching each value for ``formula | MARKUP | control | look-alike`` with
+    ``re``, found column-wide (:class:`pipeline.validate.scan.JoinedColumn`): one scan for the
+    suspect characters, one per formula prefix and one per substring markup needs, so only the values around a hit are looked at one by one."""
+    column = JoinedColumn(values)
+    texts = column.texts
+    rows = column.rows_starting_with(FORMULA_PREFIXES)
+    rows |= column.rows_matching(_SUSPECT_CHARS_OR_LOOKALIKE if lookalikes else _SUSPECT_CHARS)
+    for needle in _MARKUP_NEEDS:
+        rows |= {row for row in column.rows_with(needle) if row not in rows and MARKUP.search(texts[row])}
+    return sorted(rows)
+
+
+@cache
+def _re2_markup() -> str:
+    """An RE2 pattern that matches wherever :data:`MARKUP` does (and a little more): ``\\b`` dropped,
+    ``\\s`` spelt out, ``\\d`` widened to "not ';'"."""
+    ws = re2_space()
+    return (
+        rf"</?[A-Za-z][A-Za-z0-9-]*(?:{ws}[^<>]*)?/?>"
+        rf"|on[a-z]{{3,}}{ws}*="
+        rf"|javascript{ws}*:"
+        r"|&(?:[a-zA-Z]{2,8}|#[^;]{2,5}|#x[0-9a-fA-F]{2,4});"
+    )
+
+
+def _arrow_candidates(series: pd.Series, *, lookalikes: bool) -> dict[int, str] | None:
+    """:func:`_candidates` computed by Arrow's string kernels without converting the column to
+    Python strings (row → value of each candidate); None when Arrow cannot take the column. Arrow
+    (RE2) searches the suspect characters and a looser MARKUP; ``re`` then confirms MARKUP on the
+    few values RE2 found."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arrow_strings(series)
+    if arr is None:
+        return None
+    rows = arrow_rows(arr, re2_class((_SUSPECT_CHARS_OR_LOOKALIKE if lookalikes else _SUSPECT_CHARS).pattern))
+    for prefix in FORMULA_PREFIXES:
+        rows.update(int(i) for i in pc.starts_with(arr, prefix).fill_null(False).to_numpy(zero_copy_only=False).nonzero()[0])
+    maybe = sorted(arrow_rows(arr, _re2_markup()) - rows)
+    maybe_values = arr.take(pa.array(maybe, type=pa.int64())).to_pylist() if maybe else []
+    rows.update(row for row, value in zip(maybe, maybe_values, strict=True) if MARKUP.search(value))
+    ordered = sorted(rows)
+    values = arr.take(pa.array(ordered, type=pa.int64())).to_pylist() if ordered else []
+    return dict(zip(ordered, values, strict=True))
 
 
 def _control_names(text: str) -> str:
@@ -70,19 +124,20 @@ def visible(text: str) -> str:
 def cell_findings(tables: Mapping[str, pd.DataFrame], locator: Locator) -> list[Finding]:
     schemas = load_schemas()
     out: list[Finding] = []
-    formula_pattern = "^[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
     for name, df in tables.items():
         if name not in schemas or not schemas[name].published or df.empty:
             continue
         prose = set(PROSE_COLUMNS.get(name, ()))
         for column in _string_columns(name, df):
-            series = df[column].reset_index(drop=True)
-            values = series.tolist()
-            emit = partial(_emit, out, locator, name, column)
             prose_column = column in prose
-            combined = "|".join([formula_pattern, MARKUP.pattern, _CONTROL_CLASS] + ([] if prose_column else [_LOOKALIKE_SCRIPTS]))
-            for row in _candidates(series, combined):
-                value = str(values[row])
+            emit = partial(_emit, out, locator, name, column)
+            # screened in Arrow, only the candidate values read (else the same screen in Python)
+            candidates = _arrow_candidates(df[column], lookalikes=not prose_column)
+            if candidates is None:
+                values = df[column].tolist()
+                candidates = {row: values[row] for row in _candidates(values, lookalikes=not prose_column)}
+            for row, raw in candidates.items():
+                value = str(raw)
                 if value.startswith(FORMULA_PREFIXES):
                     emit("spreadsheet-formula", f"{name}.{column} starts with {value[:1]!r}: a spreadsheet would run it as a formula",
                          row, 0, value.split("\n")[0], value[:80])

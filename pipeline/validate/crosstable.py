@@ -38,12 +38,9 @@ def foreign_key_findings(tables: Mapping[str, pd.DataFrame], locator: Locator) -
                 out.append(Finding("foreign-key", f"{name}: foreign key ({', '.join(fields)}) refers to {ref_name}, which is missing",
                                    table=name, column=",".join(fields)))
                 continue
-            known = {tuple(plain(v) for v in row) for row in zip(*(parent[f].tolist() for f in ref_fields), strict=True)}
-            for row, values in enumerate(zip(*(df[f].tolist() for f in fields), strict=True)):
-                if any(is_missing(v) for v in values):
-                    continue
-                key = tuple(plain(v) for v in values)
-                if key in known:
+            known = set(zip(*([plain(v) for v in parent[f].tolist()] for f in ref_fields), strict=True))
+            for row, key in enumerate(zip(*([plain(v) for v in df[f].tolist()] for f in fields), strict=True)):
+                if key in known or None in key:  # plain(v) is None exactly when v is missing
                     continue
                 place = locator.place(name, row)
                 shown = ", ".join(f"{f}={v!r}" for f, v in zip(fields, key, strict=True))

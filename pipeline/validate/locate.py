@@ -28,7 +28,12 @@ FILE_COLUMN = "source_file"
 LINE_COLUMNS = ("source_line", "source_line_start")
 
 
+_PLAIN_TYPES = (str, int, bool)  # values of these exact types are never missing and already plain
+
+
 def is_missing(value: object) -> bool:
+    if type(value) in _PLAIN_TYPES:
+        return False
     if value is None or value is pd.NA:
         return True
     try:
@@ -39,6 +44,8 @@ def is_missing(value: object) -> bool:
 
 def plain(value: object) -> object:
     """A JSON-friendly scalar (numpy/pandas scalars → int/float/bool/str, NA → None)."""
+    if type(value) in _PLAIN_TYPES:
+        return value
     if is_missing(value):
         return None
     if hasattr(value, "item"):
@@ -59,12 +66,18 @@ class Place:
 
 
 class Locator:
-    """Answers "which key, file and line?" for rows of ``tables`` (positional row numbers)."""
+    """Answers "which key, file and line?" for rows of ``tables`` (positional row numbers).
+
+    Column values are read once per table and column (as plain Python values, on first use), so
+    each :meth:`place` is a few list look-ups rather than pandas indexing."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame]):
         self.tables = tables
         self.schemas = load_schemas()
         self._org_files: dict[str, str] = {}
+        self._values: dict[tuple[str, str], list[object] | None] = {}
+        self._lengths: dict[str, int] = {}
+        self._key_columns: dict[str, list[str]] = {}
         for df in tables.values():
             if ORG_KEY in df.columns and FILE_COLUMN in df.columns:
                 for org, path in zip(df[ORG_KEY].tolist(), df[FILE_COLUMN].tolist(), strict=True):
@@ -74,20 +87,49 @@ class Locator:
     def org_file(self, organization_id: object) -> str | None:
         return None if is_missing(organization_id) else self._org_files.get(str(organization_id))
 
-    def key(self, table: str, row: int) -> dict[str, object] | None:
+    def values(self, table: str, column: str) -> list[object] | None:
+        """The values of ``table.column`` as plain Python values (:func:`plain`: missing → None),
+        read once and shared by every rule (None when there is no such table or column)."""
+        return self._column(table, column) if table in self.tables else None
+
+    def _column(self, table: str, column: str) -> list[object] | None:
+        """The plain values of ``table.column`` (None when there is no such column)."""
+        if (table, column) in self._values:
+            return self._values[(table, column)]
         df = self.tables[table]
-        pk = self.schemas[table].primary_key if table in self.schemas else []
-        cols = [c for c in pk if c in df.columns]
-        if not cols or not 0 <= row < len(df):
+        values = [plain(v) for v in df[column].tolist()] if column in df.columns else None
+        self._values[(table, column)] = values
+        return values
+
+    def _length(self, table: str) -> int | None:
+        n = self._lengths.get(table)
+        if n is None:
+            df = self.tables.get(table)
+            if df is None:
+                return None
+            n = self._lengths[table] = len(df)
+        return n
+
+    def key(self, table: str, row: int) -> dict[str, object] | None:
+        cols = self._key_columns.get(table)
+        if cols is None:
+            df = self.tables[table]
+            pk = self.schemas[table].primary_key if table in self.schemas else []
+            cols = self._key_columns[table] = [c for c in pk if c in df.columns]
+        if not cols or not 0 <= row < len(self.tables[table]):
             return None
-        return {c: plain(df[c].iat[row]) for c in cols}
+        return {c: self._column(table, c)[row] for c in cols}  # type: ignore[index]
 
     def place(self, table: str, row: int | None, column: str | None = None, line_offset: int | None = None) -> Place:
         """Key, file and line of ``row``; with ``column`` + ``line_offset``, of that line of the cell."""
-        df = self.tables.get(table)
-        if df is None or row is None or not 0 <= row < len(df):
+        n = self._length(table)
+        if n is None or row is None or not 0 <= row < n:
             return Place(None, None, None)
-        get = lambda c: plain(df[c].iat[row]) if c in df.columns else None  # noqa: E731
+
+        def get(c: str) -> object:
+            values = self._column(table, c)
+            return None if values is None else values[row]
+
         source_file = get(FILE_COLUMN)
         if source_file is None:
             source_file = self.org_file(get(ORG_KEY))

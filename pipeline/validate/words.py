@@ -12,10 +12,16 @@ function word ("ofpartners" → "of partners"), which keeps real compounds ("cyb
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
+
+from pipeline.validate.scan import JoinedColumn, re2_class
 
 # Closed-class English words: a glued word is only reported when its split contains one of them.
 FUNCTION_WORDS = frozenset(
@@ -40,6 +46,7 @@ class WordIssue:
     detail: str  # what is wrong, for the message
 
 
+@lru_cache(maxsize=8192)
 def script_of(ch: str) -> str | None:
     """The script of a letter (first word of its Unicode name, for the scripts that have look-alikes)."""
     if not ch.isalpha():
@@ -52,6 +59,16 @@ def script_of(ch: str) -> str | None:
 
 
 _FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0530-\u058f\u13a0-\u13ff\u2c80-\u2cff]")
+
+
+def mixed_script_screen_re2() -> str:
+    """:func:`mixed_script_rows` as an RE2 pattern for Arrow."""
+    return re2_class(_FOREIGN_LETTER.pattern)
+
+
+def mixed_script_rows(column: JoinedColumn) -> set[int]:
+    """Rows of ``column`` with a letter of the scripts :func:`mixed_script_words` looks for (a screen)."""
+    return column.rows_matching(_FOREIGN_LETTER)
 
 
 def mixed_script_words(line: str) -> list[WordIssue]:
@@ -92,12 +109,55 @@ _DIGIT_WORD = re.compile(r"\d([a-z]{4,})")
 _ALPHA = re.compile(r"[^\W\d_]+")
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "atlas"
+
+
 @cache
 def _segmenter():
-    import wordsegment  # loaded on first use: ~1 s to read its frequency tables
+    """wordsegment's segmenter with its unigram/bigram tables loaded (on first use only).
 
-    wordsegment.load()
-    return wordsegment
+    Parsing wordsegment's text tables takes ~1 s per process; the parsed tables are cached as a
+    ``marshal`` file in the user cache dir (``$XDG_CACHE_HOME/atlas``), keyed by the size and
+    modification time of the text tables, so later processes load them in ~0.1 s. A cache that
+    cannot be read or written is ignored (the tables are parsed as before).
+    """
+    import wordsegment
+
+    seg = wordsegment.Segmenter()
+    sources = [Path(seg.UNIGRAMS_FILENAME), Path(seg.BIGRAMS_FILENAME)]
+    try:
+        stamp = "-".join(f"{s.stat().st_size}.{s.stat().st_mtime_ns}" for s in sources)
+        cached = _cache_dir() / f"wordsegment-{stamp}.marshal"
+    except OSError:
+        cached = None
+    tables = None
+    if cached is not None and cached.is_file():
+        try:
+            tables = marshal.loads(cached.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            tables = None
+    if tables is None:
+        tables = (seg.parse(seg.UNIGRAMS_FILENAME), seg.parse(seg.BIGRAMS_FILENAME))
+        if cached is not None:
+            _write_atomically(cached, marshal.dumps(tables))
+    seg.unigrams.update(tables[0])
+    seg.bigrams.update(tables[1])
+    seg.total = seg.TOTAL
+    seg.limit = seg.LIMIT
+    return seg
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no cache: the next process parses the tables again
 
 
 @lru_cache(maxsize=200_000)
@@ -110,7 +170,7 @@ def glued_split(word: str) -> tuple[str, ...] | None:
         return None
     ws = _segmenter()
     low = word.lower()
-    if ws.UNIGRAMS.get(low, 0) >= COMMON_WORD_COUNT:
+    if ws.unigrams.get(low, 0) >= COMMON_WORD_COUNT:
         return None  # a common word in its own right
     parts = tuple(ws.segment(low))
     if len(parts) < 2 or "".join(parts) != low:
@@ -130,6 +190,8 @@ def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:
     lowercase word glued to a capitalised one ("developmentThe"), a function word glued to an
     acronym ("onDNS", "NGOis"), a number glued to a word ("50countries"), a word glued to a
     parenthesis ("Forum(ABC)") and, with ``use_model``, lowercase words glued together."""
+    if _screen(use_model).clean(line):
+        return []
     issues: list[WordIssue] = []
     for m in re.finditer(r"\S+", line):
         raw = m.group()
@@ -138,9 +200,73 @@ def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:
     return issues
 
 
+def run_together_tokens(line: str, tokens: set[str], *, use_model: bool = True) -> list[WordIssue]:
+    """:func:`run_together_words` of ``line`` when its run-together tokens are known to be among
+    ``tokens`` (as :func:`glued_tokens` of its text answers): only those are looked at."""
+    issues: list[WordIssue] = []
+    for m in re.finditer(r"\S+", line):
+        raw = m.group()
+        if raw in tokens and (found := _token_issue(raw, use_model)):
+            issues.append(WordIssue(raw.strip("\"'‘’“”«».,;:!?…") or raw, m.start(), found))
+    return issues
+
+
+def glued_tokens(text: str, *, use_model: bool = True) -> set[str]:
+    """The whitespace-delimited tokens of ``text`` (any number of lines) that are run together: a
+    fast screen, so :func:`run_together_words` need only be called on the lines holding one."""
+    return _screen(use_model).bad_in(text)
+
+
+class _TokenScreen:
+    """Which whitespace-delimited tokens have a run-together issue, remembered across calls.
+
+    ``str.split()`` and the regex ``\\S+`` split on the same whitespace, so a text none of whose
+    tokens is in :attr:`bad` has no run-together words. Set operations keep this in C: a text
+    whose tokens are all known to be :attr:`good` costs one look-up per token, and only tokens
+    never seen before go through :func:`_token_issue`."""
+
+    MAX_KNOWN = 2_000_000  # forget past this many distinct tokens (long-lived processes)
+
+    def __init__(self, use_model: bool):
+        self.use_model = use_model
+        self.good: set[str] = set()
+        self.bad: set[str] = set()
+
+    def bad_in(self, text: str) -> set[str]:
+        """The tokens of ``text`` that have an issue."""
+        tokens = text.split()
+        if self.good.issuperset(tokens):
+            return set()
+        if len(self.good) + len(self.bad) > self.MAX_KNOWN:
+            self.good, self.bad = set(), set()
+        found = set(tokens) - self.good
+        for token in found - self.bad:
+            if not _token_issue(token, self.use_model):
+                self.good.add(token)
+            else:
+                self.bad.add(token)
+        return found & self.bad
+
+    def clean(self, text: str) -> bool:
+        return not self.bad_in(text)
+
+
+@cache
+def _screen(use_model: bool) -> _TokenScreen:
+    return _TokenScreen(use_model)
+
+
 @lru_cache(maxsize=200_000)
 def _token_issue(raw: str, use_model: bool) -> str | None:
     """What is run together in one whitespace-delimited token, or None (cached: tokens repeat)."""
+    core = raw.strip(_EDGE)
+    if core.isascii() and core.isalpha() and (core.islower() or core[1:].islower()):
+        # a plain word ("policy", "(Policy),"), at most wrapped in edge punctuation: no address,
+        # glue after punctuation, case change, separator or digit for the checks below to find,
+        # so only the model can find something (the same answer as the checks below)
+        if use_model and (split := glued_split(core)):
+            return "reads as " + repr(" ".join(split))
+        return None
     if _ADDRESS.search(raw.strip(_EDGE)):
         return None
     if g := _PUNCT_GLUE.search(raw):
