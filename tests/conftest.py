@@ -92,3 +92,17 @@ def org(extraction, organization_id: str) -> dict:
     rows = frame[frame["organization_id"] == organization_id]
     assert len(rows) == 1, f"{organization_id!r}: {len(rows)} rows"
     return {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in rows.iloc[0].to_dict().items()}
+
+
+def load_benchmark(name: str):
+    """Import ``benchmarks/<name>.py`` (the folder is not a package) once per session."""
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -7,30 +7,21 @@ files, deterministic for a seed, with the sample's defects present N times over,
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sources"
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
-def _load(name: str):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-make_corpus = _load("make_corpus")
+make_corpus = load_benchmark("make_corpus")
 
 
 def _lines(folder: Path) -> list[str]:

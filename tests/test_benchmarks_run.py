@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
+from conftest import load_benchmark
+
 REPO = Path(__file__).resolve().parent.parent
 
-
-def _load(name: str):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-run = _load("run")
-floor = _load("floor")
+run = load_benchmark("run")
+floor = load_benchmark("floor")
 
 
 def test_floor_measures_the_bytes_of_every_txt_file(tmp_path):
