@@ -23,9 +23,7 @@ def extract_file(path: Path, rel: str) -> FileExtraction:
     """One source file → its rows and findings; never raises on bad content."""
     src, findings = read_source(path, rel)
     if src is None:  # unreadable: nothing to record but the finding
-        from pipeline.extract.model import SourceFile as _SF
-
-        return FileExtraction(_SF(rel, "", 0, "unknown", 0), {"quarantine": [_whole_file(rel, 0, findings)]}, findings)
+        return FileExtraction(SourceFile(rel, "", 0, "unknown", 0), {"quarantine": [_whole_file(rel, 0, findings)]}, findings)
     if not src.text:
         rows = {"quarantine": [_whole_file(rel, src.source.line_count, findings)]} if findings else {}
         return FileExtraction(src.source, rows, findings)

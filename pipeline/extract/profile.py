@@ -124,7 +124,7 @@ def _is_name_line(text: str, vocab: Vocabulary) -> bool:
     return match_section(t, vocab) is None
 
 
-def split_profiles(lines: list[str], vocab: Vocabulary) -> tuple[list[Span], list[Finding], list[tuple[str, str, int]]]:
+def split_profiles(lines: list[str], vocab: Vocabulary) -> tuple[list[Span], list[tuple[str, str, int]]]:
     spans: list[Span] = []
     dup_fields: list[tuple[str, str, int]] = []
     blocks = _header_blocks(lines, vocab)
@@ -139,7 +139,7 @@ def split_profiles(lines: list[str], vocab: Vocabulary) -> tuple[list[Span], lis
         spans.append(Span(name_index, first, last, len(lines) - 1, fields))
         dup_fields.extend(dups)
         prev_end = last
-    return spans, [], dup_fields
+    return spans, dup_fields
 
 
 def _footnote_start(lines: list[str], lo: int, hi: int) -> int | None:
@@ -187,7 +187,7 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
     for k, line in enumerate(lines):
         if len(line) > LONG_LINE:
             findings.append(Finding("line-too-long", f"line {k + 1} has {len(line):,} characters", source_file=rel, source_line=k + 1, excerpt=excerpt_of(line[:300])))
-    spans, _, dups = split_profiles(lines, vocab)
+    spans, dups = split_profiles(lines, vocab)
     for column, label, line_no in dups:
         if column is None:
             findings.append(Finding("unknown-header-field", f"{label}: is not a known header field; the line is left out of the data", table="organizations", source_file=rel, source_line=line_no, excerpt=_excerpt(lines[line_no - 1])))

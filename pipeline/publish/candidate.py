@@ -64,7 +64,7 @@ from pipeline.publish.layout import (
 )
 from pipeline.publish.readme import render_readme
 from pipeline.publish.versioning import Diff, changes_document, diff_snapshots, read_snapshot
-from pipeline.schemas import TableSchema, load_schemas, schema
+from pipeline.schemas import TableSchema, load_schemas
 
 ReportWriter = Callable[..., Mapping[str, Path]]
 FrictionlessCheck = Callable[[Path], list[Finding]]
