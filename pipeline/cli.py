@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import DEFAULT_OUTPUTS, DEFAULT_SOURCES
+from pipeline.findings import severity_counts
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Geneva Digital Atlas: raw profiles → validated, versioned open data.")
 console = Console(stderr=False, highlight=False)
@@ -37,7 +38,6 @@ def extract(
 ) -> None:
     """Extract every table from SOURCE files or folders into one CSV per table."""
     from pipeline.extract import extract_paths, write_tables
-    from pipeline.findings import severity_counts
 
     missing = [str(p) for p in sources if not p.exists()]
     if missing:
@@ -66,12 +66,11 @@ def validate(
 
     if not tables_dir.is_dir():
         _fail(f"{tables_dir} is not a folder")
-    report = validate_folder(tables_dir, out)
-    s = report["summary"]
-    counts = s.get("by_severity", s.get("counts", {}))
+    summary = validate_folder(tables_dir, out).summary
+    counts = summary.by_severity
     console.print(f"report: {(out or tables_dir) / 'report.html'}")
-    console.print(f"errors {counts.get('error', 0)}, warnings {counts.get('warning', 0)}, info {counts.get('info', 0)}")
-    raise typer.Exit(0 if s["publishable"] else 1)
+    console.print(f"errors {counts.error}, warnings {counts.warning}, info {counts.info}")
+    raise typer.Exit(0 if summary.publishable else 1)
 
 
 @app.command()
@@ -107,7 +106,7 @@ def review(outputs: OutputsOpt = DEFAULT_OUTPUTS, top: int = 10) -> None:
 
     try:
         console.print(review_summary(outputs, top=top))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
 
 
@@ -119,20 +118,16 @@ def publish(
     note: Annotated[str, typer.Option("--note", help="The reviewer's note.")] = "",
 ) -> None:
     """Promote the reviewed release candidate to a versioned release."""
-    import getpass
-
     from pipeline.publish.release import PublishRefused
     from pipeline.publish.release import publish as do_publish
+    from pipeline.run import record_publish
 
     try:
-        result = do_publish(outputs, reviewer=reviewer or getpass.getuser(), note=note, accept_warnings=accept_warnings)
+        result = do_publish(outputs, reviewer=reviewer, note=note, accept_warnings=accept_warnings)
     except PublishRefused as exc:
         _fail(str(exc), 1)
     console.print(result.message)
-    if result.status == "published":
-        from pipeline.run import record_publish
-
-        record_publish(outputs, result)
+    record_publish(outputs, result)
     _rebuild_site(outputs)
 
 
@@ -147,7 +142,7 @@ def releases(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
         return
     table = Table("version", "created", "tables", "rows", "path")
     for r in rows:
-        table.add_row(str(r.get("version")), str(r.get("created")), str(len(r.get("counts", {}))), str(sum(r.get("counts", {}).values())), str(r.get("path", "")))
+        table.add_row(r.version, str(r.created), str(len(r.counts)), str(sum(r.counts.values())), str(r.path))
     console.print(table)
 
 

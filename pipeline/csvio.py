@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.fsutil import atomic_write_bytes
 from pipeline.schemas import TableSchema
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
-
-
-def is_formula_like(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
 def _needs_guard(value: str) -> bool:
@@ -53,7 +49,7 @@ def _cell(value: object, kind: str) -> str:
 
 def to_csv_bytes(df: pd.DataFrame, table: TableSchema) -> bytes:
     """The table as CSV bytes; deterministic for the same frame."""
-    kinds = [f.get("type", "string") for f in table.fields]
+    kinds = [f.type for f in table.fields]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(table.columns)
@@ -63,20 +59,17 @@ def to_csv_bytes(df: pd.DataFrame, table: TableSchema) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def write_csv(df: pd.DataFrame, table: TableSchema, path: Path) -> Path:
-    """Write atomically (temp file + rename) so a reader never sees half a table."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(to_csv_bytes(df, table))
-    os.replace(tmp, path)
-    return path
+def write_csv(df: pd.DataFrame, table: TableSchema, path: Path, *, durable: bool = False) -> Path:
+    """Write atomically (temp file + rename) so a reader never sees half a table (``durable``: see
+    :func:`pipeline.fsutil.atomic_write_bytes`)."""
+    return atomic_write_bytes(path, to_csv_bytes(df, table), durable=durable)
 
 
 def read_csv(path: Path, table: TableSchema) -> pd.DataFrame:
     """Read a CSV written by :func:`write_csv` back into the schema's dtypes."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     for f in table.fields:
-        name, kind = f["name"], f.get("type", "string")
+        name, kind = f.name, f.type
         if name not in df.columns:
             continue
         if kind == "string":

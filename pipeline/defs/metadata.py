@@ -13,8 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import dagster as dg
+import pandas as pd
 
 from pipeline.findings import RULES, SEVERITIES, Finding, severity_counts
+from pipeline.markdown import md_text
 from pipeline.schemas import TableSchema
 
 PREVIEW_ROWS = 5
@@ -22,32 +24,8 @@ FIRST_FINDINGS = 25
 CELL_LIMIT = 120
 
 
-def column_schema(table: TableSchema) -> dg.TableSchema:
-    """The table's columns, types, descriptions and constraints as Dagster shows them."""
-    key = set(table.primary_key)
-    cols = []
-    for f in table.fields:
-        c = f.get("constraints", {})
-        other = [f"{k}: {v}" for k, v in c.items() if k not in ("required", "unique")]
-        cols.append(
-            dg.TableColumn(
-                name=f["name"],
-                type=f.get("type", "string"),
-                description=f.get("description"),
-                constraints=dg.TableColumnConstraints(
-                    nullable=not (c.get("required") or f["name"] in key),
-                    unique=bool(c.get("unique")) or key == {f["name"]},
-                    other=other,
-                ),
-            )
-        )
-    return dg.TableSchema(columns=cols)
-
-
 def _cell(value: object) -> str | int | float | bool | None:
     """A value as a table cell: numpy scalars unwrapped, missing values None, text on one line."""
-    import pandas as pd
-
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item") and not isinstance(value, str):
@@ -70,8 +48,6 @@ def preview(frame, table: TableSchema, rows: int = PREVIEW_ROWS) -> dg.MetadataV
 
 def frame_version(frame) -> str:
     """A data version for a DataFrame: sha256 of its columns, dtypes and row hashes."""
-    import pandas as pd
-
     digest = hashlib.sha256("\0".join(f"{c}:{t}" for c, t in frame.dtypes.items()).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
     return digest.hexdigest()[:16]
@@ -80,14 +56,10 @@ def frame_version(frame) -> str:
 def table_metadata(frame, table: TableSchema) -> dict:
     return {
         "dagster/row_count": dg.MetadataValue.int(len(frame)),
-        "dagster/column_schema": column_schema(table),
+        "dagster/column_schema": table.to_dagster(),
         "preview": preview(frame, table),
         "schema_file": dg.MetadataValue.path(str(table.path)),
     }
-
-
-def _md(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def findings_table(findings: Sequence[Finding], limit: int = FIRST_FINDINGS) -> dg.MetadataValue:
@@ -113,7 +85,7 @@ def findings_markdown(title: str, findings: Sequence[Finding], limit: int = 10) 
     errors = [f for f in sorted(findings, key=Finding.sort_key) if f.severity == "error"][:limit]
     if errors:
         lines.append("First errors:")
-        lines += [f"- {_md(f.location or f.table or '')}: {_md(f.message)}" for f in errors]
+        lines += [f"- {md_text(f.location or f.table or '')}: {md_text(f.message)}" for f in errors]
     elif not findings:
         lines.append("No findings.")
     return "\n".join(lines)

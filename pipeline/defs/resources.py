@@ -1,8 +1,10 @@
-"""Resources: where the sources, outputs, extraction cache and Dagster IO live.
+"""Resources: where the sources, outputs, extraction cache and Dagster IO live, and the outputs lock.
 
-Scope: the ``AtlasPaths`` resource (tests and ``atlas run`` swap the folders through it) and the
-IO manager (pickles under a local folder or any fsspec/UPath URL such as ``s3://bucket/atlas/io``),
-plus the lock helper the staging steps use. Nothing here reads sources or writes outputs itself.
+Scope: ``AtlasPaths`` (tests and ``atlas run`` swap the folders through it), ``OutputsLock`` (the
+steps that write the outputs folder hold ``outputs/.lock`` through it, unless the process that
+launched the run holds it for the whole run, as ``atlas run`` does and says in this resource's
+config) and the IO manager (Dagster's UPath-based one: a local folder or any fsspec URL such as
+``s3://bucket/atlas/io``). Nothing here reads sources or writes outputs itself.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
-# Set by ``pipeline.run`` while it holds the outputs lock, so the steps it runs (in this process
-# or in the multiprocess executor's children) do not try to take it a second time.
-LOCK_HELD_ENV = "ATLAS_OUTPUTS_LOCK_HELD"
+from pipeline.publish.lock import LockHeld, outputs_lock
 
 
 class AtlasPaths(dg.ConfigurableResource):
@@ -39,27 +39,31 @@ class AtlasPaths(dg.ConfigurableResource):
         return self.cache or str(Path(self.outputs) / ".cache")
 
 
+class OutputsLock(dg.ConfigurableResource):
+    """One run or publish at a time per outputs folder (``pipeline.publish.lock``)."""
+
+    outputs: str
+    held_by_launcher: bool = False  # True when the launching process holds the lock for the whole run
+
+    @contextlib.contextmanager
+    def hold(self, command: str) -> Iterator[None]:
+        """Hold the lock for a step that writes the outputs folder; a busy folder fails the step
+        with the holder's name."""
+        if self.held_by_launcher:
+            yield
+            return
+        try:
+            with outputs_lock(Path(self.outputs), command):
+                yield
+        except LockHeld as exc:
+            raise dg.Failure(description=str(exc)) from None
+
+
 def io_base(outputs: Path) -> str:
-    """Where step outputs are pickled: ``ATLAS_IO_BASE`` (any UPath URL) or ``<outputs>/.io``."""
+    """Where step outputs are stored: ``ATLAS_IO_BASE`` (any UPath URL) or ``<outputs>/.io``."""
     return os.environ.get("ATLAS_IO_BASE") or str(outputs / ".io")
 
 
 def io_manager(outputs: Path) -> dg.ConfigurableIOManagerFactory:
-    """Dagster's UPath-based pickle IO manager: local folder here, ``s3://``/``gs://`` on a cluster."""
+    """Dagster's UPath-based IO manager: local folder here, ``s3://``/``gs://`` on a cluster."""
     return dg.FilesystemIOManager(base_dir=io_base(outputs))
-
-
-@contextlib.contextmanager
-def step_lock(outputs: Path, command: str) -> Iterator[None]:
-    """Hold the outputs lock for a step that writes ``staging/``, unless our caller already holds it."""
-    held = os.environ.get(LOCK_HELD_ENV)
-    if held and Path(held) == outputs.resolve():
-        yield
-        return
-    from pipeline.publish.lock import LockHeld, outputs_lock
-
-    try:
-        with outputs_lock(outputs, command):
-            yield
-    except LockHeld as exc:
-        raise dg.Failure(description=str(exc)) from None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.defs.jobs import PIPELINE_JOB
 from pipeline.defs.resources import AtlasPaths
 
 
@@ -30,21 +31,18 @@ def sources_fingerprint(sources: Path) -> tuple[str, int]:
     return digest.hexdigest()[:20], count
 
 
-def build_sensor(job_name: str, interval_seconds: int = 60) -> dg.SensorDefinition:
-    @dg.sensor(
-        name="sources_changed",
-        job_name=job_name,
-        minimum_interval_seconds=interval_seconds,
-        default_status=dg.DefaultSensorStatus.STOPPED,
-        description="Requests a pipeline run when a file in the sources folder is added, changed or removed. Never publishes.",
-    )
-    def sources_changed(context, paths: AtlasPaths):
-        fingerprint, count = sources_fingerprint(paths.sources_dir)
-        if count == 0:
-            return dg.SkipReason(f"no source files in {paths.sources_dir}")
-        if fingerprint == context.cursor:
-            return dg.SkipReason(f"{count} source file(s), unchanged since the last run request")
-        context.update_cursor(fingerprint)
-        return dg.RunRequest(run_key=fingerprint, tags={"atlas/trigger": "sources_changed", "atlas/files": str(count)})
-
-    return sources_changed
+@dg.sensor(
+    name="sources_changed",
+    job_name=PIPELINE_JOB,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Requests a pipeline run when a file in the sources folder is added, changed or removed. Never publishes.",
+)
+def sources_changed(context: dg.SensorEvaluationContext, paths: AtlasPaths) -> dg.SkipReason | dg.RunRequest:
+    fingerprint, count = sources_fingerprint(paths.sources_dir)
+    if count == 0:
+        return dg.SkipReason(f"no source files in {paths.sources_dir}")
+    if fingerprint == context.cursor:
+        return dg.SkipReason(f"{count} source file(s), unchanged since the last run request")
+    context.update_cursor(fingerprint)
+    return dg.RunRequest(run_key=fingerprint, tags={"atlas/trigger": "sources_changed", "atlas/files": str(count)})

@@ -9,15 +9,14 @@ or write files.
 
 from __future__ import annotations
 
-import html
 import re
 
+from pipeline.markdown import md_text
 from pipeline.publish.versioning import Diff, TableChange, summary_lines
 
 CHANGELOG_NAME = "CHANGELOG.md"
 MAX_KEYS = 20
 MAX_VALUE = 80
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~!])")
 
 BUMP_WORDS = {
     "initial": "First release",
@@ -28,18 +27,14 @@ BUMP_WORDS = {
 }
 
 
-def md_text(value: object, limit: int = MAX_VALUE) -> str:
-    """A value as inert Markdown text: one line, shortened, HTML and Markdown syntax escaped."""
-    if value is None:
-        return "(empty)"
-    text = " ".join(str(value).split())
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)) if text else "(empty)"
+def value_text(value: object, limit: int = MAX_VALUE) -> str:
+    """A cell value as inert Markdown text (``(empty)`` for a missing or blank value)."""
+    text = "" if value is None else md_text(value, limit)
+    return text or "(empty)"
 
 
 def key_text(key: dict) -> str:
-    return " / ".join(md_text(v, 60) for v in key.values())
+    return " / ".join(value_text(v, 60) for v in key.values())
 
 
 def header(title: str) -> str:
@@ -86,7 +81,7 @@ def table_section(change: TableChange, max_keys: int = MAX_KEYS) -> list[str]:
         items = []
         for row in change.changed[:max_keys]:
             fields = "; ".join(
-                f"`{col}`: {md_text(v['old'])} → {md_text(v['new'])}" for col, v in row["fields"].items()
+                f"`{col}`: {value_text(v['old'])} → {value_text(v['new'])}" for col, v in row["fields"].items()
             )
             items.append(f"{key_text(row['key'])}: {fields}")
         lines += _list(f"Changed values ({len(change.changed)})", items, len(change.changed))

@@ -16,20 +16,13 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 from pipeline.config import ReleaseConfig, release_config
-from pipeline.publish.fsutil import atomic_write_json, read_json, sha256_file
+from pipeline.fsutil import atomic_write_json, read_json, sha256_file
+from pipeline.publish.layout import csv_path, parquet_path
 from pipeline.schemas import TableSchema, load_schemas
 
 DESCRIPTOR_NAME = "datapackage.json"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 PARQUET_SUFFIX = "-parquet"
-
-
-def csv_path(table: str) -> str:
-    return f"data/{table}.csv"
-
-
-def parquet_path(table: str) -> str:
-    return f"data/{table}.parquet"
 
 
 def published_schemas(tables: Iterable[TableSchema] | None = None) -> list[TableSchema]:
@@ -172,11 +165,3 @@ def config_from_descriptor(descriptor: Mapping) -> ReleaseConfig:
         contributors=tuple(descriptor.get("contributors", ())),
     )
 
-
-def descriptor_sources(descriptor: Mapping) -> list[dict]:
-    """The raw source files a descriptor lists (path, sha256, bytes)."""
-    out = []
-    for entry in descriptor.get("sources", []):
-        if "file" in entry:
-            out.append({"path": entry["file"], "sha256": entry.get("hash", "").removeprefix("sha256:"), "bytes": entry.get("bytes")})
-    return out

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pipeline.csvio import FORMULA_PREFIXES, GUARD
-from pipeline.schemas import TableSchema, load_schemas
+from pipeline.markdown import md_cell
+from pipeline.publish.layout import csv_path, parquet_path
+from pipeline.schemas import Field, TableSchema, load_schemas
 
 _PREFIX_WORDS = [f"`{p}`" if p.strip() else ("a tab" if p == "\t" else "a carriage return") for p in FORMULA_PREFIXES]
 FORMULA_GUARD_NOTE = (
@@ -24,15 +26,10 @@ FORMULA_GUARD_NOTE = (
 )
 
 
-def md_cell(text: object) -> str:
-    """Text made safe for one Markdown table cell (pipes escaped, line breaks flattened)."""
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
-
-
-def constraint_text(field: dict) -> str:
+def constraint_text(field: Field) -> str:
     """The column's constraints in words, ``required`` excepted (it has its own column)."""
     parts = []
-    for key, value in field.get("constraints", {}).items():
+    for key, value in field.constraints.to_frictionless().items():
         if key == "required":
             continue
         if key == "unique" and value:
@@ -66,20 +63,18 @@ def table_dictionary(table: TableSchema, *, level: int = 3) -> str:
     lines = [f"{'#' * level} {table.title} (`{table.name}`)", ""]
     if table.description:
         lines += [" ".join(table.description.split()), ""]
-    lines.append(f"- Files: `data/{table.name}.csv`, `data/{table.name}.parquet`")
+    lines.append(f"- Files: `{csv_path(table.name)}`, `{parquet_path(table.name)}`")
     if table.primary_key:
         lines.append(f"- Primary key: {_keys(table.primary_key)}")
     for fk in table.foreign_keys:
         lines.append(f"- Foreign key: {foreign_key_text(fk)}")
     lines += ["", "| Column | Type | Required | Constraints | Description |", "|---|---|---|---|---|"]
     for f in table.fields:
-        required = "yes" if f.get("constraints", {}).get("required") else "no"
-        description = f.get("description", "")
-        if f.get("title"):
-            description = f"**{f['title']}.** {description}"
-        lines.append(
-            f"| `{f['name']}` | {f.get('type', 'string')} | {required} | {md_cell(constraint_text(f))} | {md_cell(description)} |"
-        )
+        required = "yes" if f.constraints.required else "no"
+        description = f.description or ""
+        if f.title:
+            description = f"**{f.title}.** {description}"
+        lines.append(f"| `{f.name}` | {f.type} | {required} | {md_cell(constraint_text(f))} | {md_cell(description)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,16 +1,18 @@
 """Where things live under an outputs folder, and which releases exist.
 
-Scope: the path conventions shared by staging and publishing (``staging/``, ``releases/<version>/``,
-``releases/<name>-<version>.zip``, ``releases/index.json``, ``releases/latest``, temp-folder
-prefixes) and finding the published versions. A release exists once its folder is in place: folders
+Scope: the path conventions shared by staging, publishing and the site (``staging/``,
+``releases/<version>/``, ``data/<table>.csv`` and ``.parquet``, ``releases/<name>-<version>.zip``,
+``releases/index.json``, ``releases/latest``, temp-folder prefixes), version names, finding the
+published versions and the row counts of a release-shaped folder (from its Parquet metadata). A release exists once its folder is in place: folders
 only appear by an atomic rename of a complete, fsynced build. It must not write anything.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pipeline.publish.versioning import is_version, parse_version
+import pyarrow.parquet as pq
 
 STAGING = "staging"
 RELEASES = "releases"
@@ -26,6 +28,33 @@ QUARANTINE_DIR = "quarantine"  # unpublished tables (``quarantine/<table>.csv``)
 CANDIDATE_ONLY = (CANDIDATE_STATUS, f"{QUARANTINE_DIR}/")
 STAGING_TMP_PREFIX = ".tmp-staging-"
 RELEASE_TMP_PREFIX = ".tmp-release-"
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    match = _SEMVER.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a semantic version MAJOR.MINOR.PATCH")
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def is_version(text: str) -> bool:
+    return bool(_SEMVER.match(text))
+
+
+def csv_path(table: str) -> str:
+    """A table's CSV file in a candidate or release folder."""
+    return f"data/{table}.csv"
+
+
+def parquet_path(table: str) -> str:
+    """A table's Parquet file in a candidate or release folder."""
+    return f"data/{table}.parquet"
+
+
+def row_counts(root: Path, tables: list[str]) -> dict[str, int]:
+    """Rows per table of a candidate or release folder, from the Parquet files' metadata."""
+    return {t: pq.ParquetFile(root / parquet_path(t)).metadata.num_rows for t in tables}
 
 
 def staging_dir(outputs_dir: Path) -> Path:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pipeline.config import ReleaseConfig, release_config
+from pipeline.fsutil import SUMS_NAME
 from pipeline.publish.dictionary import data_dictionary
-from pipeline.publish.fsutil import SUMS_NAME
 from pipeline.schemas import TableSchema
 
 

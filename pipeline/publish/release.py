@@ -22,22 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
-from pipeline.findings import SEVERITIES
-from pipeline.publish import changelog
-from pipeline.publish.candidate import read_status, utc_now, write_release_texts
-from pipeline.publish.datapackage import (
-    DESCRIPTOR_NAME,
-    config_from_descriptor,
-    parquet_path,
-    read_datapackage,
-    restamp,
-    table_resources,
-)
-from pipeline.publish.fsutil import (
+from pipeline.artifacts import CandidateStatus, IndexEntry, ReleaseIndex, Review, SeverityCounts, ZipRecord
+from pipeline.fsutil import (
     SUMS_NAME,
-    atomic_write_json,
     deterministic_zip,
     fsync_dir,
     fsync_tree,
@@ -51,6 +38,9 @@ from pipeline.publish.fsutil import (
     verify_sha256sums,
     write_sha256sums,
 )
+from pipeline.publish import changelog
+from pipeline.publish.candidate import read_status, utc_now, write_release_texts
+from pipeline.publish.datapackage import DESCRIPTOR_NAME, config_from_descriptor, read_datapackage, restamp, table_resources
 from pipeline.publish.layout import (
     CANDIDATE_ONLY,
     CHANGES_NAME,
@@ -63,12 +53,14 @@ from pipeline.publish.layout import (
     release_dir,
     release_versions,
     releases_dir,
+    row_counts,
     staging_dir,
     zip_path,
 )
 from pipeline.publish.lock import LockHeld, outputs_lock
-from pipeline.publish.versioning import diff_snapshots, read_snapshot
-from pipeline.schemas import TableSchema
+from pipeline.publish.versioning import Diff, diff_snapshots, read_snapshot
+from pipeline.schemas import schemas_of
+from pipeline.validate.report import load_report, summarize
 
 # Rendered again with the final version; every other candidate file is copied byte for byte.
 RENDERED = (DESCRIPTOR_NAME, README_NAME, changelog.CHANGELOG_NAME, CHANGES_NAME, SUMS_NAME)
@@ -102,28 +94,28 @@ def _step(hook: StepHook | None, name: str) -> None:
 # -- checks ----------------------------------------------------------------------------------------
 
 
-def _check_candidate(outputs_dir: Path, accept_warnings: bool) -> dict:
+def _check_candidate(outputs_dir: Path, accept_warnings: bool) -> CandidateStatus:
     try:
         status = read_status(outputs_dir)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         raise PublishRefused(str(exc)) from None
     staging = staging_dir(outputs_dir)
-    report = staging / status.get("report", {}).get("html", "validation/report.html")
-    counts = status.get("severity_counts", {})
-    if not status.get("publishable"):
-        first = "".join(f"\n  - {line}" for line in status.get("blocking", [])[:5])
+    report = staging / status.report_file("html")
+    counts = status.severity_counts
+    if not status.publishable:
+        first = "".join(f"\n  - {line}" for line in status.blocking[:5])
         raise PublishRefused(
-            f"the release candidate has {counts.get('error', 0)} error(s), so it cannot be published. "
+            f"the release candidate has {counts.error} error(s), so it cannot be published. "
             f"Fix the sources, run `atlas run` again and review {report}.{first}"
         )
-    if counts.get("warning", 0) and not accept_warnings:
+    if counts.warning and not accept_warnings:
         raise PublishRefused(
-            f"the validation report has {counts['warning']} warning(s). Review {report}; "
+            f"the validation report has {counts.warning} warning(s). Review {report}; "
             "to publish anyway, run `atlas publish --accept-warnings` (your decision is recorded in review.json)."
         )
     problems = verify_sha256sums(staging)
-    report_json = staging / status.get("report", {}).get("json", "validation/report.json")
-    if status.get("report_sha256") and (not report_json.is_file() or sha256_file(report_json) != status["report_sha256"]):
+    report_json = staging / status.report_file("json")
+    if status.report_sha256 and (not report_json.is_file() or sha256_file(report_json) != status.report_sha256):
         problems.append(f"{report_json.relative_to(staging)}: differs from the report the candidate was built with")
     if problems:
         raise PublishRefused(
@@ -135,39 +127,48 @@ def _check_candidate(outputs_dir: Path, accept_warnings: bool) -> dict:
 # -- index and latest ------------------------------------------------------------------------------
 
 
-def _release_entry(outputs_dir: Path, version: str, name: str) -> dict:
+def _release_entry(outputs_dir: Path, version: str, name: str) -> IndexEntry:
     root = release_dir(outputs_dir, version)
     descriptor = read_datapackage(root)
     files = parse_sha256sums((root / SUMS_NAME).read_text(encoding="utf-8"))
     files[SUMS_NAME] = sha256_file(root / SUMS_NAME)
     changes = read_json(root / CHANGES_NAME) if (root / CHANGES_NAME).is_file() else {}
+    changes = changes if isinstance(changes, dict) else {}
     archive = zip_path(outputs_dir, name, version)
-    return {
-        "version": version,
-        "created": descriptor.get("created"),
-        "previous_version": changes.get("previous_version"),  # type: ignore[union-attr]
-        "bump": changes.get("bump"),  # type: ignore[union-attr]
-        "path": version,
-        "zip": {"path": archive.name, "bytes": archive.stat().st_size, "sha256": sha256_file(archive)},
-        "counts": {t: pq.ParquetFile(root / parquet_path(t)).metadata.num_rows for t in table_resources(descriptor)},
-        "files": dict(sorted(files.items())),
-    }
+    return IndexEntry(
+        version=version,
+        created=descriptor.get("created"),
+        previous_version=changes.get("previous_version"),
+        bump=changes.get("bump"),
+        path=version,
+        zip=ZipRecord(path=archive.name, bytes=archive.stat().st_size, sha256=sha256_file(archive)),
+        counts=row_counts(root, list(table_resources(descriptor))),
+        files=dict(sorted(files.items())),
+    )
 
 
-def _read_index(outputs_dir: Path) -> dict:
+def read_index(outputs_dir: Path) -> ReleaseIndex | None:
+    """``releases/index.json``, or None when there is none yet; ``ValueError`` naming the file
+    when it is not an index (the next publish rebuilds it)."""
     path = releases_dir(outputs_dir) / INDEX_NAME
+    return ReleaseIndex.read(path) if path.is_file() else None
+
+
+def _known_entries(outputs_dir: Path) -> dict[str, IndexEntry]:
+    """The entries of the current index, by version; none when it is missing or unreadable (it is
+    then rebuilt from the release folders, which are the truth)."""
     try:
-        data = read_json(path)
-    except (FileNotFoundError, ValueError):
+        index = read_index(outputs_dir)
+    except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
+    return {e.version: e for e in index.releases} if index else {}
 
 
-def build_index(outputs_dir: Path, *, hook: StepHook | None = None) -> dict:
+def build_index(outputs_dir: Path, *, hook: StepHook | None = None) -> ReleaseIndex:
     """The index of every release folder, making any missing zip first (releases never change, so
     entries already in ``index.json`` with their zip in place are reused)."""
     versions = release_versions(outputs_dir)
-    old = {e.get("version"): e for e in _read_index(outputs_dir).get("releases", [])}
+    old = _known_entries(outputs_dir)
     entries = []
     name = None
     for version in versions:
@@ -178,47 +179,57 @@ def build_index(outputs_dir: Path, *, hook: StepHook | None = None) -> dict:
             _step(hook, f"zip:{version}")
             deterministic_zip(release_dir(outputs_dir, version), archive, f"{name}-{version}")
         cached = old.get(version)
-        if cached and cached.get("zip", {}).get("bytes") == archive.stat().st_size:
+        if cached and cached.zip.bytes == archive.stat().st_size:
             entries.append(cached)
         else:
             entries.append(_release_entry(outputs_dir, version, name))
-    return {"name": name, "latest": versions[-1] if versions else None, "releases": entries}
+    return ReleaseIndex(name=name, latest=versions[-1] if versions else None, releases=entries)
 
 
-def refresh_index(outputs_dir: Path, *, hook: StepHook | None = None) -> dict:
+def refresh_index(outputs_dir: Path, *, hook: StepHook | None = None) -> ReleaseIndex:
     """Bring zips, ``index.json`` and ``latest`` in line with the release folders (idempotent)."""
     root = releases_dir(outputs_dir)
     index = build_index(outputs_dir, hook=hook)
-    if not index["releases"]:
+    if not index.releases or index.latest is None:
         return index
-    if _read_index(outputs_dir) != index:
+    try:
+        current = read_index(outputs_dir)
+    except ValueError:
+        current = None
+    if current != index:
         _step(hook, "index")
-        atomic_write_json(root / INDEX_NAME, index)
+        index.write(root / INDEX_NAME)
     link = root / LATEST_NAME
-    if not (link.is_symlink() and os.readlink(link) == index["latest"]):
+    if not (link.is_symlink() and os.readlink(link) == index.latest):
         _step(hook, "latest")
-        replace_symlink(link, index["latest"])
+        replace_symlink(link, index.latest)
     return index
 
 
-def list_releases(outputs_dir: Path) -> list[dict]:
-    """Every release, oldest first (for ``atlas releases``): the index entries with ``path`` the
-    release folder. Reads, never writes."""
-    index = _read_index(outputs_dir)
-    entries = {e["version"]: e for e in index.get("releases", []) if "version" in e}
+@dataclass(frozen=True)
+class ReleaseListing:
+    """A release as ``atlas releases`` lists it: its index entry when indexed, its folder always."""
+
+    version: str
+    created: str | None
+    counts: dict[str, int]
+    path: Path
+    indexed: bool
+
+
+def list_releases(outputs_dir: Path) -> list[ReleaseListing]:
+    """Every release, oldest first (for ``atlas releases``). Reads, never writes."""
+    entries = _known_entries(outputs_dir)
     out = []
     for version in release_versions(outputs_dir):
-        entry = dict(entries.get(version) or _partial_entry(outputs_dir, version))
-        entry["path"] = str(release_dir(outputs_dir, version))
-        out.append(entry)
+        root = release_dir(outputs_dir, version)
+        entry = entries.get(version)
+        if entry is not None:
+            out.append(ReleaseListing(version, entry.created, entry.counts, root, True))
+        else:
+            descriptor = read_datapackage(root)
+            out.append(ReleaseListing(version, descriptor.get("created"), row_counts(root, list(table_resources(descriptor))), root, False))
     return out
-
-
-def _partial_entry(outputs_dir: Path, version: str) -> dict:
-    root = release_dir(outputs_dir, version)
-    descriptor = read_datapackage(root)
-    counts = {t: pq.ParquetFile(root / parquet_path(t)).metadata.num_rows for t in table_resources(descriptor)}
-    return {"version": version, "created": descriptor.get("created"), "counts": counts, "indexed": False}
 
 
 # -- publish ---------------------------------------------------------------------------------------
@@ -229,27 +240,27 @@ def _copy_file(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
 
 
-def _review(status: dict, *, reviewer: str, note: str, created: str, accept_warnings: bool, version: str, previous: str | None, bump: str) -> dict:
-    counts = status.get("severity_counts", {})
-    return {
-        "decision": "accepted-with-warnings" if counts.get("warning", 0) else "accepted",
-        "reviewer": reviewer,
-        "decided_at": created,
-        "note": note,
-        "accepted_warnings": bool(accept_warnings and counts.get("warning", 0)),
-        "report": status.get("report", {}).get("json", "validation/report.json"),
-        "report_sha256": status.get("report_sha256"),
-        "severity_counts": {s: counts.get(s, 0) for s in SEVERITIES},
-        "version": version,
-        "previous_version": previous,
-        "bump": bump,
-        "candidate_created": status.get("created"),
-        "sources": status.get("sources", []),
-    }
+def _review(status: CandidateStatus, *, reviewer: str, note: str, created: str, accept_warnings: bool, diff: Diff) -> Review:
+    warnings = status.severity_counts.warning
+    return Review(
+        decision="accepted-with-warnings" if warnings else "accepted",
+        reviewer=reviewer,
+        decided_at=created,
+        note=note,
+        accepted_warnings=bool(accept_warnings and warnings),
+        report=status.report_file("json"),
+        report_sha256=status.report_sha256,
+        severity_counts=SeverityCounts.of(status.severity_counts.to_dict()),
+        version=diff.version,
+        previous_version=diff.previous_version,
+        bump=diff.bump,
+        candidate_created=status.created,
+        sources=status.sources,
+    )
 
 
 def _build_release(
-    outputs_dir: Path, build: Path, *, status: dict, diff, version: str, created: str, review: dict,
+    outputs_dir: Path, build: Path, *, diff: Diff, version: str, created: str, review: Review,
     previous_changelog: str | None, hook: StepHook | None,
 ) -> None:
     staging = staging_dir(outputs_dir)
@@ -262,24 +273,15 @@ def _build_release(
     _step(hook, "texts")
     descriptor = restamp(read_datapackage(staging), version=version, created=created)
     config = config_from_descriptor(descriptor)
-    tables = schemas_of(descriptor)
+    tables = schemas_of(table_resources(descriptor))
     write_release_texts(
         build, descriptor=descriptor, diff=diff, created=created, status="release",
         previous_changelog=previous_changelog, config=config, tables=tables,
     )
-    atomic_write_json(build / REVIEW_NAME, review, durable=False)
+    review.write(build / REVIEW_NAME, durable=False)
     write_sha256sums(build, durable=False)
     for rel in list_files(build):
         os.chmod(build / rel, 0o444)
-
-
-def schemas_of(descriptor: dict) -> list[TableSchema]:
-    """The table schemas as the descriptor records them (what was reviewed, even if ``schemas/``
-    changed since the run)."""
-    return [
-        TableSchema(name, i, True, r["schema"], Path(f"{name}.schema.yaml"))
-        for i, (name, r) in enumerate(table_resources(descriptor).items())
-    ]
 
 
 def publish(
@@ -331,16 +333,12 @@ def _publish(outputs_dir: Path, *, reviewer: str | None, note: str, accept_warni
     target = release_dir(outputs_dir, version)
     if target.exists():
         raise PublishRefused(f"{target} already exists; releases are never overwritten")
-    review = _review(
-        status, reviewer=reviewer or _user(), note=note, created=created, accept_warnings=accept_warnings,
-        version=version, previous=diff.previous_version, bump=diff.bump,
-    )
+    review = _review(status, reviewer=reviewer or _user(), note=note, created=created, accept_warnings=accept_warnings, diff=diff)
     previous_log = (latest[1] / changelog.CHANGELOG_NAME).read_text(encoding="utf-8") if latest else None
     build = make_temp_dir(root, RELEASE_TMP_PREFIX)
     try:
         _build_release(
-            outputs_dir, build, status=status, diff=diff, version=version, created=created, review=review,
-            previous_changelog=previous_log, hook=hook,
+            outputs_dir, build, diff=diff, version=version, created=created, review=review, previous_changelog=previous_log, hook=hook,
         )
         _step(hook, "fsync")
         fsync_tree(build)
@@ -352,7 +350,7 @@ def _publish(outputs_dir: Path, *, reviewer: str | None, note: str, accept_warni
         raise
     fsync_dir(root)
     index = refresh_index(outputs_dir, hook=hook)
-    name = index["name"]
+    name = index.name or "release"
     archive = zip_path(outputs_dir, name, version)
     _step(hook, "done")
     return PublishResult(
@@ -374,41 +372,20 @@ def _user() -> str:
 
 
 def review_summary(outputs_dir: Path, *, top: int = 10) -> str:
-    """``atlas review``: the candidate's state, counts by severity, top findings, the report's path.
-    Uses the report module's ``summarize`` when it offers one."""
+    """``atlas review``: the candidate's state, the report's summary and top findings, its path.
+    ``FileNotFoundError`` without a candidate; ``ValueError`` naming a file that cannot be read."""
     status = read_status(outputs_dir)
     staging = staging_dir(outputs_dir)
-    report_html = staging / status.get("report", {}).get("html", "validation/report.html")
-    report_json = staging / status.get("report", {}).get("json", "validation/report.json")
-    head = _status_lines(status, report_html)
-    try:
-        from pipeline.validate.report import summarize
-    except ImportError:
-        summarize = None
-    if summarize is not None and report_json.is_file():
-        try:
-            return "\n".join([*head, "", str(summarize(read_json(report_json), top=top)), f"Report: {report_html}"])
-        except (KeyError, TypeError, ValueError, AttributeError):
-            pass  # a report in another format: fall back to the candidate's own counts
-    counts = status.get("severity_counts", {})
-    lines = head + ["", "Findings: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)]
-    findings = []
-    if report_json.is_file():
-        data = read_json(report_json)
-        findings = data.get("findings", []) if isinstance(data, dict) else []
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    for f in sorted(findings, key=lambda f: (order.get(f.get("severity"), 9), f.get("source_file") or "", f.get("source_line") or 0))[:top]:
-        where = f"{f.get('source_file')}:{f.get('source_line')}" if f.get("source_file") else ""
-        lines.append(f"  {f.get('severity', '?'):<7} {f.get('rule', '')}: {f.get('message', '')} {where}".rstrip())
-    lines.append(f"Report: {report_html}")
-    return "\n".join(lines)
+    report_html = staging / status.report_file("html")
+    report = load_report(staging / status.report_file("json"))
+    return "\n".join([*_status_lines(status, report_html), "", summarize(report, top=top), f"Report: {report_html}"])
 
 
-def _status_lines(status: dict, report_html: Path) -> list[str]:
-    if not status.get("publishable"):
-        return [f"Release candidate BLOCKED: {status.get('severity_counts', {}).get('error', 0)} error(s) must be fixed in the sources.",
+def _status_lines(status: CandidateStatus, report_html: Path) -> list[str]:
+    if not status.publishable:
+        return [f"Release candidate BLOCKED: {status.severity_counts.error} error(s) must be fixed in the sources.",
                 f"Report: {report_html}"]
-    if status.get("bump") == "none":
-        return [f"Release candidate identical to the latest release {status.get('version')}: publishing would make no new release."]
-    return [f"Release candidate {status.get('version')} ({status.get('bump')}"
-            + (f" after {status['previous_version']}" if status.get("previous_version") else "") + "), publishable."]
+    if status.bump == "none":
+        return [f"Release candidate identical to the latest release {status.version}: publishing would make no new release."]
+    return [f"Release candidate {status.version} ({status.bump}"
+            + (f" after {status.previous_version}" if status.previous_version else "") + "), publishable."]

@@ -15,7 +15,6 @@ It also renders ``changes.json``. It must not write files or decide whether data
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,35 +24,18 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline.config import ReleaseConfig, release_config
-from pipeline.publish.datapackage import (
-    DESCRIPTOR_NAME,
-    parquet_path,
-    published_schemas,
-    read_datapackage,
-    table_resources,
-)
+from pipeline.publish.datapackage import published_schemas, read_datapackage, table_resources
+from pipeline.publish.layout import parquet_path, parse_version
 from pipeline.schemas import TableSchema
 
 Bump = Literal["major", "minor", "patch", "none", "initial"]
 _ORDER: tuple[Bump, ...] = ("none", "patch", "minor", "major")
 FIRST_VERSION = "1.0.0"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # Package-level properties whose change alone is a patch release.
 META_KEYS = ("name", "title", "description", "homepage", "keywords", "licenses", "contributors")
 
 
 # -- versions --------------------------------------------------------------------------------------
-
-
-def parse_version(text: str) -> tuple[int, int, int]:
-    match = _SEMVER.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a semantic version MAJOR.MINOR.PATCH")
-    return int(match[1]), int(match[2]), int(match[3])
-
-
-def is_version(text: str) -> bool:
-    return bool(_SEMVER.match(text))
 
 
 def next_version(previous: str | None, bump: Bump) -> str:
@@ -129,10 +111,6 @@ def read_snapshot(root: Path, tables: Iterable[TableSchema] | None = None, *, co
         meta = {k: descriptor[k] for k in META_KEYS if k in descriptor}
     snap = {name: TableSnapshot(name, schema, pq.read_table(root / parquet_path(name)).to_pydict()) for name, schema in schemas.items()}
     return Snapshot(snap, meta)
-
-
-def has_release_layout(root: Path) -> bool:
-    return (root / DESCRIPTOR_NAME).is_file()
 
 
 # -- diff ------------------------------------------------------------------------------------------
@@ -330,10 +308,3 @@ def changes_document(diff: Diff, version: str | None = None) -> dict:
         "tables": {name: change.to_dict() for name, change in diff.tables.items()},
     }
 
-
-def counts_of(snapshot: Snapshot) -> dict[str, int]:
-    return {name: t.rows for name, t in snapshot.tables.items()}
-
-
-def changed_tables(diff: Diff) -> list[str]:
-    return [n for n, t in diff.tables.items() if t.status != "unchanged"]

@@ -22,11 +22,13 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from pipeline import markdown
+from pipeline.artifacts import Artifact, Review, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES
+from pipeline.fsutil import make_temp_dir, swap_in_dir
 from pipeline.publish import layout
 from pipeline.publish.dictionary import constraint_text, foreign_key_text
-from pipeline.publish.fsutil import make_temp_dir, swap_in_dir
-from pipeline.site import charts, collect, markdown
+from pipeline.site import charts, collect
 from pipeline.site.collect import Candidate, FileEntry, Release
 
 SITE = "site"
@@ -89,27 +91,25 @@ def environment() -> Environment:
     return env
 
 
-def _status(counts: dict[str, int], review: dict | None) -> tuple[str, str]:
+def _status(counts: SeverityCounts | None, review: Review | None) -> tuple[str, str]:
     """(css class, words) for a validation status."""
-    if not counts:
+    if counts is None:
         return "unknown", "no validation report"
-    words = ", ".join(f"{counts.get(s, 0)} {s}{'s' * (counts.get(s, 0) != 1)}" for s in SEVERITIES)
-    if counts.get("error"):
+    words = ", ".join(f"{counts.get(s)} {s}{'s' * (counts.get(s) != 1)}" for s in SEVERITIES)
+    if counts.error:
         return "error", words
-    if counts.get("warning"):
-        accepted = bool(review) and (
-            bool(review.get("accepted_warnings") or review.get("accept_warnings")) or "warning" in str(review.get("decision", ""))
-        )
+    if counts.warning:
+        accepted = review is not None and review.accepted_warnings
         return "warning", words + ("; warnings accepted on review" if accepted else "")
     return "ok", words
 
 
-def _scalar_items(doc: dict | None) -> list[tuple[str, str]]:
-    """The plain (non-nested) fields of a JSON object, for review.json / candidate.json."""
-    if not doc:
+def _scalar_items(doc: Artifact | None) -> list[tuple[str, str]]:
+    """The plain (non-nested) fields of review.json / candidate.json."""
+    if doc is None:
         return []
     words = {True: "yes", False: "no", None: ""}
-    return [(str(k), words[v] if v is None or isinstance(v, bool) else str(v)) for k, v in doc.items() if not isinstance(v, dict | list)]
+    return [(k, words[v] if v is None or isinstance(v, bool) else str(v)) for k, v in doc.to_dict().items() if not isinstance(v, dict | list)]
 
 
 # -- release page content --------------------------------------------------------------------------
@@ -128,12 +128,12 @@ def dictionary(release: Release) -> list[dict]:
                 "rows": release.counts.get(table.name),
                 "fields": [
                     {
-                        "name": f["name"],
-                        "type": f.get("type", "string"),
-                        "title": f.get("title", ""),
-                        "required": bool(f.get("constraints", {}).get("required")),
+                        "name": f.name,
+                        "type": f.type,
+                        "title": f.title or "",
+                        "required": f.constraints.required,
                         "constraints": constraint_text(f),
-                        "description": f.get("description", ""),
+                        "description": f.description or "",
                     }
                     for f in table.fields
                 ],
@@ -156,7 +156,7 @@ def organisations(release: Release, tables: dict[str, pd.DataFrame | None]) -> d
         return {"columns": [], "rows": []}
     shown = [c for c in ORG_COLUMNS if c in orgs.columns and c in schema.columns]
     columns = [
-        {"name": c, "title": schema.field(c).get("title", c), "numeric": schema.field(c).get("type") in ("integer", "number", "year")}
+        {"name": c, "title": schema.field(c).title or c, "numeric": schema.field(c).type in ("integer", "number", "year")}
         for c in shown
     ]
     counts = {}

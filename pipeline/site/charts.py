@@ -26,7 +26,7 @@ def baskets(policy_issues: pd.DataFrame | None = None, taxonomy: pd.DataFrame | 
     order: list[str] = []
     table = load_schemas().get("policy_issues")
     if table is not None and "basket" in table.columns:
-        order = list(table.field("basket").get("constraints", {}).get("enum", []))
+        order = [str(b) for b in table.field("basket").constraints.enum or []]
     for frame in (taxonomy, policy_issues):
         if frame is not None and "basket" in frame:
             order += [b for b in frame["basket"].dropna().astype(str).unique() if b not in order]

@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
+from pipeline.artifacts import Artifact, CandidateStatus, IndexEntry, ReleaseIndex, Report, ReportFinding, Review, SeverityCounts
+from pipeline.csvio import read_csv
 from pipeline.findings import RULES, SEVERITIES
+from pipeline.fsutil import SUMS_NAME, parse_sha256sums, sha256_file
 from pipeline.publish import layout
-from pipeline.publish.fsutil import SUMS_NAME, parse_sha256sums, sha256_file
-from pipeline.publish.versioning import parse_version
-from pipeline.schemas import TableSchema, load_schemas
+from pipeline.publish.arrow import read_parquet
+from pipeline.publish.datapackage import DESCRIPTOR_NAME, table_resources
+from pipeline.schemas import TableSchema, load_schemas, schemas_of
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+A = TypeVar("A", bound=Artifact)
 CONTEXT_LINES = 2
 MAX_FINDINGS_PER_RULE = 200  # the review page lists this many per rule; report.json has them all
 
@@ -53,8 +57,8 @@ class Release:
     created: str
     counts: dict[str, int]
     descriptor: dict
-    report: dict | None
-    review: dict | None
+    report: Report | None
+    review: Review | None
     changes: dict | None
     changelog: str
     zip: FileEntry | None
@@ -66,8 +70,8 @@ class Release:
         return f"release-{self.version}.html"
 
     @property
-    def severity_counts(self) -> dict[str, int]:
-        return severity_counts(self.report)
+    def severity_counts(self) -> SeverityCounts | None:
+        return self.report.summary.by_severity if self.report else None
 
     @property
     def summary(self) -> list[str]:
@@ -111,16 +115,16 @@ class Excerpt:
 @dataclass
 class Candidate:
     path: Path
-    status: dict
-    report: dict | None
+    status: CandidateStatus | None
+    report: Report | None
     groups: dict[str, list[FindingGroup]]  # severity → groups by rule
     excerpts: list[Excerpt]
     files: list[FileEntry]
     counts: dict[str, int]
 
     @property
-    def severity_counts(self) -> dict[str, int]:
-        return severity_counts(self.report)
+    def severity_counts(self) -> SeverityCounts | None:
+        return self.report.summary.by_severity if self.report else None
 
     def report_files(self) -> list[FileEntry]:
         """The validation report in each format (json, md, html) among the candidate's files."""
@@ -137,9 +141,18 @@ class Candidate:
 
 
 def read_json(path: Path) -> object | None:
-    """The JSON in ``path``, or None when it is missing or unreadable (the page says so)."""
+    """A JSON document that has no model (``datapackage.json``, ``changes.json``), or None when it
+    is missing or unreadable (the page says so)."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_artifact(model: type[A], path: Path) -> A | None:
+    """A typed artifact, or None when it is missing or does not validate (the page says so)."""
+    try:
+        return model.read(path)
     except (OSError, ValueError):
         return None
 
@@ -151,52 +164,10 @@ def read_text(path: Path) -> str:
         return ""
 
 
-def severity_counts(report: dict | None) -> dict[str, int]:
-    """Findings per severity: from the report's summary when it has them, else counted."""
-    if not report:
-        return {}
-    summary = report.get("summary") or {}
-    for key in ("by_severity", "counts", "severity_counts"):
-        value = summary.get(key)
-        if isinstance(value, dict) and any(s in value for s in SEVERITIES):
-            return {s: int(value.get(s, 0) or 0) for s in SEVERITIES}
-    found = Counter(f.get("severity") for f in findings_of(report))
-    return {s: found.get(s, 0) for s in SEVERITIES}
-
-
-def findings_of(report: dict | None) -> list[dict]:
-    if not report:
-        return []
-    items = report.get("findings", [])
-    return [f for f in items if isinstance(f, dict)] if isinstance(items, list) else []
-
-
-def _recorded_hashes(entry: object, out: dict[str, str] | None = None) -> dict[str, str]:
-    """Every ``{file: sha256}`` or ``{"path": file, "sha256": hex}`` pair found in an index entry."""
-    out = {} if out is None else out
-    if isinstance(entry, dict):
-        path = entry.get("path") or entry.get("name") or entry.get("file")
-        sha = entry.get("sha256")
-        if isinstance(path, str) and isinstance(sha, str) and _HEX64.match(sha.removeprefix("sha256:")):
-            out[path] = sha.removeprefix("sha256:")
-        for key, value in entry.items():
-            if isinstance(value, str) and _HEX64.match(value.removeprefix("sha256:")) and key != "sha256":
-                out[key] = value.removeprefix("sha256:")
-            else:
-                _recorded_hashes(value, out)
-    elif isinstance(entry, list):
-        for item in entry:
-            _recorded_hashes(item, out)
-    return out
-
-
-def index_entries(outputs_dir: Path) -> dict[str, dict]:
-    """``releases/index.json`` by version (empty when there is none)."""
-    data = read_json(layout.releases_dir(outputs_dir) / layout.INDEX_NAME)
-    items = data.get("releases", []) if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        return {}
-    return {str(e["version"]): e for e in items if isinstance(e, dict) and "version" in e}
+def index_entries(outputs_dir: Path) -> dict[str, IndexEntry]:
+    """``releases/index.json`` by version (empty when there is none or it is unreadable)."""
+    index = read_artifact(ReleaseIndex, layout.releases_dir(outputs_dir) / layout.INDEX_NAME)
+    return {e.version: e for e in index.releases} if index else {}
 
 
 # -- files -----------------------------------------------------------------------------------------
@@ -250,65 +221,42 @@ def _data_tables(descriptor: dict) -> dict[str, str]:
 # -- releases --------------------------------------------------------------------------------------
 
 
-def _counts(root: Path, entry: dict, changes: dict | None, descriptor: dict) -> dict[str, int]:
-    counts = entry.get("counts")
-    if isinstance(counts, dict) and counts:
-        return {str(k): int(v) for k, v in counts.items()}
-    tables = (changes or {}).get("tables")
-    if isinstance(tables, dict) and tables:
-        return {k: int(v.get("rows", {}).get("after", 0)) for k, v in tables.items() if v.get("status") != "removed"}
-    out = {}
-    for name in _table_names(descriptor):
-        frame = read_table(root, name, descriptor)
-        if frame is not None:
-            out[name] = len(frame)
-    return out
-
-
-def _table_names(descriptor: dict) -> list[str]:
-    return [r["name"] for r in descriptor.get("resources", []) if r.get("format") == "csv" and "schema" in r]
-
-
-def read_release(outputs_dir: Path, version: str, entry: dict) -> Release:
+def read_release(outputs_dir: Path, version: str, entry: IndexEntry | None) -> Release:
     root = layout.release_dir(outputs_dir, version)
-    descriptor = read_json(root / "datapackage.json")
+    descriptor = read_json(root / DESCRIPTOR_NAME)
     descriptor = descriptor if isinstance(descriptor, dict) else {}
     recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
-    indexed = _recorded_hashes(entry)
-    for rel, sha in indexed.items():
-        recorded.setdefault(rel.removeprefix(f"{version}/"), sha)
+    for rel, sha in (entry.files.items() if entry else ()):
+        recorded.setdefault(rel, sha)
     changes = read_json(root / layout.CHANGES_NAME)
-    changes = changes if isinstance(changes, dict) else None
-    name = descriptor.get("name") or "release"
-    zip_file = layout.zip_path(outputs_dir, str(name), version)
-    if not zip_file.is_file():
-        zips = sorted(layout.releases_dir(outputs_dir).glob(f"*-{version}.zip"))
-        zip_file = zips[0] if zips else zip_file
-    zip_entry = None
-    if zip_file.is_file():
-        zip_entry = FileEntry(
-            rel=f"{layout.RELEASES}/{zip_file.name}",
-            source=zip_file,
-            label=zip_file.name,
-            kind="zip",
-            bytes=zip_file.stat().st_size,
-            sha256=sha256_file(zip_file),
-            recorded=indexed.get(zip_file.name) or indexed.get(f"{layout.RELEASES}/{zip_file.name}"),
-        )
-    report = read_json(root / layout.VALIDATION_DIR / "report.json")
-    review = read_json(root / layout.REVIEW_NAME)
+    tables = list(table_resources(descriptor))
     return Release(
         version=version,
         path=root,
-        created=str(entry.get("created") or descriptor.get("created") or ""),
-        counts=_counts(root, entry, changes, descriptor),
+        created=str((entry.created if entry else None) or descriptor.get("created") or ""),
+        counts=entry.counts if entry else layout.row_counts(root, [t for t in tables if (root / layout.parquet_path(t)).is_file()]),
         descriptor=descriptor,
-        report=report if isinstance(report, dict) else None,
-        review=review if isinstance(review, dict) else None,
-        changes=changes,
+        report=read_artifact(Report, root / layout.VALIDATION_DIR / "report.json"),
+        review=read_artifact(Review, root / layout.REVIEW_NAME),
+        changes=changes if isinstance(changes, dict) else None,
         changelog=read_text(root / "CHANGELOG.md"),
-        zip=zip_entry,
+        zip=_zip_entry(outputs_dir, str(descriptor.get("name") or "release"), version, entry),
         files=file_entries(root, f"{layout.RELEASES}/{version}", recorded, _data_tables(descriptor)),
+    )
+
+
+def _zip_entry(outputs_dir: Path, name: str, version: str, entry: IndexEntry | None) -> FileEntry | None:
+    zip_file = layout.zip_path(outputs_dir, name, version)
+    if not zip_file.is_file():
+        return None
+    return FileEntry(
+        rel=f"{layout.RELEASES}/{zip_file.name}",
+        source=zip_file,
+        label=zip_file.name,
+        kind="zip",
+        bytes=zip_file.stat().st_size,
+        sha256=sha256_file(zip_file),
+        recorded=entry.zip.sha256 if entry and entry.zip.path == zip_file.name else None,
     )
 
 
@@ -316,8 +264,8 @@ def read_releases(outputs_dir: Path) -> list[Release]:
     """Every published release, newest first."""
     entries = index_entries(outputs_dir)
     versions = layout.release_versions(outputs_dir)
-    releases = [read_release(outputs_dir, v, entries.get(v, {})) for v in versions]
-    releases.sort(key=lambda r: parse_version(r.version), reverse=True)
+    releases = [read_release(outputs_dir, v, entries.get(v)) for v in versions]
+    releases.sort(key=lambda r: layout.parse_version(r.version), reverse=True)
     if releases:
         releases[0].latest = True
     return releases
@@ -326,36 +274,29 @@ def read_releases(outputs_dir: Path) -> list[Release]:
 # -- tables ----------------------------------------------------------------------------------------
 
 
+def release_schemas(descriptor: dict) -> list[TableSchema]:
+    """The tables of a release with their schemas as published (the descriptor's order), else the
+    published tables of ``schemas/``."""
+    resources = table_resources(descriptor)
+    return schemas_of(resources) if resources else [t for t in load_schemas().values() if t.published]
+
+
 def table_schema(name: str, descriptor: dict | None = None) -> TableSchema | None:
     """The table's schema as published in ``descriptor`` (exact for that release), else ``schemas/``."""
-    for r in (descriptor or {}).get("resources", []):
-        if r.get("name") == name and r.get("format") == "csv" and isinstance(r.get("schema"), dict):
-            current = load_schemas().get(name)
-            order = current.order if current else 99
-            return TableSchema(name, order, True, r["schema"], current.path if current else Path(f"{name}.schema.yaml"))
+    resources = table_resources(descriptor or {})
+    if name in resources:
+        return schemas_of({name: resources[name]})[0]
     return load_schemas().get(name)
-
-
-def release_schemas(descriptor: dict) -> list[TableSchema]:
-    """The tables of a release with their schemas (the descriptor's order), else the published ones."""
-    names = _table_names(descriptor)
-    if not names:
-        return [t for t in load_schemas().values() if t.published]
-    return [s for s in (table_schema(n, descriptor) for n in names) if s is not None]
 
 
 def read_table(root: Path, name: str, descriptor: dict | None = None) -> pd.DataFrame | None:
     """A table of a release folder: the Parquet file (raw values), else the CSV; None if absent."""
-    parquet = root / "data" / f"{name}.parquet"
+    parquet = root / layout.parquet_path(name)
     if parquet.is_file():
-        from pipeline.publish.arrow import read_parquet
-
         return read_parquet(parquet)
-    csv = root / "data" / f"{name}.csv"
+    csv = root / layout.csv_path(name)
     schema = table_schema(name, descriptor)
     if csv.is_file() and schema is not None:
-        from pipeline.csvio import read_csv
-
         return read_csv(csv, schema)
     return None
 
@@ -363,25 +304,23 @@ def read_table(root: Path, name: str, descriptor: dict | None = None) -> pd.Data
 # -- candidate -------------------------------------------------------------------------------------
 
 
-def source_checksums(status: dict, report: dict | None) -> dict[str, str]:
+def source_checksums(status: CandidateStatus | None, report: Report | None) -> dict[str, str]:
     """Source file (relative path) → the sha256 the run read, from ``candidate.json`` or the report."""
-    out: dict[str, str] = {}
-    for doc in (status, (report or {}).get("generated") or {}):
-        items = doc.get("sources")
-        for s in items if isinstance(items, list) else []:
-            if isinstance(s, dict) and isinstance(s.get("path"), str) and isinstance(s.get("sha256"), str):
-                out.setdefault(s["path"], s["sha256"].removeprefix("sha256:"))
+    out = {s.path: s.sha256 for s in status.sources} if status else {}
+    items = report.generated.get("sources") if report else None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("path"), str) and isinstance(item.get("sha256"), str):
+            out.setdefault(item["path"], item["sha256"])
     return out
 
 
-def sources_dirs(outputs_dir: Path, status: dict, report: dict | None) -> list[Path]:
+def sources_dirs(outputs_dir: Path, report: Report | None) -> list[Path]:
     """Folders where the candidate's source files may still be: a ``sources_dir`` recorded by the
     run, else ``sources/`` beside the outputs folder (the CLI's defaults)."""
     found = []
-    for doc in (status, (report or {}).get("generated") or {}):
-        value = doc.get("sources_dir")
-        if isinstance(value, str) and Path(value).is_dir():
-            found.append(Path(value))
+    value = report.generated.get("sources_dir") if report else None
+    if isinstance(value, str) and Path(value).is_dir():
+        found.append(Path(value))
     default = outputs_dir.resolve().parent / "sources"
     if default.is_dir():
         found.append(default)
@@ -426,35 +365,29 @@ def _anchor(source_file: str, line: int | None) -> str:
 
 
 def group_findings(
-    report: dict | None, sources: SourceLines | None = None, *, limit: int = MAX_FINDINGS_PER_RULE
+    findings: Iterable[ReportFinding], sources: SourceLines | None = None, *, limit: int = MAX_FINDINGS_PER_RULE
 ) -> tuple[dict[str, list[FindingGroup]], list[Excerpt]]:
     """Findings by severity, then rule (catalogue order), at most ``limit`` listed per rule; each
     listed finding gets ``anchor``, the id of its source excerpt, one excerpt per distinct file:line."""
     groups: dict[str, dict[str, FindingGroup]] = {s: {} for s in SEVERITIES}
     excerpts: dict[str, Excerpt] = {}
-    for f in findings_of(report):
-        severity = f.get("severity") if f.get("severity") in SEVERITIES else "info"
-        name = str(f.get("rule", ""))
-        rule = RULES.get(name)
-        group = groups[severity].setdefault(
-            name, FindingGroup(name, rule.title if rule else name, rule.hint if rule else str(f.get("hint") or ""), [])
+    for f in findings:
+        rule = RULES.get(f.rule)
+        group = groups[f.severity if f.severity in SEVERITIES else "info"].setdefault(
+            f.rule, FindingGroup(f.rule, rule.title if rule else f.rule, rule.hint if rule else (f.hint or ""), [])
         )
         group.total += 1
         if len(group.findings) >= limit:
             continue
-        item = dict(f)
-        source_file = f.get("source_file")
-        line = f.get("source_line") if isinstance(f.get("source_line"), int) else None
-        if source_file:
-            anchor = _anchor(str(source_file), line)
-            item["anchor"] = anchor
-            item["location"] = f"{source_file}:{line}" if line else str(source_file)
+        item = f.to_dict()
+        if f.source_file:
+            anchor = item["anchor"] = _anchor(f.source_file, f.source_line)
+            item["location"] = f.location
             if anchor not in excerpts:
-                excerpts[anchor] = Excerpt(
-                    anchor, str(source_file), line, str(f.get("excerpt") or ""), sources.context(str(source_file), line) if sources else []
-                )
-            elif f.get("excerpt") and not excerpts[anchor].excerpt:
-                excerpts[anchor].excerpt = str(f["excerpt"])
+                context = sources.context(f.source_file, f.source_line) if sources else []
+                excerpts[anchor] = Excerpt(anchor, f.source_file, f.source_line, f.excerpt or "", context)
+            elif f.excerpt and not excerpts[anchor].excerpt:
+                excerpts[anchor].excerpt = f.excerpt
         group.findings.append(item)
     order = list(RULES)
     ordered = {
@@ -470,22 +403,18 @@ def read_candidate(outputs_dir: Path) -> Candidate | None:
     root = layout.staging_dir(outputs_dir)
     if not root.is_dir():
         return None
-    status = read_json(root / layout.CANDIDATE_STATUS)
-    status = status if isinstance(status, dict) else {}
-    report = read_json(root / layout.VALIDATION_DIR / "report.json")
-    report = report if isinstance(report, dict) else None
-    sources = SourceLines(sources_dirs(outputs_dir, status, report), source_checksums(status, report))
-    groups, excerpts = group_findings(report, sources)
-    descriptor = read_json(root / "datapackage.json")
-    descriptor = descriptor if isinstance(descriptor, dict) else {}
+    status = read_artifact(CandidateStatus, root / layout.CANDIDATE_STATUS)
+    report = read_artifact(Report, root / layout.VALIDATION_DIR / "report.json")
+    sources = SourceLines(sources_dirs(outputs_dir, report), source_checksums(status, report))
+    groups, excerpts = group_findings(report.findings if report else [], sources)
+    descriptor = read_json(root / DESCRIPTOR_NAME)
     recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
-    counts = status.get("counts")
     return Candidate(
         path=root,
         status=status,
         report=report,
         groups=groups,
         excerpts=excerpts,
-        files=file_entries(root, layout.STAGING, recorded, _data_tables(descriptor)),
-        counts={str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {},
+        files=file_entries(root, layout.STAGING, recorded, _data_tables(descriptor if isinstance(descriptor, dict) else {})),
+        counts=status.counts if status else {},
     )

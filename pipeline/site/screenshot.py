@@ -12,6 +12,10 @@ import sys
 import threading
 from pathlib import Path
 
+from pipeline.site.build import build_site, site_dir
+from pipeline.site.collect import read_releases
+from pipeline.site.serve import make_server
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -29,11 +33,7 @@ def launch(playwright):  # noqa: ANN001, ANN201 - Playwright's own types
 
 
 def take_screenshots(outputs_dir: Path, *, width: int = 1280) -> list[Path]:
-    from playwright.sync_api import sync_playwright
-
-    from pipeline.site.build import build_site, site_dir
-    from pipeline.site.collect import read_releases
-    from pipeline.site.serve import make_server
+    from playwright.sync_api import sync_playwright  # a dev dependency: only this tool needs it
 
     site = site_dir(outputs_dir)
     if not (site / "index.html").is_file():

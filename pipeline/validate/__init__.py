@@ -16,13 +16,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.artifacts import Report
+from pipeline.csvio import read_csv
 from pipeline.findings import RULES, Finding
 from pipeline.schemas import TableSchema, load_schemas
+from pipeline.validate.checks import check_tables
+from pipeline.validate.frictionless_check import validate_package_files
+from pipeline.validate.report import build_report, write_report
 
 EXTRACTION_FINDINGS = "extraction_findings.json"
 SOURCES = "sources.json"
@@ -62,8 +67,6 @@ def _column_findings(table: TableSchema, header: list[str], file: str) -> list[F
 def read_tables(tables_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
     """Every ``<table>.csv`` of ``tables_dir`` read back into its schema's dtypes, plus findings for
     missing files and missing/extra/renamed columns (the frame then gets the schema's columns)."""
-    from pipeline.csvio import read_csv
-
     frames: dict[str, pd.DataFrame] = {}
     findings: list[Finding] = []
     for name, table in load_schemas().items():
@@ -148,23 +151,13 @@ def _context(tables_dir: Path) -> dict:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             ctx["sources"] = None
     ctx["tables"] = {p.name: _sha256(p) for p in sorted(Path(tables_dir).glob("*.csv"))}
-    tools = {}
-    for dist in ("pandera", "frictionless"):
-        try:
-            tools[dist] = version(dist)
-        except PackageNotFoundError:
-            pass
-    ctx["validators"] = tools
+    ctx["validators"] = {dist: version(dist) for dist in ("pandera", "frictionless")}
     return ctx
 
 
-def validate_folder(tables_dir: Path, out_dir: Path | None = None, *, context: dict | None = None) -> dict:
+def validate_folder(tables_dir: Path, out_dir: Path | None = None, *, context: dict | None = None) -> Report:
     """Validate the tables ``atlas extract`` wrote into ``tables_dir``; write the report into
-    ``out_dir`` (default ``tables_dir``) and return the report dict."""
-    from pipeline.validate.checks import check_tables
-    from pipeline.validate.frictionless_check import validate_package_files
-    from pipeline.validate.report import build_report, write_report
-
+    ``out_dir`` (default ``tables_dir``) and return it."""
     tables_dir = Path(tables_dir)
     frames, read_findings = read_tables(tables_dir)
     present = [name for name in load_schemas() if (tables_dir / f"{name}.csv").is_file()]

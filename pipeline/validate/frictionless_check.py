@@ -26,6 +26,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from frictionless import FrictionlessException, Package
+
+from pipeline.csvio import unguard_cell
 from pipeline.findings import Finding, excerpt_of
 from pipeline.schemas import load_schemas
 
@@ -67,9 +70,7 @@ def folder_descriptor(folder: Path, tables: list[str] | None = None) -> tuple[di
     return {"name": "validation", "resources": resources}, findings
 
 
-def _open_package(source: dict | str, basepath: str | None):
-    from frictionless import Package  # imported lazily: heavy import
-
+def _open_package(source: dict | str, basepath: str | None) -> Package:
     if isinstance(source, dict):
         return Package(source, basepath=basepath)
     return Package(source)
@@ -112,7 +113,7 @@ class _RowPlaces:
             return None, None, None
         row = dict(zip(header, cells, strict=False))
         pk = self.schemas[table].primary_key if table in self.schemas else []
-        kinds = {f["name"]: f.get("type", "string") for f in self.schemas[table].fields} if table in self.schemas else {}
+        kinds = {f.name: str(f.type) for f in self.schemas[table].fields} if table in self.schemas else {}
         key = {c: _typed(row.get(c), kinds.get(c, "string")) for c in pk if c in row} or None
         source_file = _unguard(row.get("source_file")) or self.org_files.get(_unguard(row.get(ORG_KEY)) or "")
         line = None
@@ -127,8 +128,6 @@ class _RowPlaces:
 def _unguard(value: object) -> str | None:
     if value is None or value == "":
         return None
-    from pipeline.csvio import unguard_cell
-
     return unguard_cell(str(value))
 
 
@@ -207,20 +206,27 @@ def validate_package_files(folder: Path, tables: list[str] | None = None, *, par
     return findings
 
 
-def validate_datapackage(descriptor_path: Path, *, parallel: bool | None = None) -> list[Finding]:
-    """Validate a published ``datapackage.json`` (metadata, then every CSV resource, with keys)."""
-    from frictionless import FrictionlessException
-
-    descriptor_path = Path(descriptor_path).resolve()
-    label = descriptor_path.name
+def validate_descriptor(descriptor_path: Path) -> list[Finding]:
+    """Check a ``datapackage.json``'s metadata against the Data Package profile (not its data)."""
+    label = Path(descriptor_path).name
     try:
-        package = _open_package(str(descriptor_path), None)
-        package.to_descriptor(validate=True)
+        Package(str(descriptor_path)).to_descriptor(validate=True)
     except FrictionlessException as exc:
         return [Finding("schema-published-file", f"{label}: {e.message}") for e in exc.to_errors()] or [
             Finding("schema-published-file", f"{label}: {exc}")]
     except (OSError, ValueError) as exc:
         return [Finding("schema-published-file", f"{label}: cannot be read: {exc}")]
+    return []
+
+
+def validate_datapackage(descriptor_path: Path, *, parallel: bool | None = None) -> list[Finding]:
+    """Validate a published ``datapackage.json`` (metadata, then every CSV resource, with keys)."""
+    descriptor_path = Path(descriptor_path).resolve()
+    label = descriptor_path.name
+    problems = validate_descriptor(descriptor_path)
+    if problems:
+        return problems
+    package = _open_package(str(descriptor_path), None)
     base = descriptor_path.parent
     jobs: list[tuple[str, int]] = []
     paths: dict[str, str] = {}

@@ -11,15 +11,18 @@ run any check.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
+from pipeline.artifacts import Report, ReportFinding, ReportSummary, RuleCount, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES, Finding
+from pipeline.fsutil import atomic_write_text
+from pipeline.markdown import md_text
 
 FORMAT_VERSION = "1.0"
 NO_TABLE = "(none)"
@@ -54,8 +57,8 @@ def finding_dict(f: Finding | dict) -> dict:
     return out
 
 
-def build_report(findings: Iterable[Finding | dict], *, context: dict | None = None) -> dict:
-    """The report dict (see ``REPORT_FORMAT.md``)."""
+def build_report(findings: Iterable[Finding | dict], *, context: dict | None = None) -> Report:
+    """The report (see ``REPORT_FORMAT.md``)."""
     entries = sorted((finding_dict(f) for f in findings), key=_order)
     by_severity = Counter(e["severity"] for e in entries)
     by_rule = Counter(e["rule"] for e in entries)
@@ -63,40 +66,24 @@ def build_report(findings: Iterable[Finding | dict], *, context: dict | None = N
     rules = {}
     for name in sorted(by_rule):
         rule = RULES.get(name)
-        rules[name] = {
-            "count": by_rule[name],
-            "severity": rule.severity if rule else None,
-            "title": rule.title if rule else name,
-            "hint": rule.hint if rule else None,
-        }
-    return {
-        "format_version": FORMAT_VERSION,
-        "generated": dict(context or {}),
-        "summary": {
-            "publishable": by_severity.get("error", 0) == 0,
-            "total": len(entries),
-            "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
-            "by_rule": rules,
-            "by_table": {t: by_table[t] for t in sorted(by_table)},
-        },
-        "findings": entries,
-    }
-
-
-def to_json(report: dict) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n"
+        rules[name] = RuleCount(
+            count=by_rule[name],
+            severity=rule.severity if rule else None,
+            title=rule.title if rule else name,
+            hint=rule.hint if rule else None,
+        )
+    summary = ReportSummary(
+        publishable=by_severity.get("error", 0) == 0,
+        total=len(entries),
+        by_severity=SeverityCounts.of(by_severity),
+        by_rule=rules,
+        by_table={t: by_table[t] for t in sorted(by_table)},
+    )
+    generated = json.loads(json.dumps(dict(context or {}), ensure_ascii=False, default=str))
+    return Report(format_version=FORMAT_VERSION, generated=generated, summary=summary, findings=[ReportFinding(**e) for e in entries])
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
-
-_MD_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "\\": "\\\\"}
-
-
-def md_escape(text: object) -> str:
-    """Plain text for Markdown: HTML-special characters as entities, Markdown syntax escaped, one line."""
-    s = " ".join(str(text).split())
-    return "".join(_MD_ESCAPES.get(ch, ch) for ch in s)
-
 
 def _location(f: dict) -> str:
     if not f.get("source_file"):
@@ -104,7 +91,7 @@ def _location(f: dict) -> str:
     return f"{f['source_file']}:{f['source_line']}" if f.get("source_line") else f["source_file"]
 
 
-def _grouped(report: dict) -> list[tuple[str, list[tuple[str, list[dict]]]]]:
+def _grouped(report: dict[str, Any]) -> list[tuple[str, list[tuple[str, list[dict]]]]]:
     """[(severity, [(rule, findings)])] in severity order, rules by name."""
     groups: list[tuple[str, list[tuple[str, list[dict]]]]] = []
     for sev in SEVERITIES:
@@ -115,7 +102,8 @@ def _grouped(report: dict) -> list[tuple[str, list[tuple[str, list[dict]]]]]:
     return groups
 
 
-def to_markdown(report: dict) -> str:
+def to_markdown(model: Report) -> str:
+    report = model.to_dict()
     s = report["summary"]
     sev = s["by_severity"]
     lines = [
@@ -128,29 +116,29 @@ def to_markdown(report: dict) -> str:
     if s["by_rule"]:
         lines += ["## Summary by rule", "", "| Rule | Severity | Count | What it means |", "| --- | --- | ---: | --- |"]
         for name, r in s["by_rule"].items():
-            lines.append(f"| {md_escape(name)} | {md_escape(r['severity'])} | {r['count']} | {md_escape(r['title'])} |")
+            lines.append(f"| {md_text(name)} | {md_text(r['severity'])} | {r['count']} | {md_text(r['title'])} |")
         lines += ["", "## Summary by table", "", "| Table | Findings |", "| --- | ---: |"]
-        lines += [f"| {md_escape(t)} | {n} |" for t, n in s["by_table"].items()]
+        lines += [f"| {md_text(t)} | {n} |" for t, n in s["by_table"].items()]
         lines.append("")
     for sev_name, rules in _grouped(report):
         lines += [f"## {sev_name.capitalize()}s" if sev_name != "info" else "## Info", ""]
         for rule, items in rules:
             meta = s["by_rule"].get(rule, {})
-            lines += [f"### {md_escape(meta.get('title') or rule)} (`{rule}`, {len(items)})", ""]
+            lines += [f"### {md_text(meta.get('title') or rule)} (`{rule}`, {len(items)})", ""]
             if meta.get("hint"):
-                lines += [f"How to fix: {md_escape(meta['hint'])}", ""]
+                lines += [f"How to fix: {md_text(meta['hint'])}", ""]
             for f in items:
                 loc = _location(f)
-                head = f"- {md_escape(loc) + ': ' if loc else ''}{md_escape(f['message'])}"
+                head = f"- {md_text(loc) + ': ' if loc else ''}{md_text(f['message'])}"
                 lines.append(head)
                 if f.get("excerpt"):
-                    lines.append(f"  > {md_escape(f['excerpt'])}")
+                    lines.append(f"  > {md_text(f['excerpt'])}")
             lines.append("")
     if not report["findings"]:
         lines += ["No findings.", ""]
     if report.get("generated"):
         lines += ["## Generated from", ""]
-        lines += [f"- {md_escape(k)}: {md_escape(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))}" for k, v in sorted(report["generated"].items())]
+        lines += [f"- {md_text(k)}: {md_text(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))}" for k, v in sorted(report["generated"].items())]
         lines.append("")
     return "\n".join(lines)
 
@@ -172,7 +160,8 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def to_html(report: dict) -> str:
+def to_html(model: Report) -> str:
+    report = model.to_dict()
     return _env().get_template("report.html.j2").render(
         report=report, summary=report["summary"], groups=_grouped(report), severities=SEVERITIES,
         generated=[(k, json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)) for k, v in sorted(report.get("generated", {}).items())],
@@ -181,51 +170,45 @@ def to_html(report: dict) -> str:
 
 # -- files --------------------------------------------------------------------------------------------
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
-    return path
-
-
 def write_report(findings: list[Finding], out_dir: Path, *, context: dict | None = None) -> dict[str, Path]:
     """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
     report = build_report(findings, context=context)
     out_dir = Path(out_dir)
     return {
-        "json": _write(out_dir / "report.json", to_json(report)),
-        "md": _write(out_dir / "report.md", to_markdown(report)),
-        "html": _write(out_dir / "report.html", to_html(report)),
+        "json": atomic_write_text(out_dir / "report.json", report.to_json(), durable=False),
+        "md": atomic_write_text(out_dir / "report.md", to_markdown(report), durable=False),
+        "html": atomic_write_text(out_dir / "report.html", to_html(report), durable=False),
     }
 
 
-def load_report(path: Path) -> dict:
+def load_report(path: Path) -> Report:
     """Read a ``report.json``; raise ``ValueError`` naming the file if it is not one we can read."""
     path = Path(path)
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: not a readable report.json ({exc})") from exc
-    version = str(report.get("format_version", "")) if isinstance(report, dict) else ""
-    if version.split(".")[0] != FORMAT_VERSION.split(".")[0] or "summary" not in report or "findings" not in report:
+    version = str(data.get("format_version", "")) if isinstance(data, dict) else ""
+    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
         raise ValueError(f"{path}: unsupported report format {version or '(none)'}; expected {FORMAT_VERSION}")
-    return report
+    return Report.from_json(text, source=str(path))
 
 
-def summarize(report: dict, top: int = 10) -> str:
+def summarize(report: Report, top: int = 10) -> str:
     """A short plain-text summary for the console (``atlas review``, ``atlas validate``)."""
-    s = report["summary"]
-    sev = s["by_severity"]
-    verdict = "publishable" if s["publishable"] else "NOT publishable (errors block publication)"
-    lines = [f"Validation: {verdict} — {sev.get('error', 0)} errors, {sev.get('warning', 0)} warnings, {sev.get('info', 0)} info"]
-    rules = sorted(s["by_rule"].items(), key=lambda kv: (SEVERITIES.index(kv[1]["severity"]) if kv[1]["severity"] in SEVERITIES else 9, -kv[1]["count"], kv[0]))
+    s = report.summary
+    sev = s.by_severity
+    verdict = "publishable" if s.publishable else "NOT publishable (errors block publication)"
+    lines = [f"Validation: {verdict} — {sev.error} errors, {sev.warning} warnings, {sev.info} info"]
+    order = {sv: i for i, sv in enumerate(SEVERITIES)}
+    rules = sorted(s.by_rule.items(), key=lambda kv: (order.get(kv[1].severity or "", 9), -kv[1].count, kv[0]))
     if rules:
-        lines.append("By rule: " + ", ".join(f"{name} ({r['severity']}) ×{r['count']}" for name, r in rules))
-    shown = report["findings"][:top]
+        lines.append("By rule: " + ", ".join(f"{name} ({r.severity}) ×{r.count}" for name, r in rules))
+    shown = report.findings[:top]
     for f in shown:
-        loc = _location(f)
-        lines.append(f"  {f['severity']:<7} {f['rule']:<26} {loc + '  ' if loc else ''}{' '.join(str(f['message']).split())[:160]}")
-    if len(report["findings"]) > len(shown):
-        lines.append(f"  … and {len(report['findings']) - len(shown)} more (see report.html)")
+        loc = f.location
+        lines.append(f"  {f.severity:<7} {f.rule:<26} {loc + '  ' if loc else ''}{' '.join(f.message.split())[:160]}")
+    if len(report.findings) > len(shown):
+        lines.append(f"  … and {len(report.findings) - len(shown)} more (see report.html)")
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 Scope: one ``schema`` finding per failing cell (or per row for a repeated primary key, or per table
 for a missing/unexpected column), with the row's key, the column, the value and the source file
 and line when the row can be traced. It must not define constraints (they come from ``schemas/``
-through :func:`pipeline.validate.pandera_schema.to_pandera`) nor check anything pandera does not.
+through ``TableSchema.to_pandera``) nor check anything pandera does not.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pandera.pandas as pa
 from pipeline.findings import Finding, excerpt_of
 from pipeline.schemas import load_schemas
 from pipeline.validate.locate import Locator, is_missing, plain
-from pipeline.validate.pandera_schema import to_pandera
 
 _BUILTIN_MESSAGES = {
     "not_nullable": "is required but empty",
@@ -57,7 +56,7 @@ def pandera_findings(tables: Mapping[str, pd.DataFrame], locator: Locator | None
         if frame.empty and _same_shape(frame, table.frame([])):
             continue  # no rows, right columns and dtypes: nothing can fail (pandera costs ~5 ms a column)
         try:
-            to_pandera(table).validate(frame, lazy=True)
+            table.to_pandera().validate(frame, lazy=True)
             continue
         except pa.errors.SchemaErrors as err:
             cases = err.failure_cases

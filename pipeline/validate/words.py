@@ -12,16 +12,19 @@ function word ("ofpartners" → "of partners"), which keeps real compounds ("cyb
 
 from __future__ import annotations
 
+import logging
 import marshal
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from pipeline.fsutil import atomic_write_bytes
 from pipeline.validate.scan import JoinedColumn, re2_class
+
+log = logging.getLogger(__name__)
 
 # Closed-class English words: a glued word is only reported when its split contains one of them.
 FUNCTION_WORDS = frozenset(
@@ -151,13 +154,9 @@ def _segmenter():
 
 def _write_atomically(path: Path, data: bytes) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no cache: the next process parses the tables again
+        atomic_write_bytes(path, data, durable=False)
+    except OSError as exc:  # no cache: the next process parses the tables again
+        log.info("word model cache not written to %s: %s", path, exc)
 
 
 @lru_cache(maxsize=200_000)

@@ -12,17 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE, make_profile
+from publish_support import no_frictionless_check, publish_as_editor, stage_extraction, tree_state
 
 from pipeline.extract import extract_paths
-from pipeline.publish.candidate import stage_candidate
-from pipeline.publish.fsutil import parse_sha256sums
-
-try:
-    from test_publish_support import no_frictionless_check, publish_as_editor, tree_state
-except ImportError:  # tests/ as a package
-    from tests.test_publish_support import no_frictionless_check, publish_as_editor, tree_state
-
-from conftest import SAMPLE, make_profile
+from pipeline.fsutil import parse_sha256sums
 
 KILL_POINTS = 20
 RUNNER = """
@@ -39,12 +33,8 @@ publish(Path(sys.argv[1]), reviewer="editor", accept_warnings=True, created="202
 
 
 def _stage(sources: Path, outputs: Path) -> None:
-    from pipeline.validate import merge_findings
-    from pipeline.validate.checks import check_tables
-
-    extraction = extract_paths([sources])
-    findings = merge_findings(extraction.findings, check_tables(extraction.tables))
-    stage_candidate(extraction, findings, outputs, frictionless_check=no_frictionless_check, created="2025-01-01T00:00:00Z")
+    """The staging step of the ``release_candidate`` asset, on the extraction of ``sources``."""
+    stage_extraction(extract_paths([sources]), outputs, frictionless_check=no_frictionless_check, created="2025-01-01T00:00:00Z")
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from conftest import REPO
 
 from pipeline.defs.build import build_defs
 from pipeline.schemas import load_schemas
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def test_tables_carry_their_schema_as_column_metadata(defs: dg.Definitions) -> N
 
 def test_validation_checks_are_blocking(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
-    specs = {k.name: graph.get_check_spec(k) for k in graph.asset_check_keys if k.asset_key == dg.AssetKey("validation_report")}
+    specs = {k.name: graph.get_check_spec(k) for k in graph.asset_check_keys if k.asset_key == dg.AssetKey("release_candidate")}
     assert set(specs) == {"extraction_clean", "pandera_contract", "frictionless_package"}
     assert all(s.blocking for s in specs.values())
 

@@ -12,14 +12,10 @@ import sys
 import textwrap
 
 import pytest
+from publish_support import REPO
 
-from pipeline.publish.lock import LOCK_NAME, LockHeld, acquire, outputs_lock, read_holder, release, remove_temp_locks
+from pipeline.publish.lock import LOCK_NAME, LockHeld, acquire, outputs_lock, read_holder, release
 from pipeline.publish.release import PublishRefused, publish
-
-try:
-    from test_publish_support import REPO
-except ImportError:  # tests/ became a package
-    from tests.test_publish_support import REPO
 
 _HOLDER = textwrap.dedent(
     """
@@ -73,7 +69,7 @@ def test_lock_of_a_killed_process_is_recovered(holder) -> None:
     with outputs_lock(out, "atlas publish") as lock:
         assert lock.recovered["pid"] == proc.pid
         assert read_holder(out) == lock.info and lock.info["pid"] == os.getpid()
-    assert not (out / LOCK_NAME).exists()
+    assert read_holder(out) is None  # released: the file stays, empty
 
 
 def test_stale_lock_file_of_a_dead_pid_is_taken_over(tmp_path) -> None:
@@ -91,7 +87,7 @@ def test_stale_lock_file_of_a_dead_pid_is_taken_over(tmp_path) -> None:
             acquire(out, "atlas publish")
     finally:
         release(lock)
-    assert not (out / LOCK_NAME).exists()
+    assert read_holder(out) is None
 
 
 def test_lock_from_another_host_is_never_taken_over(tmp_path) -> None:
@@ -136,14 +132,13 @@ def test_concurrent_takeover_of_a_stale_lock_has_one_winner(tmp_path) -> None:
         for p in procs:
             p.join(timeout=30)
     assert outcomes.count("won") == 1, outcomes
-    assert not (out / LOCK_NAME).exists()  # the winner released it
+    assert read_holder(out) is None  # the winner released it
 
 
-def test_temp_files_of_killed_lockers_are_removed(tmp_path) -> None:
+def test_the_lock_leaves_only_its_empty_file_behind(tmp_path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    leftover = out / f"{LOCK_NAME}.123.abcd.tmp"
-    leftover.write_text("{}", encoding="utf-8")
     with outputs_lock(out, "atlas run"):
-        assert remove_temp_locks(out) == [leftover]
-    assert sorted(p.name for p in out.iterdir()) == []
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+    assert (out / LOCK_NAME).read_bytes() == b"" and read_holder(out) is None

@@ -5,14 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
+from publish_support import frictionless_cli, stage
+
 from pipeline.config import release_config
 from pipeline.publish.dictionary import data_dictionary, table_dictionary
 from pipeline.schemas import load_schemas, schema
-
-try:
-    from test_publish_support import frictionless_cli, stage
-except ImportError:  # tests/ became a package
-    from tests.test_publish_support import frictionless_cli, stage
 
 PUBLISHED = [t.name for t in load_schemas().values() if t.published]
 
@@ -39,7 +36,7 @@ def test_descriptor_metadata_resources_and_sources(tmp_path) -> None:
         assert (r["mediatype"], r["encoding"]) == ("text/csv", "utf-8")
         assert r["bytes"] == len(data)
         assert r["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
-        assert r["schema"]["fields"] == schema(r["name"]).fields
+        assert r["schema"]["fields"] == [f.to_frictionless() for f in schema(r["name"]).fields]
         assert r["schema"].get("primaryKey") == schema(r["name"]).descriptor.get("primaryKey")
         assert r["schema"].get("foreignKeys", []) == schema(r["name"]).foreign_keys
     parquet = {r["name"]: r for r in d["resources"] if r["format"] == "parquet"}

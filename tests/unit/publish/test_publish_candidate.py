@@ -5,28 +5,24 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from pipeline.publish.candidate import (
-    finalize_candidate,
-    new_build_dir,
-    read_status,
-    stage_blocked,
-    write_candidate_data,
-    write_quarantine,
+from publish_support import (
+    CREATED,
+    base_rows,
+    error_finding,
+    extraction,
+    failing_frictionless_check,
+    no_frictionless_check,
+    publish_as_editor,
+    sha256sum_check,
+    stage,
+    standin_report_writer,
+    tree_state,
+    warning_finding,
 )
-from pipeline.publish.fsutil import parse_sha256sums
-from pipeline.schemas import load_schemas
 
-try:
-    from test_publish_support import (
-        CREATED, base_rows, error_finding, extraction, failing_frictionless_check, publish_as_editor,
-        no_frictionless_check, sha256sum_check, stage, standin_report_writer, tree_state, warning_finding,
-    )
-except ImportError:  # tests/ became a package
-    from tests.test_publish_support import (
-        CREATED, base_rows, error_finding, extraction, failing_frictionless_check, publish_as_editor,
-        no_frictionless_check, sha256sum_check, stage, standin_report_writer, tree_state, warning_finding,
-    )
+from pipeline.fsutil import parse_sha256sums
+from pipeline.publish.candidate import read_status
+from pipeline.schemas import load_schemas
 
 PUBLISHED = [t.name for t in load_schemas().values() if t.published]
 RELEASE_FILES = {"datapackage.json", "README.md", "CHANGELOG.md", "changes.json", "SHA256SUMS",
@@ -41,11 +37,11 @@ def test_candidate_is_laid_out_like_a_release(tmp_path) -> None:
     data = {f"data/{n}.{ext}" for n in PUBLISHED for ext in ("csv", "parquet")}
     assert files == RELEASE_FILES | data | {"candidate.json", "quarantine/quarantine.csv"}
     status = read_status(tmp_path / "out")
-    assert status["publishable"] is True and status["status"] == "candidate"
-    assert (status["version"], status["bump"], status["previous_version"]) == ("1.0.0", "initial", None)
-    assert status["severity_counts"] == {"error": 0, "warning": 1, "info": 0}
-    assert status["counts"]["organizations"] == 2 and status["quarantined"] == 1
-    assert status["sources"][0]["path"] == "profiles.txt" and len(status["sources"][0]["sha256"]) == 64
+    assert status.publishable is True and status.status == "candidate"
+    assert (status.version, status.bump, status.previous_version) == ("1.0.0", "initial", None)
+    assert status.severity_counts.to_dict() == {"error": 0, "warning": 1, "info": 0}
+    assert status.counts["organizations"] == 2 and status.quarantined == 1
+    assert status.sources[0].path == "profiles.txt" and len(status.sources[0].sha256) == 64
     readme = (staging / "README.md").read_text(encoding="utf-8")
     assert "Release candidate awaiting review" in readme and "## How to cite" in readme
     assert "### Organisations (`organizations`)" in readme  # the data dictionary
@@ -76,7 +72,7 @@ def test_error_stages_only_report_quarantine_and_status(tmp_path) -> None:
     files = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
     assert files == {"candidate.json", "quarantine/quarantine.csv", "validation/report.json",
                      "validation/report.md", "validation/report.html"}
-    status = json.loads((staging / "candidate.json").read_text(encoding="utf-8"))
+    status = json.loads((staging / "candidate.json").read_text(encoding="utf-8"))  # the file as written
     assert status["publishable"] is False and status["status"] == "blocked" and status["version"] is None
     assert status["severity_counts"]["error"] == 1
     assert "profiles.txt:3" in status["blocking"][0]
@@ -94,29 +90,22 @@ def test_frictionless_error_blocks_the_candidate(tmp_path) -> None:
 def test_writers_are_injectable(tmp_path) -> None:
     checked = []
 
-    def check(descriptor_path):
-        checked.append(json.loads(descriptor_path.read_text(encoding="utf-8"))["version"])
+    def check(folder, tables):
+        checked.extend(t for t in tables if (folder / f"{t}.csv").is_file())
         return []
 
     result = stage(tmp_path / "out", report_writer=standin_report_writer, frictionless_check=check)
-    assert result.publishable and checked == ["1.0.0"]  # checked the written descriptor
+    assert result.publishable and checked == PUBLISHED  # checked the written files
     assert json.loads(result.report["json"].read_text(encoding="utf-8"))["findings"] == []
 
 
-def test_composable_steps_and_blocked_stage(tmp_path) -> None:
+def test_blocked_stage_keeps_the_quarantine_and_leaves_no_build(tmp_path) -> None:
     out = tmp_path / "out"
-    ex = extraction()
-    build = new_build_dir(out)
-    assert build.parent == out and build.name.startswith(".tmp-staging-")
-    counts = write_candidate_data(ex.tables, build)
-    assert counts["organizations"] == 2
-    assert write_quarantine(ex.tables, build) == 1
-    result = finalize_candidate(build, out, findings=[], sources=ex.sources, created=CREATED, frictionless_check=no_frictionless_check)
-    assert result.publishable and not build.exists()
-    blocked = stage_blocked([error_finding()], out, sources=ex.sources, tables=ex.tables)
+    assert stage(out).publishable
+    blocked = stage(out, findings=[error_finding()])
     assert not blocked.publishable and not (out / "staging" / "data").exists()
-    assert blocked.status["quarantined"] == 1 and blocked.status["blocking"]
-    assert [p.name for p in out.iterdir()] == ["staging"]  # no build folder left behind
+    assert blocked.status.quarantined == 1 and blocked.status.blocking
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "staging"]  # no build folder left behind
 
 
 def test_data_files_are_reproducible(tmp_path) -> None:
@@ -141,7 +130,7 @@ def test_failed_build_leaves_previous_staging_intact(tmp_path) -> None:
     with pytest.raises(ValueError, match="footnotes.organization_id"):
         stage(out, rows)
     assert tree_state(out / "staging") == before
-    assert [p.name for p in out.iterdir()] == ["staging"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "staging"]
 
 
 def test_unchanged_candidate_says_so(tmp_path) -> None:

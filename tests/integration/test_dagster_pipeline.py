@@ -14,10 +14,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from conftest import SAMPLE
 
 from pipeline.defs.build import build_defs
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sources" / "geneva-digital-atlas-2022.txt"
 DECISION = {"ops": {"release": {"config": {"reviewer": "Ada Editor", "note": "checked", "accept_warnings": True}}}}
 
 
@@ -107,7 +107,8 @@ def test_blocking_error_stops_before_the_candidate(published: dict) -> None:
     checks = _checks(result)
     assert False in checks.values() and checks["extraction_clean"] is False
     done = _materialized(result)
-    assert "validation_report" in done and "release_candidate" not in done
+    assert "validation_report" in done and done["release_candidate"]["publishable"] is False  # the blocked staging
+    assert "release" not in done
     staging = root / "outputs" / "staging"
     assert (staging / "validation" / "report.html").is_file()
     assert "20006" in (staging / "validation" / "report.json").read_text(encoding="utf-8")
@@ -151,7 +152,8 @@ def test_io_and_cache_go_through_upath_to_an_object_store(tmp_path: Path, monkey
     assert result.success
     fs = fsspec.filesystem("memory")
     assert fs.exists("/atlas-test/io/organizations") and fs.exists("/atlas-test/io/validation_report")
-    assert len(fs.find("/atlas-test/cache/extract")) == 1  # one source file, one cache entry
+    (entry,) = fs.find("/atlas-test/cache/extract")  # one source file, one cache entry, JSON
+    assert entry.endswith(".json") and fs.cat(entry).startswith(b'{"format":"geneva-digital-atlas/extract-cache/1"')
     assert not (tmp_path / "outputs" / ".io").exists() and not (tmp_path / "outputs" / ".cache").exists()
     assert (tmp_path / "outputs" / "staging" / "datapackage.json").is_file()
     fs.rm("/atlas-test", recursive=True)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from conftest import load_benchmark
-
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO, load_benchmark
 
 run = load_benchmark("run")
 floor = load_benchmark("floor")

@@ -1,21 +1,30 @@
-"""Shared helpers for the publish/release tests: a small valid set of rows across every table,
-staging and publishing shortcuts, a minimal stand-in report writer and stand-in Frictionless
-checks (to show they are injectable and that a failing check blocks the candidate; the real
-``pipeline.validate`` ones run in test_release_sample). Holds no tests itself."""
+"""Shared helpers for the publish/release tests (a helper module, not a test module): a small valid
+set of rows across every table, staging and publishing shortcuts through the one staging step
+(:func:`pipeline.publish.candidate.stage`), a minimal stand-in report writer and stand-in
+Frictionless checks (to show they are injectable and that a failing check blocks the candidate;
+the real ``pipeline.validate`` ones run in the integration tests)."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
+import yaml
+from conftest import REPO
 
 from pipeline.extract.model import Extraction, SourceFile
 from pipeline.findings import Finding
+from pipeline.publish.candidate import stage as stage_step
+from pipeline.publish.release import publish
 from pipeline.schemas import load_schemas, schema
+from pipeline.validate.checks import check_tables
 
 CREATED = "2025-01-02T03:04:05Z"
 
@@ -142,8 +151,6 @@ def frames(rows: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
 
 
 def sources(text: str = "profiles v1") -> list[SourceFile]:
-    import hashlib
-
     data = text.encode()
     return [SourceFile("profiles.txt", hashlib.sha256(data).hexdigest(), len(data), "utf-8", 104)]
 
@@ -172,40 +179,44 @@ def standin_report_writer(findings, out_dir: Path, *, context=None) -> dict[str,
     paths = {"json": out_dir / "report.json", "md": out_dir / "report.md", "html": out_dir / "report.html"}
     paths["json"].write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     paths["md"].write_text("# Validation report\n\n" + "".join(f"- {f.severity}: {f.message}\n" for f in findings), encoding="utf-8")
-    paths["html"].write_text("<!doctype html><title>Validation report</title><p>%d findings</p>\n" % len(findings), encoding="utf-8")
+    paths["html"].write_text(f"<!doctype html><title>Validation report</title><p>{len(findings)} findings</p>\n", encoding="utf-8")
     return paths
 
 
-def no_frictionless_check(descriptor_path: Path) -> list[Finding]:
-    assert descriptor_path.is_file()
+def no_frictionless_check(folder: Path, tables: list[str]) -> list[Finding]:
+    assert all((folder / f"{name}.csv").is_file() for name in tables)
     return []
 
 
-def failing_frictionless_check(descriptor_path: Path) -> list[Finding]:
-    return [Finding("schema-published-file", f"{descriptor_path.name}: injected failure")]
+def failing_frictionless_check(folder: Path, tables: list[str]) -> list[Finding]:
+    return [Finding("schema-published-file", f"{tables[0]}.csv: injected failure")]
 
 
 # -- shortcuts ----------------------------------------------------------------------------------
 
-REPO = Path(__file__).resolve().parent.parent
+
 VENV_BIN = REPO / ".venv" / "bin"
 
 
 def stage(outputs: Path, rows: dict[str, list[dict]] | None = None, findings: list[Finding] | None = None, *,
           created: str = CREATED, source_text: str = "profiles v1", **kwargs):
     """Stage a candidate from ``rows`` with the real report writer. The Frictionless check of the
-    staged package (about a second each time) is skipped unless ``frictionless_check`` is given or
+    written files (about a second each time) is skipped unless ``frictionless_check`` is given or
     ``real_check=True``: the tests that are about it pass it, the rest stay fast."""
-    from pipeline.publish.candidate import stage_candidate
-
     if not kwargs.pop("real_check", False):
         kwargs.setdefault("frictionless_check", no_frictionless_check)
-    return stage_candidate(extraction(rows, source_text=source_text), list(findings or []), outputs, created=created, **kwargs)
+    ex = extraction(rows, source_text=source_text)
+    return stage_step(ex.tables, outputs, sources=ex.sources, findings=list(findings or []), created=created, **kwargs)
+
+
+def stage_extraction(extraction: Extraction, outputs: Path, *, checked: bool = True, **kwargs):
+    """Stage an extraction as the ``release_candidate`` asset does: its findings, the in-memory
+    checks' findings (``checked``), the real Frictionless check unless one is given."""
+    check_findings = check_tables(extraction.tables) if checked else []
+    return stage_step(extraction.tables, outputs, sources=extraction.sources, findings=extraction.findings, check_findings=check_findings, **kwargs)
 
 
 def publish_as_editor(outputs: Path, **kwargs):
-    from pipeline.publish.release import publish
-
     kwargs.setdefault("reviewer", "editor")
     kwargs.setdefault("created", "2025-02-01T00:00:00Z")
     return publish(outputs, **kwargs)
@@ -213,9 +224,6 @@ def publish_as_editor(outputs: Path, **kwargs):
 
 def tree_state(root: Path) -> dict[str, object]:
     """Every entry under ``root`` with its content hash (files), link target (symlinks) or 'dir'."""
-    import hashlib
-    import os
-
     state: dict[str, object] = {}
     if not root.exists():
         return state
@@ -242,8 +250,6 @@ def frictionless_cli(descriptor: Path) -> subprocess.CompletedProcess:
 @contextlib.contextmanager
 def schemas_from(folder: Path):
     """Make ``load_schemas()`` read ``folder`` instead of ``schemas/`` (e.g. a column removed)."""
-    from pipeline.schemas import load_schemas
-
     func = load_schemas.__wrapped__
     old = func.__defaults__
     load_schemas.cache_clear()
@@ -257,10 +263,6 @@ def schemas_from(folder: Path):
 
 def schemas_without(tmp: Path, table: str, column: str) -> Path:
     """A copy of ``schemas/`` in ``tmp`` with ``column`` removed from ``table``."""
-    import shutil
-
-    import yaml
-
     folder = tmp / "schemas"
     shutil.copytree(REPO / "schemas", folder)
     path = folder / f"{table}.schema.yaml"

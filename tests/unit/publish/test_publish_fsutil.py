@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from pipeline.publish import fsutil
-from pipeline.publish.fsutil import (
+from pipeline import fsutil
+from pipeline.fsutil import (
     atomic_write_text,
     deterministic_zip,
     parse_sha256sums,

@@ -14,7 +14,6 @@ from frictionless import Schema
 from pipeline.csvio import to_csv_bytes
 from pipeline.findings import Finding
 from pipeline.schemas import TableSchema, load_schemas, schema
-from pipeline.validate.pandera_schema import to_pandera
 from pipeline.validate.schema_check import pandera_findings
 
 ORG = {
@@ -92,7 +91,7 @@ def test_missing_and_extra_columns_are_caught():
 
 def test_required_means_not_nullable_and_optional_is_nullable():
     table = schema("organizations")
-    ps = to_pandera(table)
+    ps = table.to_pandera()
     for f in table.fields:
         required = bool(f.get("constraints", {}).get("required")) or f["name"] in table.primary_key
         assert ps.columns[f["name"]].nullable is (not required), f["name"]
@@ -100,17 +99,17 @@ def test_required_means_not_nullable_and_optional_is_nullable():
 
 @pytest.mark.parametrize("table", list(load_schemas().values()), ids=lambda t: t.name)
 def test_pandera_frictionless_and_csv_header_cannot_drift(table: TableSchema):
-    pandera_columns = list(to_pandera(table).columns)
+    pandera_columns = list(table.to_pandera().columns)
     frictionless_fields = Schema.from_descriptor(dict(table.descriptor)).field_names
     header = next(csv.reader(io.StringIO(to_csv_bytes(table.frame([]), table).decode("utf-8"))))
     assert pandera_columns == frictionless_fields == header == table.columns
     # and the dtypes pandera expects are those the tables are built with
-    to_pandera(table).validate(table.frame([]))
+    table.to_pandera().validate(table.frame([]))
 
 
 def test_converter_is_a_pandas_dataframe_schema():
-    assert isinstance(to_pandera(schema("sections")), pa.DataFrameSchema)
-    assert to_pandera(schema("sections")).unique == ["organization_id", "section_id"]
+    assert isinstance(schema("sections").to_pandera(), pa.DataFrameSchema)
+    assert schema("sections").to_pandera().unique == ["organization_id", "section_id"]
 
 
 def test_pandera_lazy_collects_every_failure():

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from pipeline.findings import Finding
-from pipeline.validate.report import FINDING_FIELDS, build_report, load_report, md_escape, summarize, write_report
+from pipeline.markdown import md_text
+from pipeline.validate.report import FINDING_FIELDS, build_report, load_report, summarize, write_report
 
 XSS = '<script>alert("x")</script>'
 IMG = '<img src=x onerror="alert(1)">'
@@ -28,7 +29,7 @@ def findings() -> list[Finding]:
 
 
 def test_report_json_format():
-    report = build_report(findings(), context={"sources": [{"path": "a.txt", "sha256": "00"}]})
+    report = build_report(findings(), context={"sources": [{"path": "a.txt", "sha256": "00"}]}).to_dict()
     assert report["format_version"] == "1.0"
     assert report["generated"] == {"sources": [{"path": "a.txt", "sha256": "00"}]}
     s = report["summary"]
@@ -45,7 +46,7 @@ def test_report_json_format():
 
 def test_publishable_without_errors():
     report = build_report([f for f in findings() if f.severity != "error"])
-    assert report["summary"]["publishable"] is True
+    assert report.summary.publishable is True
 
 
 def test_report_json_is_deterministic(tmp_path):
@@ -72,13 +73,13 @@ def test_report_md_escapes_markup(tmp_path):
     md = write_report(findings(), tmp_path)["md"].read_text(encoding="utf-8")
     assert "<script>" not in md and "<img" not in md and "&lt;script&gt;" in md
     assert "a.txt:884" in md and "Not publishable" in md
-    assert md_escape("a|b `c` *d*\nnext") == "a\\|b \\`c\\` \\*d\\* next"
+    assert md_text("a|b `c` *d*\nnext") == "a\\|b \\`c\\` \\*d\\* next"
 
 
 def test_load_report_and_summarize(tmp_path):
     paths = write_report(findings(), tmp_path)
     report = load_report(paths["json"])
-    assert report == json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert report.to_dict() == json.loads(paths["json"].read_text(encoding="utf-8"))
     text = summarize(report, top=2)
     assert text.splitlines()[0].startswith("Validation: NOT publishable") and "2 errors, 2 warnings, 1 info" in text
     assert "b.txt:20" in text and "… and 3 more" in text
@@ -97,6 +98,6 @@ def test_load_report_refuses_other_files(tmp_path):
 def test_empty_report(tmp_path):
     paths = write_report([], tmp_path)
     report = load_report(paths["json"])
-    assert report["summary"]["publishable"] is True and report["findings"] == []
+    assert report.summary.publishable is True and report.findings == []
     assert "No findings." in paths["html"].read_text(encoding="utf-8")
     assert summarize(report).startswith("Validation: publishable — 0 errors")

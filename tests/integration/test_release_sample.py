@@ -11,36 +11,24 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pytest
+from publish_support import REPO, frictionless_cli, no_frictionless_check, publish_as_editor, sha256sum_check, stage_extraction
 
 from pipeline.csvio import read_csv
 from pipeline.extract import extract_paths
-from pipeline.publish.candidate import stage_candidate
-from pipeline.publish.fsutil import parse_sha256sums
+from pipeline.fsutil import parse_sha256sums
 from pipeline.schemas import load_schemas, schema
-
-try:
-    from test_publish_support import REPO, frictionless_cli, no_frictionless_check, publish_as_editor, sha256sum_check
-except ImportError:  # tests/ became a package
-    from tests.test_publish_support import REPO, frictionless_cli, no_frictionless_check, publish_as_editor, sha256sum_check
 
 PUBLISHED = [t.name for t in load_schemas().values() if t.published]
 SAMPLE = REPO / "sources" / "geneva-digital-atlas-2022.txt"
-
-
-def _findings(extraction):
-    from pipeline.validate import merge_findings
-    from pipeline.validate.checks import check_tables
-
-    return merge_findings(extraction.findings, check_tables(extraction.tables))
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory, sample):
     """The sample staged with the real validation report and Frictionless check, then published."""
     out = tmp_path_factory.mktemp("sample") / "outputs"
-    result = stage_candidate(sample, _findings(sample), out, created="2025-03-01T00:00:00Z")
-    assert result.publishable, result.status["blocking"]
-    assert result.severity_counts["warning"] > 0  # the sample has known warnings
+    result = stage_extraction(sample, out, created="2025-03-01T00:00:00Z")  # the real Frictionless check
+    assert result.publishable, result.status.blocking
+    assert result.severity_counts.warning > 0  # the sample has known warnings
     published = publish_as_editor(out, accept_warnings=True, note="sample reviewed")
     assert published.version == "1.0.0"
     return out / "releases" / "1.0.0"
@@ -84,8 +72,8 @@ def test_two_runs_in_different_folders_give_identical_data_checksums(tmp_path, s
     copy.mkdir(parents=True)
     shutil.copy(SAMPLE, copy / SAMPLE.name)
     other = extract_paths([copy])
-    a = stage_candidate(sample, list(sample.findings), tmp_path / "a", created="2025-01-01T00:00:00Z", frictionless_check=no_frictionless_check)
-    b = stage_candidate(other, list(other.findings), tmp_path / "b", created="2026-01-01T00:00:00Z", frictionless_check=no_frictionless_check)
+    a = stage_extraction(sample, tmp_path / "a", checked=False, created="2025-01-01T00:00:00Z", frictionless_check=no_frictionless_check)
+    b = stage_extraction(other, tmp_path / "b", checked=False, created="2026-01-01T00:00:00Z", frictionless_check=no_frictionless_check)
     sums_a = parse_sha256sums((a.path / "SHA256SUMS").read_text(encoding="utf-8"))
     sums_b = parse_sha256sums((b.path / "SHA256SUMS").read_text(encoding="utf-8"))
     data_a = {k: v for k, v in sums_a.items() if k.startswith("data/")}
@@ -95,7 +83,7 @@ def test_two_runs_in_different_folders_give_identical_data_checksums(tmp_path, s
 
 def _stage_and_publish(sources: Path, out: Path, created: str):
     extraction = extract_paths([sources])
-    staged = stage_candidate(extraction, list(extraction.findings), out, created=created, frictionless_check=no_frictionless_check)
+    staged = stage_extraction(extraction, out, checked=False, created=created, frictionless_check=no_frictionless_check)
     assert staged.publishable, staged.status["blocking"]
     return publish_as_editor(out, accept_warnings=True, created=created)
 

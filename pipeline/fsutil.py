@@ -1,5 +1,9 @@
 """Filesystem primitives for crash-safe outputs: atomic writes, checksums, swaps and zips.
 
+The project's one atomic-write helper (:func:`atomic_write_bytes` and its text/JSON forms): every
+module that writes a file a reader may open at the same time (tables, reports, the extraction
+cache, release files) goes through it.
+
 Scope: write a file so that a reader sees the old or the new content and never half of it (temp file
 in the same folder, fsync, ``os.replace``, fsync of the folder); fsync a whole tree before it is
 renamed into place; swap a freshly built folder in for an old one; SHA256SUMS files that

@@ -12,20 +12,23 @@ import textwrap
 import zipfile
 
 import pytest
+from publish_support import (
+    GAMMA,
+    REPO,
+    base_rows,
+    error_finding,
+    publish_as_editor,
+    schemas_from,
+    schemas_without,
+    sha256sum_check,
+    stage,
+    tree_state,
+    warning_finding,
+)
 
-from pipeline.publish.fsutil import list_files
+from pipeline.fsutil import list_files
+from pipeline.publish.lock import read_holder
 from pipeline.publish.release import PublishRefused, list_releases, publish, review_summary
-
-try:
-    from test_publish_support import (
-        GAMMA, REPO, base_rows, error_finding, publish_as_editor, schemas_from, schemas_without, sha256sum_check,
-        stage, tree_state, warning_finding,
-    )
-except ImportError:  # tests/ became a package
-    from tests.test_publish_support import (
-        GAMMA, REPO, base_rows, error_finding, publish_as_editor, schemas_from, schemas_without, sha256sum_check,
-        stage, tree_state, warning_finding,
-    )
 
 
 def _changed_rows() -> dict:
@@ -104,7 +107,7 @@ def test_release_layout_checksums_index_latest_and_zip(tmp_path) -> None:
         assert names == sorted(names) and {n.split("/", 1)[1] for n in names} == files
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert zf.read("geneva-digital-atlas-1.0.0/data/footnotes.csv") == (rel / "data" / "footnotes.csv").read_bytes()
-    assert list_releases(out)[0]["path"] == str(rel)
+    assert list_releases(out)[0].path == rel
 
 
 def test_versions_unchanged_patch_minor_major(tmp_path) -> None:
@@ -116,7 +119,7 @@ def test_versions_unchanged_patch_minor_major(tmp_path) -> None:
     stage(out)
     again = publish_as_editor(out)
     assert again.status == "unchanged" and "no new release" in again.message
-    assert [r["version"] for r in list_releases(out)] == ["1.0.0"]
+    assert [r.version for r in list_releases(out)] == ["1.0.0"]
     # one changed value → 1.0.1 with it in changes.json
     stage(out, _changed_rows())
     assert publish_as_editor(out).version == "1.0.1"
@@ -139,7 +142,7 @@ def test_versions_unchanged_patch_minor_major(tmp_path) -> None:
     assert result.version == "2.0.0"
     changes = json.loads((out / "releases" / "2.0.0" / "changes.json").read_text(encoding="utf-8"))
     assert changes["tables"]["organizations"]["columns_removed"] == ["alternate_acronyms"]
-    assert [r["version"] for r in list_releases(out)] == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
+    assert [r.version for r in list_releases(out)] == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
     assert os.readlink(out / "releases" / "latest") == "2.0.0"
     # published releases are never modified
     assert tree_state(out / "releases" / "1.0.0") == first
@@ -185,7 +188,7 @@ def test_publish_interrupted_before_rename_leaves_nothing(ready, point: str) -> 
         publish_as_editor(out, hook=hook)
     assert _visible(out) == before
     assert sorted(p.name for p in (out / "releases").iterdir()) == ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "index.json", "latest"]
-    assert not (out / ".lock").exists()
+    assert read_holder(out) is None  # the lock was released
     # a re-run completes normally
     assert publish_as_editor(out).version == "1.0.1"
     assert os.readlink(out / "releases" / "latest") == "1.0.1"
@@ -248,7 +251,7 @@ def test_sigkilled_publish_keeps_releases_index_and_latest(ready, point: str) ->
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert (out / "releases" / "index.json").read_bytes() == index_before
     assert os.readlink(out / "releases" / "latest") == "1.0.0"
-    assert (out / ".lock").exists()  # left by the killed process: stale, recovered below
+    assert read_holder(out)["command"] == "atlas publish"  # the killed holder's record; its kernel lock died with it
     visible = sorted(p.name for p in (out / "releases").iterdir() if not p.name.startswith("."))
     expected = ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "index.json", "latest"]
     if point == "index":  # killed after the rename and the zip: a complete, not yet indexed folder

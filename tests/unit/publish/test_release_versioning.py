@@ -5,15 +5,11 @@ from __future__ import annotations
 import copy
 
 import pytest
+from publish_support import GAMMA, base_rows
 
-from pipeline.publish.changelog import changelog, earlier_entries, entry, md_text
+from pipeline.publish.changelog import changelog, earlier_entries, entry, value_text
 from pipeline.publish.versioning import Snapshot, TableSnapshot, changes_document, diff_snapshots, next_version
 from pipeline.schemas import load_schemas, schema
-
-try:
-    from test_publish_support import GAMMA, base_rows
-except ImportError:  # tests/ became a package
-    from tests.test_publish_support import GAMMA, base_rows
 
 
 def snapshot(rows=None, *, schemas=None, meta=None) -> Snapshot:
@@ -142,4 +138,4 @@ def test_changelog_lists_at_most_max_keys() -> None:
     diff = diff_snapshots(snapshot(), snapshot(rows), "1.0.0")
     text = entry(diff, "1.1.0", "2025-02-01", max_keys=5)
     assert "… and 33 more (see `changes.json`)" in text
-    assert md_text("x" * 200).endswith("…")
+    assert value_text("x" * 200).endswith("…")

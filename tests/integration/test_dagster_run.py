@@ -12,12 +12,11 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from conftest import SAMPLE
 from rich.console import Console
 
 from pipeline.publish.lock import outputs_lock
 from pipeline.run import run_pipeline
-
-SAMPLE = Path(__file__).resolve().parent.parent / "sources" / "geneva-digital-atlas-2022.txt"
 
 
 def _one_profile(folder: Path, established: str | None = None) -> Path:
@@ -65,7 +64,7 @@ def test_atlas_run_blocked_returns_1_with_the_failed_check(tmp_path: Path, home:
     console, buf = _console()
     assert run_pipeline(src, tmp_path / "outputs", console=console) == 1
     out = buf.getvalue()
-    assert "failed check validation_report:extraction_clean" in out and "blocked" in out
+    assert "failed check release_candidate:extraction_clean" in out and "blocked" in out
     assert "Traceback" not in out
     assert (tmp_path / "outputs" / "staging" / "validation" / "report.html").is_file()
     assert not (tmp_path / "outputs" / "staging" / "data").exists()
@@ -105,14 +104,14 @@ def test_atlas_publish_is_recorded_as_a_release_materialisation(tmp_path: Path, 
 
 
 def test_extraction_pool_gives_the_same_records_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.defs import cache
+    from pipeline.extract import cache
 
     lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
     entries = []
     for i, (a, b) in enumerate([(0, 300), (300, len(lines))]):
         path = tmp_path / f"part{i}.txt"
         path.write_text("".join(lines[a:b]), encoding="utf-8")
-        entries.append(cache.SourceEntry(str(path), path.name, cache.file_sha256(path), path.stat().st_size))
+        entries.append(cache.SourceEntry.of(path, path.name))
     alone = cache.extract_missing(entries, workers=1)
     monkeypatch.setattr(cache, "PARALLEL_MIN_BYTES", 0)
     pooled = cache.extract_missing(entries, workers=2)

@@ -10,20 +10,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from publish_support import base_rows, frames
 
 from pipeline.csvio import read_csv
-from pipeline.publish.arrow import arrow_schema, parquet_bytes, write_parquet
+from pipeline.publish.arrow import parquet_bytes, write_parquet
 from pipeline.schemas import TableSchema, load_schemas, schema
-
-try:
-    from test_publish_support import base_rows, frames
-except ImportError:  # tests/ became a package
-    from tests.test_publish_support import base_rows, frames
 
 
 def test_arrow_schema_follows_table_schema() -> None:
     orgs = schema("organizations")
-    arrow = arrow_schema(orgs)
+    arrow = orgs.to_arrow()
     assert arrow.names == orgs.columns
     assert arrow.field("organization_id").type == pa.string()
     assert not arrow.field("organization_id").nullable  # required
@@ -33,16 +29,15 @@ def test_arrow_schema_follows_table_schema() -> None:
     assert meta[b"description"].decode() == orgs.field("established")["description"]
     assert meta[b"title"].decode() == "Year established"
     assert arrow.metadata[b"description"].decode() == orgs.description
-    taxonomy = arrow_schema(schema("issue_taxonomy"))
+    taxonomy = schema("issue_taxonomy").to_arrow()
     assert taxonomy.field("basket_assigned").type == pa.bool_()
 
 
 def test_number_type_and_unknown_type() -> None:
-    table = TableSchema("t", 1, True, {"fields": [{"name": "x", "type": "number"}]}, schema("footnotes").path)
-    assert arrow_schema(table).field("x").type == pa.float64()
-    bad = TableSchema("t", 1, True, {"fields": [{"name": "x", "type": "geopoint"}]}, schema("footnotes").path)
-    with pytest.raises(ValueError, match="geopoint"):
-        arrow_schema(bad)
+    table = TableSchema.from_descriptor("t", {"fields": [{"name": "x", "type": "number"}]}, path=schema("footnotes").path)
+    assert table.to_arrow().field("x").type == pa.float64()
+    with pytest.raises(ValueError, match="geopoint"):  # refused when the schema is loaded
+        TableSchema.from_descriptor("t", {"fields": [{"name": "x", "type": "geopoint"}]}, path=schema("footnotes").path)
 
 
 def test_parquet_bytes_are_deterministic_and_carry_no_pandas_metadata(tmp_path) -> None:

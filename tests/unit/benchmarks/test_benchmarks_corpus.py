@@ -12,9 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import load_benchmark
+from conftest import REPO, load_benchmark
 
-REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sources"
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 

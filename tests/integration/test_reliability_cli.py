@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 from types import SimpleNamespace
 
-import pytest
 from conftest import ATLAS, REPO, SAMPLE, make_profile
 from typer.testing import CliRunner
 

@@ -45,7 +45,7 @@ def extraction():
 def sample_report(extraction, tmp_path_factory):
     folder = tmp_path_factory.mktemp("tables")
     write_tables(extraction, folder)
-    return folder, validate_folder(folder)
+    return folder, validate_folder(folder).to_dict()
 
 
 def test_sample_checks_find_each_defect_at_its_line_and_no_error(extraction):
@@ -120,7 +120,7 @@ def test_broken_profile_gives_errors_naming_file_and_line(tmp_path):
     extraction = extract_paths([tmp_path / "src"])
     assert set(extraction.tables["organizations"]["organization_id"]) == {"good", "other"}  # the others still extracted
     write_tables(extraction, tmp_path / "tables")
-    report = validate_folder(tmp_path / "tables", tmp_path / "report")
+    report = validate_folder(tmp_path / "tables", tmp_path / "report").to_dict()
     assert report["summary"]["publishable"] is False
     errors = [f for f in report["findings"] if f["severity"] == "error"]
     assert errors and all(f["source_file"] == "broken.txt" and f["source_line"] for f in errors)
@@ -136,7 +136,7 @@ def test_folder_with_renamed_and_missing_columns_reports_errors(tmp_path, extrac
     lines = sections.read_text(encoding="utf-8").split("\n")
     sections.write_text("\n".join([lines[0].replace("canonical_heading", "canonical")] + lines[1:]), encoding="utf-8")
     (folder / "footnotes.csv").unlink()
-    report = validate_folder(folder)
+    report = validate_folder(folder).to_dict()
     errors = [f for f in report["findings"] if f["severity"] == "error"]
     messages = " ".join(f["message"] for f in errors)
     assert "'canonical_heading' is named 'canonical'" in messages

@@ -19,11 +19,16 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE, make_profile
+from conftest import REPO, SAMPLE, make_profile
+from publish_support import stage, stage_extraction
 
+from pipeline import markdown
+from pipeline.artifacts import ReportFinding
+from pipeline.extract import extract_paths
 from pipeline.findings import Finding
+from pipeline.publish.release import publish
 from pipeline.schemas import load_schemas
-from pipeline.site import build_site, charts, markdown
+from pipeline.site import build_site, charts
 
 EVIL_NAME = "Evil <script>window.__pwned = 1</script> Org"
 EVIL_SUMMARY = 'Summary <img src=x onerror="window.__pwned = 2"> and <b>bold</b> & done.'
@@ -31,14 +36,7 @@ EVIL_SUMMARY = 'Summary <img src=x onerror="window.__pwned = 2"> and <b>bold</b>
 
 def run_and_publish(sources: Path, outputs: Path, **publish_options) -> str:
     """The pipeline's real path up to a published release; returns the version."""
-    from pipeline.extract import extract_paths
-    from pipeline.publish.candidate import stage_candidate
-    from pipeline.publish.release import publish
-    from pipeline.validate.checks import check_tables
-
-    extraction = extract_paths([sources])
-    findings = [*extraction.findings, *check_tables(extraction.tables)]
-    stage_candidate(extraction, findings, outputs, context={"sources_dir": str(sources)})
+    stage_extraction(extract_paths([sources]), outputs, context={"sources_dir": str(sources)})
     result = publish(outputs, reviewer="site-test", note="fixture", accept_warnings=True, **publish_options)
     return result.version
 
@@ -192,7 +190,7 @@ def test_every_page_has_a_csp_without_inline_scripts_or_handlers(site: Path) -> 
 
 
 def test_script_builds_no_markup_from_data() -> None:
-    js = (Path(__file__).resolve().parents[1] / "pipeline" / "site" / "static" / "site.js").read_text()
+    js = (REPO / "pipeline" / "site" / "static" / "site.js").read_text()
     js = re.sub(r"/\*.*?\*/", "", js, flags=re.S)  # the comment may name what the code avoids
     for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert unsafe not in js
@@ -249,11 +247,9 @@ def test_empty_outputs_build_a_site_that_says_so(tmp_path: Path) -> None:
 
 
 def test_blocked_candidate_review_lists_its_errors(tmp_path: Path) -> None:
-    from pipeline.publish.candidate import stage_blocked
-
     outputs = tmp_path / "outputs"
     finding = Finding("no-profiles", "no profile found in junk.txt", source_file="junk.txt", source_line=3, excerpt="<b>junk</b>")
-    stage_blocked([finding], outputs, sources=[])
+    stage(outputs, findings=[finding])
     raw = (build_site(outputs) / "review.html").read_text()
     page = Page(raw)
     assert any(a.get("id") == "rule-error-no-profiles" for _, a in page.elements)
@@ -277,8 +273,8 @@ def test_markdown_renders_only_its_subset() -> None:
 def test_review_lists_a_bounded_number_of_findings_per_rule() -> None:
     from pipeline.site.collect import group_findings
 
-    report = {"findings": [Finding("website-not-https", f"plain http {i}", source_file="a.txt", source_line=i + 1).to_dict() for i in range(5)]}
-    groups, excerpts = group_findings(report, limit=2)
+    findings = [ReportFinding(**Finding("website-not-https", f"plain http {i}", source_file="a.txt", source_line=i + 1).to_dict()) for i in range(5)]
+    groups, excerpts = group_findings(findings, limit=2)
     (group,) = groups["warning"]
     assert (group.total, len(group.findings), group.hidden) == (5, 2, 3)
     assert [e.anchor for e in excerpts] == ["src-a-txt-L1", "src-a-txt-L2"]
