@@ -1,7 +1,7 @@
 """The release site in a real browser: Debian's Chromium driven by Playwright (no downloaded browser).
 
 The outputs folder (releases 1.0.0 and 1.1.0 from the real pipeline, 1.1.0 adding a profile whose
-name and summary hold <script> and <img onerror> markup) comes from tests/test_site_build.py; the
+name and summary hold <script> and <img onerror> markup) comes from tests/site_support.py; the
 site is served from a thread on 127.0.0.1 with a free port.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_site_build import EVIL_NAME, shared_outputs
+from site_support import EVIL_NAME, shared_outputs
 
 from pipeline.site.screenshot import CHROMIUM, launch
 from pipeline.site.serve import make_server

@@ -6,12 +6,9 @@ import json
 
 import pytest
 from publish_support import (
-    CREATED,
     base_rows,
     error_finding,
-    extraction,
     failing_frictionless_check,
-    no_frictionless_check,
     publish_as_editor,
     sha256sum_check,
     stage,
