@@ -157,3 +157,21 @@ def test_io_and_cache_go_through_upath_to_an_object_store(tmp_path: Path, monkey
     assert not (tmp_path / "outputs" / ".io").exists() and not (tmp_path / "outputs" / ".cache").exists()
     assert (tmp_path / "outputs" / "staging" / "datapackage.json").is_file()
     fs.rm("/atlas-test", recursive=True)
+
+
+def test_a_corrupt_cache_entry_is_re_extracted_and_reported(tmp_path: Path) -> None:
+    """A crafted (pickle) or damaged extraction cache entry never breaks a run: it is a miss with an
+    info finding in the report, and the entry is replaced."""
+    src = tmp_path / "sources"
+    src.mkdir()
+    (src / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    defs = build_defs(src, tmp_path / "outputs")
+    assert _run(defs, "atlas_pipeline").success
+    (entry,) = (tmp_path / "outputs" / ".cache" / "extract").rglob("*.json")
+    marker = tmp_path / "pwned"
+    entry.write_bytes(f"cposix\nsystem\n(S'touch {marker}'\ntR.".encode())
+    second = _run(defs, "atlas_pipeline")
+    assert second.success and not marker.exists()
+    report = (tmp_path / "outputs" / "staging" / "validation" / "report.json").read_text(encoding="utf-8")
+    assert '"rule": "cache-entry-invalid"' in report and '"severity": "info"' in report
+    assert entry.read_bytes().startswith(b'{"format":"geneva-digital-atlas/extract-cache/1"')
