@@ -13,7 +13,7 @@ instance or outputs: everything lives in a temporary folder.
 from __future__ import annotations
 
 import hashlib
-import pickle
+import json
 import sys
 import tempfile
 import time
@@ -33,11 +33,11 @@ def measure(n: int, per_run_sample: int = 20) -> dict[str, float]:
 
     @dg.asset(partitions_def=files)
     def per_file(context) -> None:
-        context.partition_key  # the work itself is left out on purpose
+        _ = context.partition_key  # the work itself is left out on purpose
 
     @dg.asset(partitions_def=files, backfill_policy=dg.BackfillPolicy.single_run())
     def per_file_single_run(context) -> None:
-        context.partition_keys
+        _ = context.partition_keys
 
     keys = [f"file-{i:05d}.txt" for i in range(n)]
     out: dict[str, float] = {}
@@ -52,18 +52,18 @@ def measure(n: int, per_run_sample: int = 20) -> dict[str, float]:
         # (b) one run over the whole range
         tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
         out["single_run_backfill_s"] = _timed(lambda: dg.materialize([per_file_single_run], instance=instance, tags=tags))
-        # (c) sha256-keyed pickle cache, every file a hit (the steady state) and every file a miss
+        # (c) sha256-keyed JSON cache (as pipeline/extract/cache.py), every file a hit (the steady state) and every file a miss
         cache = Path(tmp) / "cache"
         cache.mkdir()
         blobs = [hashlib.sha256(k.encode()).hexdigest() for k in keys]
 
         def miss() -> None:
             for b in blobs:
-                (cache / f"{b}.pkl").write_bytes(pickle.dumps({"rows": {}, "findings": []}))
+                (cache / f"{b}.json").write_text(json.dumps({"rows": {}, "findings": []}))
 
         def hit() -> None:
             for b in blobs:
-                pickle.loads((cache / f"{b}.pkl").read_bytes())
+                json.loads((cache / f"{b}.json").read_bytes())
 
         out["cache_all_miss_s"] = _timed(miss)
         out["cache_all_hit_s"] = _timed(hit)
@@ -72,10 +72,16 @@ def measure(n: int, per_run_sample: int = 20) -> dict[str, float]:
 
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [100, 1000]
-    print(f"{'files':>6} {'add keys s':>10} {'1 run/partition s each':>23} {'(est. total s)':>15} {'single-run backfill s':>22} {'cache miss s':>13} {'cache hit s':>12}")
+    print(
+        f"{'files':>6} {'add keys s':>10} {'1 run/partition s each':>23} {'(est. total s)':>15} "
+        f"{'single-run backfill s':>22} {'cache miss s':>13} {'cache hit s':>12}"
+    )
     for n in sizes:
         r = measure(n)
-        print(f"{n:>6} {r['add_partitions_s']:>10.3f} {r['run_per_partition_s_each']:>23.3f} {r['run_per_partition_s_total_est']:>15.1f} {r['single_run_backfill_s']:>22.3f} {r['cache_all_miss_s']:>13.4f} {r['cache_all_hit_s']:>12.4f}")
+        print(
+            f"{n:>6} {r['add_partitions_s']:>10.3f} {r['run_per_partition_s_each']:>23.3f} {r['run_per_partition_s_total_est']:>15.1f} "
+            f"{r['single_run_backfill_s']:>22.3f} {r['cache_all_miss_s']:>13.4f} {r['cache_all_hit_s']:>12.4f}"
+        )
 
 
 if __name__ == "__main__":

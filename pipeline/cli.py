@@ -118,8 +118,7 @@ def publish(
     note: Annotated[str, typer.Option("--note", help="The reviewer's note.")] = "",
 ) -> None:
     """Promote the reviewed release candidate to a versioned release."""
-    from pipeline.publish.release import PublishRefused
-    from pipeline.publish.release import publish as do_publish
+    from pipeline.publish.release import PublishRefused, publish as do_publish  # noqa: I001 - one line per module
     from pipeline.run import record_publish
 
     try:

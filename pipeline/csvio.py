@@ -42,7 +42,7 @@ def _cell(value: object, kind: str) -> str:
     if kind == "boolean":
         return "true" if value else "false"
     if kind == "integer":
-        return str(int(value))
+        return str(int(value))  # type: ignore[call-overload]  # an Int64 cell: numpy or Python int
     text = str(value)
     return guard_cell(text) if kind == "string" else text
 

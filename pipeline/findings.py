@@ -130,7 +130,7 @@ class Finding:
 
     def sort_key(self) -> tuple:
         return (
-            SEVERITIES.index(self.severity),  # type: ignore[arg-type]
+            SEVERITIES.index(self.severity),
             self.source_file or "",
             self.source_line or 0,
             self.rule,

@@ -113,7 +113,7 @@ def make_temp_dir(parent: Path, prefix: str) -> Path:
 
 def remove_temp_dirs(parent: Path, prefix: str) -> list[Path]:
     """Delete leftovers of interrupted builds (``prefix*`` folders/files/links in ``parent``)."""
-    removed = []
+    removed: list[Path] = []
     if not parent.is_dir():
         return removed
     for entry in sorted(parent.iterdir()):

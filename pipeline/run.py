@@ -53,14 +53,19 @@ def _execute(sources: Path, outputs: Path, multiprocess: bool) -> dg.ExecuteJobR
     """The pipeline job, rebuilt by name in every process of the run (public
     ``dg.build_reconstructable_job``), told that this process holds the outputs lock."""
     job = dg.build_reconstructable_job(
-        "pipeline.defs.build", "pipeline_job",
+        "pipeline.defs.build",
+        "pipeline_job",
         reconstructable_kwargs={
-            "sources": str(sources.absolute()), "outputs": str(outputs.absolute()),
-            "executor": "multiprocess" if multiprocess else "in_process", "lock_held": True,
+            "sources": str(sources.absolute()),
+            "outputs": str(outputs.absolute()),
+            "executor": "multiprocess" if multiprocess else "in_process",
+            "lock_held": True,
         },
     )
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the summary says what matters
-    return dg.execute_job(job, instance=dg.DagsterInstance.get(), run_config=quiet, tags={"atlas/trigger": "atlas run"}, raise_on_error=False)
+    return dg.execute_job(
+        job, instance=dg.DagsterInstance.get(), run_config=quiet, tags={"atlas/trigger": "atlas run"}, raise_on_error=False
+    )
 
 
 def _summary(result: dg.ExecuteJobResult, outputs: Path, console: Console) -> int:
@@ -73,7 +78,9 @@ def _summary(result: dg.ExecuteJobResult, outputs: Path, console: Console) -> in
         console.print(f"{name:<24} {count:>8} rows")
     candidate = materialized.get("release_candidate")
     if candidate is not None:
-        console.print(f"{'findings':<24} {candidate.get('errors', 0)} error, {candidate.get('warnings', 0)} warning, {candidate.get('infos', 0)} info")
+        console.print(
+            f"{'findings':<24} {candidate.get('errors', 0)} error, {candidate.get('warnings', 0)} warning, {candidate.get('infos', 0)} info"
+        )
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     for check in failed:
         console.print(f"[bold red]failed check[/] {check.asset_key.to_user_string()}:{check.check_name}: {check.description or ''}")
@@ -86,12 +93,19 @@ def _summary(result: dg.ExecuteJobResult, outputs: Path, console: Console) -> in
     if candidate is not None and html.exists():
         console.print(f"{'report':<24} {html}")
     if candidate is not None and candidate.get("publishable"):
-        console.print(f"[bold green]release candidate[/] {candidate.get('version')} ({candidate.get('bump')}) in {staging}; review it, then `atlas publish`")
+        console.print(
+            f"[bold green]release candidate[/] {candidate.get('version')} ({candidate.get('bump')}) in {staging};"
+            " review it, then `atlas publish`"
+        )
         return 0
     if candidate is not None:
-        console.print(f"[bold red]blocked:[/] errors stand, no release candidate (nothing publishable in {staging}); fix the sources and run again")
+        console.print(
+            f"[bold red]blocked:[/] errors stand, no release candidate (nothing publishable in {staging}); fix the sources and run again"
+        )
     else:
-        console.print(f"[bold red]failed:[/] the run ended before the release candidate (run {result.run_id}); see `dagster dev` for its log")
+        console.print(
+            f"[bold red]failed:[/] the run ended before the release candidate (run {result.run_id}); see `dagster dev` for its log"
+        )
     return 1
 
 
@@ -122,8 +136,11 @@ def record_publish(outputs: Path, result: PublishResult) -> None:
                 "release",
                 description=str(result),
                 metadata={
-                    "version": result.version, "bump": result.bump, "path": dg.MetadataValue.path(str(result.path)),
-                    "outputs": dg.MetadataValue.path(str(Path(outputs).absolute())), "via": "atlas publish",
+                    "version": result.version,
+                    "bump": result.bump,
+                    "path": dg.MetadataValue.path(str(result.path)),
+                    "outputs": dg.MetadataValue.path(str(Path(outputs).absolute())),
+                    "via": "atlas publish",
                 },
             )
         )

@@ -37,7 +37,13 @@ _PROJECT_KEYS = ("name", "order", "published")
 _PANDAS_DTYPES: dict[str, str] = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "year": "Int64"}
 # ``string`` (32-bit offsets) rather than ``large_string``: every reader (DuckDB, polars, pandas,
 # Spark) maps it to its plain text type, and pyarrow splits a column beyond 2 GiB into chunks.
-_ARROW_TYPES: dict[str, pa.DataType] = {"string": pa.string(), "integer": pa.int64(), "year": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "year": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+}
 _DAGSTER_TYPES = {"string": "string", "integer": "int", "year": "int", "number": "float", "boolean": "bool"}
 
 
@@ -112,9 +118,13 @@ class Field(_Model):
         if c.maximum is not None:
             checks.append(pandera.Check.le(c.maximum, name="maximum", error=f"is above the maximum {c.maximum}"))
         if c.min_length is not None:
-            checks.append(pandera.Check.str_length(min_value=c.min_length, name="minLength", error=f"is shorter than {c.min_length} characters"))
+            checks.append(
+                pandera.Check.str_length(min_value=c.min_length, name="minLength", error=f"is shorter than {c.min_length} characters")
+            )
         if c.max_length is not None:
-            checks.append(pandera.Check.str_length(max_value=c.max_length, name="maxLength", error=f"is longer than {c.max_length} characters"))
+            checks.append(
+                pandera.Check.str_length(max_value=c.max_length, name="maxLength", error=f"is longer than {c.max_length} characters")
+            )
         return checks
 
     def to_dagster(self, *, in_primary_key: bool = False, only_key: bool = False) -> dg.TableColumn:
@@ -158,8 +168,9 @@ class TableSchema:
     spec: _Descriptor
 
     @classmethod
-    def from_descriptor(cls, name: str, descriptor: Mapping[str, Any], *, path: Path, order: int | None = None,
-                        published: bool | None = None) -> TableSchema:
+    def from_descriptor(
+        cls, name: str, descriptor: Mapping[str, Any], *, path: Path, order: int | None = None, published: bool | None = None
+    ) -> TableSchema:
         """Validate a Table Schema (a file's content, or a resource schema of ``datapackage.json``);
         ``ValueError`` naming ``path`` and the first problem."""
         try:
@@ -272,7 +283,9 @@ def _check_references(tables: dict[str, TableSchema]) -> None:
             ref = fk.get("reference", {})
             target = tables.get(ref.get("resource") or table.name)
             if target is None or any(c not in target.columns for c in _names(ref.get("fields"))):
-                raise ValueError(f"{table.path}: foreign key refers to {ref.get('resource')!r} {ref.get('fields')}, which schemas/ does not define")
+                raise ValueError(
+                    f"{table.path}: foreign key refers to {ref.get('resource')!r} {ref.get('fields')}, which schemas/ does not define"
+                )
 
 
 @cache
@@ -308,5 +321,7 @@ def schemas_of(resources: Mapping[str, Mapping[str, Any]]) -> list[TableSchema]:
     for i, (name, resource) in enumerate(resources.items()):
         known = current.get(name)
         path = known.path if known else Path(f"{name}.schema.yaml")
-        out.append(TableSchema.from_descriptor(name, resource["schema"], path=path, order=known.order if known else 100 + i, published=True))
+        out.append(
+            TableSchema.from_descriptor(name, resource["schema"], path=path, order=known.order if known else 100 + i, published=True)
+        )
     return out

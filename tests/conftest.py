@@ -42,7 +42,13 @@ def make_profile(
 ) -> str:
     """A well-formed profile in the atlas format; pass None to leave a line out."""
     parts = [name] if name is not None else []
-    for label, value in (("Acronym", acronym), ("Established", established), ("Address", address), ("Website", website), ("Stakeholder group", group)):
+    for label, value in (
+        ("Acronym", acronym),
+        ("Established", established),
+        ("Address", address),
+        ("Website", website),
+        ("Stakeholder group", group),
+    ):
         if value is not None:
             parts.append(f"{label}: {value}")
     if summary is not None:

@@ -60,7 +60,7 @@ ORGS = [
         "website": "https://beta.example/",
         "stakeholder_group": "Civil society",
         # A formula-like cell: guarded in CSV, raw in Parquet.
-        "summary": "=HYPERLINK(\"https://evil.example\")",
+        "summary": '=HYPERLINK("https://evil.example")',
         "summary_source_line": 53,
         "source_file": "profiles.txt",
         "source_line_start": 41,
@@ -89,17 +89,45 @@ GAMMA = {
 
 def _sections(org: str, base: int) -> list[dict]:
     return [
-        {"organization_id": org, "section_id": "digital-activities", "parent_section_id": None, "level": 1,
-         "heading": "Digital activities", "canonical_heading": "Digital activities", "footnote_number": None,
-         "text": "Line one.\n\nLine three, with \"quotes\", commas\nand a | pipe.", "text_source_line": base + 2,
-         "source_line_start": base, "source_line_end": base + 5},
-        {"organization_id": org, "section_id": "digital-policy-issues", "parent_section_id": None, "level": 1,
-         "heading": "Digital policy issues", "canonical_heading": "Digital policy issues", "footnote_number": None,
-         "text": None, "text_source_line": None, "source_line_start": base + 7, "source_line_end": base + 7},
-        {"organization_id": org, "section_id": "digital-policy-issues/digital-standards",
-         "parent_section_id": "digital-policy-issues", "level": 2, "heading": "Digital standards (1)",
-         "canonical_heading": "Digital standards", "footnote_number": 1, "text": "Standards work.",
-         "text_source_line": base + 11, "source_line_start": base + 9, "source_line_end": base + 11},
+        {
+            "organization_id": org,
+            "section_id": "digital-activities",
+            "parent_section_id": None,
+            "level": 1,
+            "heading": "Digital activities",
+            "canonical_heading": "Digital activities",
+            "footnote_number": None,
+            "text": 'Line one.\n\nLine three, with "quotes", commas\nand a | pipe.',
+            "text_source_line": base + 2,
+            "source_line_start": base,
+            "source_line_end": base + 5,
+        },
+        {
+            "organization_id": org,
+            "section_id": "digital-policy-issues",
+            "parent_section_id": None,
+            "level": 1,
+            "heading": "Digital policy issues",
+            "canonical_heading": "Digital policy issues",
+            "footnote_number": None,
+            "text": None,
+            "text_source_line": None,
+            "source_line_start": base + 7,
+            "source_line_end": base + 7,
+        },
+        {
+            "organization_id": org,
+            "section_id": "digital-policy-issues/digital-standards",
+            "parent_section_id": "digital-policy-issues",
+            "level": 2,
+            "heading": "Digital standards (1)",
+            "canonical_heading": "Digital standards",
+            "footnote_number": 1,
+            "text": "Standards work.",
+            "text_source_line": base + 11,
+            "source_line_start": base + 9,
+            "source_line_end": base + 11,
+        },
     ]
 
 
@@ -109,9 +137,17 @@ def base_rows() -> dict[str, list[dict]]:
     rows["organizations"] = copy.deepcopy(ORGS)
     rows["sections"] = _sections("acme", 20) + _sections("beta", 60)
     rows["policy_issues"] = [
-        {"organization_id": org, "section_id": "digital-policy-issues/digital-standards", "issue": "Digital standards",
-         "basket": "Infrastructure", "heading": "Digital standards (1)", "match": "exact", "footnote_number": 1,
-         "local_term": None, "source_line": base + 9}
+        {
+            "organization_id": org,
+            "section_id": "digital-policy-issues/digital-standards",
+            "issue": "Digital standards",
+            "basket": "Infrastructure",
+            "heading": "Digital standards (1)",
+            "match": "exact",
+            "footnote_number": 1,
+            "local_term": None,
+            "source_line": base + 9,
+        }
         for org, base in (("acme", 20), ("beta", 60))
     ]
     rows["social_media_accounts"] = [
@@ -129,12 +165,31 @@ def base_rows() -> dict[str, list[dict]]:
         {"organization_id": "beta", "mentioned_organization_id": "acme", "mention": "ACME", "source_line": 62},
     ]
     rows["issue_taxonomy"] = [
-        {"issue": "Digital standards", "basket": "Infrastructure", "provenance": "DW, atlas", "basket_assigned": False, "vocabulary_version": "2026.1"},
-        {"issue": "Network neutrality", "basket": "Infrastructure", "provenance": "DW", "basket_assigned": False, "vocabulary_version": "2026.1"},
+        {
+            "issue": "Digital standards",
+            "basket": "Infrastructure",
+            "provenance": "DW, atlas",
+            "basket_assigned": False,
+            "vocabulary_version": "2026.1",
+        },
+        {
+            "issue": "Network neutrality",
+            "basket": "Infrastructure",
+            "provenance": "DW",
+            "basket_assigned": False,
+            "vocabulary_version": "2026.1",
+        },
     ]
     rows["quarantine"] = [
-        {"source_file": "profiles.txt", "source_line_start": 101, "source_line_end": 104, "name": "Broken",
-         "rule": "profile-truncated", "reason": "Profile ends inside its header.", "excerpt": "Broken\nAcronym: BRK"},
+        {
+            "source_file": "profiles.txt",
+            "source_line_start": 101,
+            "source_line_end": 104,
+            "name": "Broken",
+            "rule": "profile-truncated",
+            "reason": "Profile ends inside its header.",
+            "excerpt": "Broken\nAcronym: BRK",
+        },
     ]
     return rows
 
@@ -155,18 +210,36 @@ def sources(text: str = "profiles v1") -> list[SourceFile]:
     return [SourceFile("profiles.txt", hashlib.sha256(data).hexdigest(), len(data), "utf-8", 104)]
 
 
-def extraction(rows: dict[str, list[dict]] | None = None, *, findings: list[Finding] | None = None, source_text: str = "profiles v1") -> Extraction:
+def extraction(
+    rows: dict[str, list[dict]] | None = None, *, findings: list[Finding] | None = None, source_text: str = "profiles v1"
+) -> Extraction:
     return Extraction(tables=frames(rows or base_rows()), findings=list(findings or []), sources=sources(source_text))
 
 
 def warning_finding() -> Finding:
-    return Finding("website-not-https", "Website uses plain http", table="organizations", key={"organization_id": "beta"},
-                   column="website", value="http://beta.example/", source_file="profiles.txt", source_line=47)
+    return Finding(
+        "website-not-https",
+        "Website uses plain http",
+        table="organizations",
+        key={"organization_id": "beta"},
+        column="website",
+        value="http://beta.example/",
+        source_file="profiles.txt",
+        source_line=47,
+    )
 
 
 def error_finding() -> Finding:
-    return Finding("established-impossible", "Year 3020 is impossible", table="organizations", key={"organization_id": "acme"},
-                   column="established", value="3020", source_file="profiles.txt", source_line=3)
+    return Finding(
+        "established-impossible",
+        "Year 3020 is impossible",
+        table="organizations",
+        key={"organization_id": "acme"},
+        column="established",
+        value="3020",
+        source_file="profiles.txt",
+        source_line=3,
+    )
 
 
 # -- stand-ins for pipeline.validate (report writer, Frictionless check) ---------------------------
@@ -198,8 +271,15 @@ def failing_frictionless_check(folder: Path, tables: list[str]) -> list[Finding]
 VENV_BIN = REPO / ".venv" / "bin"
 
 
-def stage(outputs: Path, rows: dict[str, list[dict]] | None = None, findings: list[Finding] | None = None, *,
-          created: str = CREATED, source_text: str = "profiles v1", **kwargs):
+def stage(
+    outputs: Path,
+    rows: dict[str, list[dict]] | None = None,
+    findings: list[Finding] | None = None,
+    *,
+    created: str = CREATED,
+    source_text: str = "profiles v1",
+    **kwargs,
+):
     """Stage a candidate from ``rows`` with the real report writer. The Frictionless check of the
     written files (about a second each time) is skipped unless ``frictionless_check`` is given or
     ``real_check=True``: the tests that are about it pass it, the rest stay fast."""
@@ -213,7 +293,9 @@ def stage_extraction(extraction: Extraction, outputs: Path, *, checked: bool = T
     """Stage an extraction as the ``release_candidate`` asset does: its findings, the in-memory
     checks' findings (``checked``), the real Frictionless check unless one is given."""
     check_findings = check_tables(extraction.tables) if checked else []
-    return stage_step(extraction.tables, outputs, sources=extraction.sources, findings=extraction.findings, check_findings=check_findings, **kwargs)
+    return stage_step(
+        extraction.tables, outputs, sources=extraction.sources, findings=extraction.findings, check_findings=check_findings, **kwargs
+    )
 
 
 def publish_as_editor(outputs: Path, **kwargs):
@@ -243,8 +325,9 @@ def sha256sum_check(folder: Path) -> subprocess.CompletedProcess:
 
 
 def frictionless_cli(descriptor: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(VENV_BIN / "frictionless"), "validate", descriptor.name], cwd=descriptor.parent,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [str(VENV_BIN / "frictionless"), "validate", descriptor.name], cwd=descriptor.parent, capture_output=True, text=True
+    )
 
 
 @contextlib.contextmanager

@@ -36,14 +36,19 @@ from pipeline.validate.checks import check_tables
 
 # The blocking checks of the release candidate: name → (title, what it covers).
 CHECKS: dict[str, tuple[str, str]] = {
-    "extraction_clean": ("Extraction", "Structural findings made while parsing the sources (files, headers, headings, footnotes, social lines): no error."),
+    "extraction_clean": (
+        "Extraction",
+        "Structural findings made while parsing the sources (files, headers, headings, footnotes, social lines): no error.",
+    ),
     "pandera_contract": (
         "pandera + data rules",
-        "pandera schemas built from schemas/, cross-table keys and the cell and text rules (pipeline.validate.checks.check_tables): no error.",
+        "pandera schemas built from schemas/, cross-table keys and the cell and text rules"
+        " (pipeline.validate.checks.check_tables): no error.",
     ),
     "frictionless_package": (
         "Frictionless",
-        "Frictionless validation of the CSV files as written, the way a downloader reads them (types, constraints, primary and foreign keys): no error.",
+        "Frictionless validation of the CSV files as written, the way a downloader reads them"
+        " (types, constraints, primary and foreign keys): no error.",
     ),
 }
 NO_DECISION = (
@@ -86,12 +91,19 @@ def source_files(paths: AtlasPaths) -> dg.Output:
     entries = [SourceEntry.of(p, rel) for p, rel in files]
     listing = dg.MetadataValue.table(
         records=[dg.TableRecord({"file": e.rel, "sha256": e.sha256, "bytes": e.bytes}) for e in entries[:200]],
-        schema=dg.TableSchema(columns=[dg.TableColumn("file", "string"), dg.TableColumn("sha256", "string"), dg.TableColumn("bytes", "int")]),
+        schema=dg.TableSchema(
+            columns=[dg.TableColumn("file", "string"), dg.TableColumn("sha256", "string"), dg.TableColumn("bytes", "int")]
+        ),
     )
     return _output(
         {"entries": entries, "findings": findings},
         data_version=_digest(f"{e.rel}:{e.sha256}" for e in entries),
-        metadata={"files": len(entries), "bytes": sum(e.bytes for e in entries), "sources": dg.MetadataValue.path(str(paths.sources_dir)), "listing": listing},
+        metadata={
+            "files": len(entries),
+            "bytes": sum(e.bytes for e in entries),
+            "sources": dg.MetadataValue.path(str(paths.sources_dir)),
+            "listing": listing,
+        },
     )
 
 
@@ -131,7 +143,9 @@ _TABLE_OUTS = {
     for name, t in SCHEMAS.items()
 }
 _FINDINGS_OUT = dg.AssetOut(
-    group_name="extract", code_version=EXTRACT_VERSION, description="The findings made while parsing, and the sources read (path, sha256, encoding)."
+    group_name="extract",
+    code_version=EXTRACT_VERSION,
+    description="The findings made while parsing, and the sources read (path, sha256, encoding).",
 )
 
 
@@ -143,7 +157,9 @@ def combine_tables(extracted_records: dict) -> Iterator[dg.Output]:
     result = combine(files)
     result.findings[:0] = [*extracted_records["findings"], *cache_findings]
     for name, frame in result.tables.items():
-        yield _output(frame, output_name=name, data_version=dg.DataVersion(frame_version(frame)), metadata=table_metadata(frame, SCHEMAS[name]))
+        yield _output(
+            frame, output_name=name, data_version=dg.DataVersion(frame_version(frame)), metadata=table_metadata(frame, SCHEMAS[name])
+        )
     yield _output(
         {"findings": result.findings, "sources": result.sources},
         output_name="extraction_findings",
@@ -157,7 +173,7 @@ def validation_report(extraction_findings: dict, **tables: pd.DataFrame) -> dg.O
     """The findings of pandera and the data-quality rules on the in-memory tables (no file is
     written here: the report is staged with the candidate)."""
     findings = check_tables(tables)
-    merged = merge_findings(extraction_findings["findings"], findings)
+    merged = [f for f in merge_findings(extraction_findings["findings"], findings) if isinstance(f, Finding)]
     return dg.Output(findings, metadata=findings_metadata("Validation report (extraction, pandera and data rules)", merged))
 
 
@@ -169,36 +185,54 @@ def validation_report(extraction_findings: dict, **tables: pd.DataFrame) -> dg.O
     kinds={"parquet", "csv", "frictionless"},
 )
 def release_candidate(
-    context: dg.AssetExecutionContext, paths: AtlasPaths, outputs_lock: OutputsLock,
-    extraction_findings: dict, validation_report: list[Finding], **tables: pd.DataFrame,
+    context: dg.AssetExecutionContext,
+    paths: AtlasPaths,
+    outputs_lock: OutputsLock,
+    extraction_findings: dict,
+    validation_report: list[Finding],
+    **tables: pd.DataFrame,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """``outputs/staging``: laid out exactly like a release, waiting for an editor's review; or,
     when an error stands, only the report, the quarantine and ``candidate.json`` marked blocked.
     Its checks are blocking: a failed one keeps the candidate from being released."""
     with outputs_lock.hold(f"dagster run {context.run.run_id[:8]}: release_candidate"):
         result = stage(
-            tables, paths.outputs_dir, sources=extraction_findings["sources"], findings=extraction_findings["findings"],
-            check_findings=validation_report, context={"run_id": context.run.run_id}, lock=False,
+            tables,
+            paths.outputs_dir,
+            sources=extraction_findings["sources"],
+            findings=extraction_findings["findings"],
+            check_findings=validation_report,
+            context={"run_id": context.run.run_id},
+            lock=False,
         )
     report = str(result.report.get("html", result.path))
     (context.log.info if result.publishable else context.log.error)(result.message)
-    yield dg.Output(result.status.to_dict(), metadata={
-        "path": dg.MetadataValue.path(str(result.path)),
-        "report": dg.MetadataValue.path(report),
-        "publishable": result.publishable,
-        "version": result.version or "",
-        "previous_version": result.previous_version or "",
-        "bump": result.bump or "",
-        "rows": dg.MetadataValue.json(result.counts),
-        **{f"{s}s": n for s, n in result.severity_counts.to_dict().items()},
-    })
-    groups = {"extraction_clean": extraction_findings["findings"], "pandera_contract": validation_report, "frictionless_package": result.frictionless}
+    yield dg.Output(
+        result.status.to_dict(),
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "report": dg.MetadataValue.path(report),
+            "publishable": result.publishable,
+            "version": result.version or "",
+            "previous_version": result.previous_version or "",
+            "bump": result.bump or "",
+            "rows": dg.MetadataValue.json(result.counts),
+            **{f"{s}s": n for s, n in result.severity_counts.to_dict().items()},
+        },
+    )
+    groups = {
+        "extraction_clean": extraction_findings["findings"],
+        "pandera_contract": validation_report,
+        "frictionless_package": result.frictionless,
+    }
     for name, (title, _) in CHECKS.items():
         yield check_result(name, "release_candidate", title, groups[name], report)
 
 
 @dg.asset(group_name="release", code_version=PUBLISH_VERSION, deps=[release_candidate], output_required=False)
-def release(context: dg.AssetExecutionContext, config: PublishDecision, paths: AtlasPaths, outputs_lock: OutputsLock) -> Iterator[dg.Output]:
+def release(
+    context: dg.AssetExecutionContext, config: PublishDecision, paths: AtlasPaths, outputs_lock: OutputsLock
+) -> Iterator[dg.Output]:
     """The published release ``outputs/releases/<version>/``. Only with an editor's decision (this
     asset's config, or ``atlas publish``); without one it skips and the run still succeeds."""
     if not config.reviewer.strip():
@@ -206,13 +240,21 @@ def release(context: dg.AssetExecutionContext, config: PublishDecision, paths: A
         return
     try:
         with outputs_lock.hold(f"dagster run {context.run.run_id[:8]}: release"):
-            result = publish(paths.outputs_dir, reviewer=config.reviewer.strip(), note=config.note, accept_warnings=config.accept_warnings, lock=False)
+            result = publish(
+                paths.outputs_dir, reviewer=config.reviewer.strip(), note=config.note, accept_warnings=config.accept_warnings, lock=False
+            )
     except PublishRefused as exc:
         raise dg.Failure(description=str(exc)) from None
     context.log.info(result.message)
     yield dg.Output(
         {"status": result.status, "version": result.version, "path": str(result.path) if result.path else None},
-        metadata={"status": result.status, "version": result.version, "bump": result.bump, "path": dg.MetadataValue.path(str(result.path or "")), "reviewer": config.reviewer},
+        metadata={
+            "status": result.status,
+            "version": result.version,
+            "bump": result.bump,
+            "path": dg.MetadataValue.path(str(result.path or "")),
+            "reviewer": config.reviewer,
+        },
     )
 
 

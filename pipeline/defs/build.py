@@ -32,11 +32,11 @@ def executor_def(name: str | None = None) -> dg.ExecutorDefinition:
         workers = int(os.environ.get("ATLAS_MAX_CONCURRENT") or os.cpu_count() or 2)
         return dg.multiprocess_executor.configured({"max_concurrent": workers}, name="multiprocess")
     if name == "k8s":  # optional deployment extras: imported only when chosen
-        from dagster_k8s import k8s_job_executor  # type: ignore[import-not-found]
+        from dagster_k8s import k8s_job_executor
 
         return k8s_job_executor
     if name == "celery":
-        from dagster_celery import celery_executor  # type: ignore[import-not-found]
+        from dagster_celery import celery_executor
 
         return celery_executor
     raise ValueError(f"ATLAS_EXECUTOR={name!r}: expected one of {', '.join(EXECUTORS)}")

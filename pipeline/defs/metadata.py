@@ -46,10 +46,10 @@ def preview(frame, table: TableSchema, rows: int = PREVIEW_ROWS) -> dg.MetadataV
     return dg.MetadataValue.table(records=records, schema=schema)
 
 
-def frame_version(frame) -> str:
+def frame_version(frame: pd.DataFrame) -> str:
     """A data version for a DataFrame: sha256 of its columns, dtypes and row hashes."""
     digest = hashlib.sha256("\0".join(f"{c}:{t}" for c, t in frame.dtypes.items()).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]
 
 
@@ -67,7 +67,15 @@ def findings_table(findings: Sequence[Finding], limit: int = FIRST_FINDINGS) -> 
     ordered = sorted(findings, key=Finding.sort_key)[:limit]
     schema = dg.TableSchema(columns=[dg.TableColumn(n, "string") for n in ("severity", "rule", "where", "message", "hint")])
     records = [
-        dg.TableRecord({"severity": f.severity, "rule": f.rule, "where": f.location or (f.table or ""), "message": _cell(f.message) or "", "hint": _cell(f.hint or (RULES[f.rule].hint if f.rule in RULES else "")) or ""})
+        dg.TableRecord(
+            {
+                "severity": f.severity,
+                "rule": f.rule,
+                "where": f.location or (f.table or ""),
+                "message": _cell(f.message) or "",
+                "hint": _cell(f.hint or (RULES[f.rule].hint if f.rule in RULES else "")) or "",
+            }
+        )
         for f in ordered
     ]
     return dg.MetadataValue.table(records=records, schema=schema)

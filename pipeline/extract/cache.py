@@ -31,7 +31,7 @@ from pipeline.extract.model import FileExtraction
 from pipeline.findings import Finding
 from pipeline.fsutil import atomic_write_bytes, sha256_file
 
-FORMAT = "geneva-digital-atlas/extract-cache/1"
+FORMAT: Literal["geneva-digital-atlas/extract-cache/1"] = "geneva-digital-atlas/extract-cache/1"
 # Below this much text to extract, a process pool costs more than it saves.
 PARALLEL_MIN_BYTES = 4_000_000
 
@@ -54,7 +54,7 @@ class SourceEntry:
 class CacheEntry:
     """What one cache file holds: the format tag, the key it was written under, the extraction."""
 
-    format: Literal["geneva-digital-atlas/extract-cache/1"]
+    format: Literal["geneva-digital-atlas/extract-cache/1"]  # = FORMAT
     key: str
     extraction: FileExtraction
 
@@ -109,7 +109,9 @@ def load(cache_url: str, key: str, rel: str) -> tuple[FileExtraction | None, Fin
 
 
 def _unusable(path: UPath, rel: str, why: str) -> Finding:
-    return Finding("cache-entry-invalid", f"extraction cache entry {path.name} for this file {why}; the file was extracted again", source_file=rel)
+    return Finding(
+        "cache-entry-invalid", f"extraction cache entry {path.name} for this file {why}; the file was extracted again", source_file=rel
+    )
 
 
 def store(cache_url: str, key: str, extraction: FileExtraction) -> None:

@@ -143,8 +143,13 @@ def stage(
     the candidate blocked. ``lock=False`` when the caller holds the outputs lock; ``hook`` is called
     with the name of each step before it runs (tests use it to interrupt staging anywhere)."""
     build = _Build(Path(outputs_dir), created or utc_now(), [source_record(s) for s in sources], release_config(), hook)
-    run = _Run(_as_findings(findings), list(check_findings), dict(context or {}), report_writer or write_report,
-               frictionless_check or validate_package_files)
+    run = _Run(
+        _as_findings(findings),
+        list(check_findings),
+        dict(context or {}),
+        report_writer or write_report,
+        frictionless_check or validate_package_files,
+    )
     if not lock:
         return _stage(tables, build, run)
     with outputs_lock(build.outputs_dir, "atlas run: staging"):
@@ -212,10 +217,18 @@ def _publishable_files(build: _Build) -> tuple[Diff, list[Finding]]:
     build.step("texts")
     tables = published_schemas()
     diff = compare_with_latest(build.root, build.outputs_dir, tables)
-    descriptor = build_datapackage(build.root, version=diff.version, created=build.created, sources=build.sources, tables=tables, config=build.config)
+    descriptor = build_datapackage(
+        build.root, version=diff.version, created=build.created, sources=build.sources, tables=tables, config=build.config
+    )
     write_release_texts(
-        build.root, descriptor=descriptor, diff=diff, created=build.created, status="candidate",
-        previous_changelog=previous_changelog(build.outputs_dir), config=build.config, tables=tables,
+        build.root,
+        descriptor=descriptor,
+        diff=diff,
+        created=build.created,
+        status="candidate",
+        previous_changelog=previous_changelog(build.outputs_dir),
+        config=build.config,
+        tables=tables,
     )
     return diff, validate_descriptor(build.root / DESCRIPTOR_NAME)
 
@@ -227,7 +240,12 @@ def _drop_publishable_files(root: Path) -> None:
 
 
 def _report_and_status(
-    build: _Build, findings: list[Finding], diff: Diff | None, counts: dict[str, int], quarantined: int, run: _Run,
+    build: _Build,
+    findings: list[Finding],
+    diff: Diff | None,
+    counts: dict[str, int],
+    quarantined: int,
+    run: _Run,
 ) -> tuple[CandidateStatus, dict[str, str]]:
     """The validation report, ``SHA256SUMS`` (publishable only) and ``candidate.json`` of the build."""
     build.step("report")

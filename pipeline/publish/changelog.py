@@ -54,6 +54,25 @@ def _list(title: str, items: list[str], total: int) -> list[str]:
     return lines + [""]
 
 
+def _structure_lines(change: TableChange) -> list[str]:
+    lines = [f"- Column `{c}` added." for c in change.columns_added]
+    lines += [f"- Column `{c}` removed." for c in change.columns_removed]
+    lines += [f"- Column `{r['column']}` changed type from {r['old']} to {r['new']}." for r in change.columns_retyped]
+    if change.primary_key_changed:
+        lines.append("- Primary key redefined.")
+    if change.schema_changed:
+        lines.append("- Schema description or constraints changed.")
+    return [*lines, ""] if lines else []
+
+
+def _changed_values(change: TableChange, max_keys: int) -> list[str]:
+    items = []
+    for row in change.changed[:max_keys]:
+        fields = "; ".join(f"`{col}`: {value_text(v['old'])} → {value_text(v['new'])}" for col, v in row["fields"].items())
+        items.append(f"{key_text(row['key'])}: {fields}")
+    return _list(f"Changed values ({len(change.changed)})", items, len(change.changed))
+
+
 def table_section(change: TableChange, max_keys: int = MAX_KEYS) -> list[str]:
     if change.status == "unchanged":
         return []
@@ -61,30 +80,13 @@ def table_section(change: TableChange, max_keys: int = MAX_KEYS) -> list[str]:
     if change.status in ("added", "removed"):
         rows = change.rows_after if change.status == "added" else change.rows_before
         return lines + [f"Table {change.status} ({rows} row{'' if rows == 1 else 's'}).", ""]
-    for c in change.columns_added:
-        lines.append(f"- Column `{c}` added.")
-    for c in change.columns_removed:
-        lines.append(f"- Column `{c}` removed.")
-    for r in change.columns_retyped:
-        lines.append(f"- Column `{r['column']}` changed type from {r['old']} to {r['new']}.")
-    if change.primary_key_changed:
-        lines.append("- Primary key redefined.")
-    if change.schema_changed:
-        lines.append("- Schema description or constraints changed.")
-    if lines[-1] != "":
-        lines.append("")
+    lines += _structure_lines(change)
     if change.added:
         lines += _list(f"Added ({len(change.added)})", [key_text(k) for k in change.added[:max_keys]], len(change.added))
     if change.removed:
         lines += _list(f"Removed ({len(change.removed)})", [key_text(k) for k in change.removed[:max_keys]], len(change.removed))
     if change.changed:
-        items = []
-        for row in change.changed[:max_keys]:
-            fields = "; ".join(
-                f"`{col}`: {value_text(v['old'])} → {value_text(v['new'])}" for col, v in row["fields"].items()
-            )
-            items.append(f"{key_text(row['key'])}: {fields}")
-        lines += _list(f"Changed values ({len(change.changed)})", items, len(change.changed))
+        lines += _changed_values(change, max_keys)
     return lines
 
 

@@ -36,7 +36,7 @@ def _plain(value: object) -> object:
 
 def source_record(source: object) -> dict:
     """A raw source file (``SourceFile`` or a mapping with path, sha256, bytes) as a plain dict."""
-    data = asdict(source) if is_dataclass(source) else dict(source)  # type: ignore[arg-type]
+    data = asdict(source) if is_dataclass(source) and not isinstance(source, type) else dict(source)  # type: ignore[call-overload]
     return {k: data[k] for k in ("path", "sha256", "bytes", "encoding", "line_count") if k in data}
 
 

@@ -3,7 +3,8 @@
 Scope: the path conventions shared by staging, publishing and the site (``staging/``,
 ``releases/<version>/``, ``data/<table>.csv`` and ``.parquet``, ``releases/<name>-<version>.zip``,
 ``releases/index.json``, ``releases/latest``, temp-folder prefixes), version names, finding the
-published versions and the row counts of a release-shaped folder (from its Parquet metadata). A release exists once its folder is in place: folders
+published versions and the row counts of a release-shaped folder (from its Parquet metadata).
+A release exists once its folder is in place: folders
 only appear by an atomic rename of a complete, fsynced build. It must not write anything.
 """
 

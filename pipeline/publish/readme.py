@@ -58,8 +58,7 @@ def render_readme(
     lines = [f"# {cfg.title}", ""]
     if status == "candidate" and unchanged:
         lines += [
-            f"> **Release candidate identical to the latest release, {version}.** Publishing it would not"
-            " make a new release.",
+            f"> **Release candidate identical to the latest release, {version}.** Publishing it would not make a new release.",
             "",
         ]
     elif status == "candidate":
@@ -74,7 +73,10 @@ def render_readme(
     if cfg.homepage:
         lines.append(f"- Homepage: {cfg.homepage}")
     lines += ["", "## Files", ""]
-    lines.append("- `datapackage.json`: the Frictionless Data Package descriptor (metadata, sources with checksums, every file's size and sha256, the Table Schemas).")
+    lines.append(
+        "- `datapackage.json`: the Frictionless Data Package descriptor (metadata, sources with checksums,"
+        " every file's size and sha256, the Table Schemas)."
+    )
     for t in tables:
         n = counts.get(t.name, 0)
         lines.append(f"- `data/{t.name}.csv`, `data/{t.name}.parquet`: {t.title}, {n} row{'' if n == 1 else 's'}.")

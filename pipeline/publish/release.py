@@ -118,9 +118,7 @@ def _check_candidate(outputs_dir: Path, accept_warnings: bool) -> CandidateStatu
     if status.report_sha256 and (not report_json.is_file() or sha256_file(report_json) != status.report_sha256):
         problems.append(f"{report_json.relative_to(staging)}: differs from the report the candidate was built with")
     if problems:
-        raise PublishRefused(
-            f"{staging} changed since `atlas run` built it ({'; '.join(problems[:3])}). Run `atlas run` again."
-        )
+        raise PublishRefused(f"{staging} changed since `atlas run` built it ({'; '.join(problems[:3])}). Run `atlas run` again.")
     return status
 
 
@@ -260,8 +258,15 @@ def _review(status: CandidateStatus, *, reviewer: str, note: str, created: str, 
 
 
 def _build_release(
-    outputs_dir: Path, build: Path, *, diff: Diff, version: str, created: str, review: Review,
-    previous_changelog: str | None, hook: StepHook | None,
+    outputs_dir: Path,
+    build: Path,
+    *,
+    diff: Diff,
+    version: str,
+    created: str,
+    review: Review,
+    previous_changelog: str | None,
+    hook: StepHook | None,
 ) -> None:
     staging = staging_dir(outputs_dir)
     # exactly the files the candidate's SHA256SUMS vouches for (verified before), never anything
@@ -275,8 +280,14 @@ def _build_release(
     config = config_from_descriptor(descriptor)
     tables = schemas_of(table_resources(descriptor))
     write_release_texts(
-        build, descriptor=descriptor, diff=diff, created=created, status="release",
-        previous_changelog=previous_changelog, config=config, tables=tables,
+        build,
+        descriptor=descriptor,
+        diff=diff,
+        created=created,
+        status="release",
+        previous_changelog=previous_changelog,
+        config=config,
+        tables=tables,
     )
     review.write(build / REVIEW_NAME, durable=False)
     write_sha256sums(build, durable=False)
@@ -312,7 +323,9 @@ def publish(
         raise PublishRefused(str(exc)) from None
 
 
-def _publish(outputs_dir: Path, *, reviewer: str | None, note: str, accept_warnings: bool, created: str | None, hook: StepHook | None) -> PublishResult:
+def _publish(
+    outputs_dir: Path, *, reviewer: str | None, note: str, accept_warnings: bool, created: str | None, hook: StepHook | None
+) -> PublishResult:
     created = created or utc_now()
     status = _check_candidate(outputs_dir, accept_warnings)
     root = releases_dir(outputs_dir)
@@ -326,7 +339,12 @@ def _publish(outputs_dir: Path, *, reviewer: str | None, note: str, accept_warni
     if diff.bump == "none":
         assert latest is not None
         return PublishResult(
-            "unchanged", latest[0], latest[0], "none", latest[1], None,
+            "unchanged",
+            latest[0],
+            latest[0],
+            "none",
+            latest[1],
+            None,
             f"No change since release {latest[0]}: the candidate's data and metadata are the same, so no new release was made.",
         )
     version = diff.version
@@ -338,7 +356,14 @@ def _publish(outputs_dir: Path, *, reviewer: str | None, note: str, accept_warni
     build = make_temp_dir(root, RELEASE_TMP_PREFIX)
     try:
         _build_release(
-            outputs_dir, build, diff=diff, version=version, created=created, review=review, previous_changelog=previous_log, hook=hook,
+            outputs_dir,
+            build,
+            diff=diff,
+            version=version,
+            created=created,
+            review=review,
+            previous_changelog=previous_log,
+            hook=hook,
         )
         _step(hook, "fsync")
         fsync_tree(build)
@@ -354,7 +379,12 @@ def _publish(outputs_dir: Path, *, reviewer: str | None, note: str, accept_warni
     archive = zip_path(outputs_dir, name, version)
     _step(hook, "done")
     return PublishResult(
-        "published", version, diff.previous_version, diff.bump, target, archive,
+        "published",
+        version,
+        diff.previous_version,
+        diff.bump,
+        target,
+        archive,
         f"Published {name} {version} ({diff.bump}"
         + (f" after {diff.previous_version}" if diff.previous_version else "")
         + f") in {target}; archive {archive}.",
@@ -383,9 +413,14 @@ def review_summary(outputs_dir: Path, *, top: int = 10) -> str:
 
 def _status_lines(status: CandidateStatus, report_html: Path) -> list[str]:
     if not status.publishable:
-        return [f"Release candidate BLOCKED: {status.severity_counts.error} error(s) must be fixed in the sources.",
-                f"Report: {report_html}"]
+        return [
+            f"Release candidate BLOCKED: {status.severity_counts.error} error(s) must be fixed in the sources.",
+            f"Report: {report_html}",
+        ]
     if status.bump == "none":
         return [f"Release candidate identical to the latest release {status.version}: publishing would make no new release."]
-    return [f"Release candidate {status.version} ({status.bump}"
-            + (f" after {status.previous_version}" if status.previous_version else "") + "), publishable."]
+    return [
+        f"Release candidate {status.version} ({status.bump}"
+        + (f" after {status.previous_version}" if status.previous_version else "")
+        + "), publishable."
+    ]

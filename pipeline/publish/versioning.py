@@ -182,7 +182,7 @@ class Diff:
 
     @property
     def version(self) -> str:
-        return next_version(self.previous_version, self.bump)  # type: ignore[arg-type]
+        return next_version(self.previous_version, self.bump)
 
 
 def _key_dicts(keys: Iterable[tuple], pk: list[str]) -> list[dict]:
@@ -258,36 +258,38 @@ def diff_snapshots(previous: Snapshot | None, current: Snapshot, previous_versio
 # -- changes.json ----------------------------------------------------------------------------------
 
 
+def _breaking_lines(t: TableChange) -> list[str]:
+    lines = [f"Table `{t.table}` removed."] if t.status == "removed" else []
+    lines += [f"Column `{t.table}.{c}` removed." for c in t.columns_removed]
+    lines += [f"Column `{t.table}.{r['column']}` changed type from {r['old']} to {r['new']}." for r in t.columns_retyped]
+    return lines + ([f"Primary key of `{t.table}` redefined."] if t.primary_key_changed else [])
+
+
+def _additive_lines(t: TableChange) -> list[str]:
+    if t.status == "added":
+        return [f"Table `{t.table}` added ({t.rows_after} rows)."]
+    lines = [f"Column `{t.table}.{c}` added." for c in t.columns_added]
+    if t.added and t.status != "removed":
+        lines.append(f"`{t.table}`: {_n(len(t.added), 'row')} added.")
+    if t.removed and t.status != "removed":
+        lines.append(f"`{t.table}`: {_n(len(t.removed), 'row')} removed.")
+    return lines
+
+
+def _value_lines(t: TableChange) -> list[str]:
+    lines = [f"`{t.table}`: {_n(len(t.changed), 'row')} with changed values."] if t.changed else []
+    return lines + ([f"`{t.table}`: schema description or constraints changed."] if t.schema_changed else [])
+
+
 def summary_lines(diff: Diff) -> list[str]:
     """One sentence per kind of change, most significant first (used by the changelog too)."""
     if diff.previous_version is None:
         rows = sum(t.rows_after for t in diff.tables.values())
         return [f"First release: {len(diff.tables)} tables, {rows} rows."]
     lines = []
-    for t in diff.tables.values():
-        if t.status == "removed":
-            lines.append(f"Table `{t.table}` removed.")
-        for c in t.columns_removed:
-            lines.append(f"Column `{t.table}.{c}` removed.")
-        for r in t.columns_retyped:
-            lines.append(f"Column `{t.table}.{r['column']}` changed type from {r['old']} to {r['new']}.")
-        if t.primary_key_changed:
-            lines.append(f"Primary key of `{t.table}` redefined.")
-    for t in diff.tables.values():
-        if t.status == "added":
-            lines.append(f"Table `{t.table}` added ({t.rows_after} rows).")
-            continue
-        for c in t.columns_added:
-            lines.append(f"Column `{t.table}.{c}` added.")
-        if t.added and t.status != "removed":
-            lines.append(f"`{t.table}`: {_n(len(t.added), 'row')} added.")
-        if t.removed and t.status != "removed":
-            lines.append(f"`{t.table}`: {_n(len(t.removed), 'row')} removed.")
-    for t in diff.tables.values():
-        if t.changed:
-            lines.append(f"`{t.table}`: {_n(len(t.changed), 'row')} with changed values.")
-        if t.schema_changed:
-            lines.append(f"`{t.table}`: schema description or constraints changed.")
+    for kind in (_breaking_lines, _additive_lines, _value_lines):
+        for t in diff.tables.values():
+            lines += kind(t)
     if diff.metadata_changed:
         lines.append("Dataset metadata changed: " + ", ".join(diff.metadata_changed) + ".")
     return lines or ["No change."]

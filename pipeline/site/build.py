@@ -109,7 +109,9 @@ def _scalar_items(doc: Artifact | None) -> list[tuple[str, str]]:
     if doc is None:
         return []
     words = {True: "yes", False: "no", None: ""}
-    return [(k, words[v] if v is None or isinstance(v, bool) else str(v)) for k, v in doc.to_dict().items() if not isinstance(v, dict | list)]
+    return [
+        (k, words[v] if v is None or isinstance(v, bool) else str(v)) for k, v in doc.to_dict().items() if not isinstance(v, dict | list)
+    ]
 
 
 # -- release page content --------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def dictionary(release: Release) -> list[dict]:
 
 
 def _cell(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
         return ""
     return str(value)
 
@@ -156,8 +158,7 @@ def organisations(release: Release, tables: dict[str, pd.DataFrame | None]) -> d
         return {"columns": [], "rows": []}
     shown = [c for c in ORG_COLUMNS if c in orgs.columns and c in schema.columns]
     columns = [
-        {"name": c, "title": schema.field(c).title or c, "numeric": schema.field(c).type in ("integer", "number", "year")}
-        for c in shown
+        {"name": c, "title": schema.field(c).title or c, "numeric": schema.field(c).type in ("integer", "number", "year")} for c in shown
     ]
     counts = {}
     for table, title in (("policy_issues", "Policy issues"), ("country_mentions", "Countries mentioned")):
@@ -179,7 +180,11 @@ def release_context(release: Release) -> dict:
     names = ("organizations", "policy_issues", "issue_taxonomy", "country_mentions")
     tables = {n: collect.read_table(release.path, n, release.descriptor) for n in names}
     chart_list = [
-        ("matrix", "Organisations × policy issues", charts.issue_matrix(tables["organizations"], tables["policy_issues"], tables["issue_taxonomy"])),
+        (
+            "matrix",
+            "Organisations × policy issues",
+            charts.issue_matrix(tables["organizations"], tables["policy_issues"], tables["issue_taxonomy"]),
+        ),
         ("baskets", "Policy issues per basket", charts.issues_per_basket(tables["policy_issues"], tables["issue_taxonomy"])),
         ("countries", "Countries mentioned", charts.countries_mentioned(tables["country_mentions"])),
     ]

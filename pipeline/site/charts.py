@@ -40,9 +40,7 @@ def basket_class(basket: str, order: Sequence[str]) -> str:
 def _svg(width: float, height: float, label: str, body: list[str]) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width:.0f} {height:.0f}"'
-        f' width="{width:.0f}" height="{height:.0f}" aria-label="{escape(label)}"><title>{escape(label)}</title>'
-        + "".join(body)
-        + "</svg>"
+        f' width="{width:.0f}" height="{height:.0f}" aria-label="{escape(label)}"><title>{escape(label)}</title>' + "".join(body) + "</svg>"
     )
 
 
@@ -58,22 +56,24 @@ def _org_labels(organizations: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
-def issue_matrix(organizations: pd.DataFrame | None, policy_issues: pd.DataFrame | None, taxonomy: pd.DataFrame | None = None) -> Markup | None:
+def issue_matrix(
+    organizations: pd.DataFrame | None, policy_issues: pd.DataFrame | None, taxonomy: pd.DataFrame | None = None
+) -> Markup | None:
     """Organisations (rows) × policy issues (columns, grouped by basket): a filled cell where the
     organisation's profile lists the issue. The organisations with most issues first when capped."""
     if policy_issues is None or policy_issues.empty or not {"organization_id", "issue", "basket"} <= set(policy_issues.columns):
         return None
     order = baskets(policy_issues, taxonomy)
     pairs = policy_issues[["organization_id", "issue", "basket"]].dropna().astype(str).drop_duplicates(["organization_id", "issue"])
-    issue_basket = dict(zip(pairs["issue"], pairs["basket"], strict=False))
+    issue_basket: dict[str, str] = {str(i): str(b) for i, b in zip(pairs["issue"], pairs["basket"], strict=False)}
     issues = sorted(issue_basket, key=lambda i: (order.index(issue_basket[i]) if issue_basket[i] in order else len(order), i.lower()))
-    per_org = pairs.groupby("organization_id")["issue"].apply(set).to_dict()
+    per_org: dict[str, set[str]] = {str(k): set(v) for k, v in pairs.groupby("organization_id")["issue"].apply(set).items()}
     labels = _org_labels(organizations)
     for oid in labels:  # organisations listing no issue get an empty row
         per_org.setdefault(oid, set())
-    orgs = sorted(per_org, key=lambda o: (-len(per_org[o]), labels.get(o, o).lower()))
+    orgs = sorted(per_org, key=lambda o: (-len(per_org[o]), (labels.get(o) or o).lower()))
     shown = orgs[:MAX_MATRIX_ROWS]
-    shown.sort(key=lambda o: labels.get(o, o).lower())
+    shown.sort(key=lambda o: (labels.get(o) or o).lower())
     cell, left, top = 16, 190, 210
     width, height = left + cell * len(issues) + 130, top + cell * len(shown) + 10  # room for slanted labels
     body = []
@@ -82,7 +82,8 @@ def issue_matrix(organizations: pd.DataFrame | None, policy_issues: pd.DataFrame
         cls = basket_class(issue_basket[issue], order)
         body.append(
             f'<text class="col-label" x="{x:.1f}" y="{top - 14}" transform="rotate(-60 {x:.1f} {top - 14})">{escape(issue)}</text>'
-            f'<rect class="{cls}" x="{left + j * cell + 1}" y="{top - 10}" width="{cell - 2}" height="6"><title>{escape(issue_basket[issue])}</title></rect>'
+            f'<rect class="{cls}" x="{left + j * cell + 1}" y="{top - 10}" width="{cell - 2}" height="6">'
+            f"<title>{escape(issue_basket[issue])}</title></rect>"
         )
     for i, org in enumerate(shown):
         y = top + i * cell
@@ -92,10 +93,15 @@ def issue_matrix(organizations: pd.DataFrame | None, policy_issues: pd.DataFrame
             if issue in per_org[org]:
                 cls = basket_class(issue_basket[issue], order)
                 tip = f"{labels.get(org, org)}: {issue} ({issue_basket[issue]})"
-                body.append(f'<rect class="cell {cls}" x="{x + 1}" y="{y + 1}" width="{cell - 2}" height="{cell - 2}"><title>{escape(tip)}</title></rect>')
+                body.append(
+                    f'<rect class="cell {cls}" x="{x + 1}" y="{y + 1}" width="{cell - 2}" height="{cell - 2}">'
+                    f"<title>{escape(tip)}</title></rect>"
+                )
             else:
                 body.append(f'<rect class="cell empty" x="{x + 1}" y="{y + 1}" width="{cell - 2}" height="{cell - 2}"/>')
-    label = f"Policy issues of {len(shown)} organisations" + (f" (the {len(shown)} with most issues of {len(orgs)})" if len(orgs) > len(shown) else "")
+    label = f"Policy issues of {len(shown)} organisations" + (
+        f" (the {len(shown)} with most issues of {len(orgs)})" if len(orgs) > len(shown) else ""
+    )
     if len(orgs) > len(shown):
         body.insert(0, f'<text class="note" x="4" y="14">{escape(label)}; every organisation is in the table below.</text>')
     return _svg(width, height, label, body)
@@ -112,7 +118,8 @@ def _bars(rows: list[tuple[str, int, str, str]], label: str, *, label_width: int
         w = max(2.0, bar_max * value / peak)
         body.append(
             f'<text class="row-label" x="{label_width - 8}" y="{y + 16}" text-anchor="end">{escape(name)}</text>'
-            f'<rect class="bar {cls}" x="{label_width}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}"><title>{escape(name)}: {escape(text)}</title></rect>'
+            f'<rect class="bar {cls}" x="{label_width}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}">'
+            f"<title>{escape(name)}: {escape(text)}</title></rect>"
             f'<text class="value" x="{label_width + w + 6:.1f}" y="{y + 16}">{escape(text)}</text>'
         )
     return _svg(width, height, label, body)
@@ -146,7 +153,9 @@ def countries_mentioned(country_mentions: pd.DataFrame | None, limit: int = MAX_
         if "country_name" in frame
         else {}
     )
-    orgs = frame.groupby("country_code")["organization_id"].nunique() if "organization_id" in frame else frame.groupby("country_code").size()
+    orgs = (
+        frame.groupby("country_code")["organization_id"].nunique() if "organization_id" in frame else frame.groupby("country_code").size()
+    )
     mentions = frame.groupby("country_code").size()
     ranked = sorted(orgs.index, key=lambda c: (-int(orgs[c]), -int(mentions[c]), names.get(c, c)))
     rows = []

@@ -203,7 +203,9 @@ def file_entries(root: Path, prefix: str, recorded: dict[str, str], tables: dict
     table_order = {t: i for i, t in enumerate(dict.fromkeys(tables.values()))}
     kind_order = {"csv": 0, "parquet": 1}
     entries.sort(
-        key=lambda e: (e.table is None, e.label != "datapackage.json", table_order.get(e.table, 0), kind_order.get(e.kind, 2), e.label)
+        key=lambda e: (
+            e.table is None, e.label != "datapackage.json", table_order.get(e.table or "", 0), kind_order.get(e.kind, 2), e.label
+        )
     )
     return entries
 

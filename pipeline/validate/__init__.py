@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 
@@ -54,13 +55,28 @@ def _column_findings(table: TableSchema, header: list[str], file: str) -> list[F
             missing.remove(c)
             extra.remove(header[pos])
     for old, new in renamed:
-        out.append(Finding("schema", f"{file}: column {old!r} is named {new!r} (renamed?)", table=table.name, column=old, value=new, source_file=file))
+        out.append(
+            Finding(
+                "schema", f"{file}: column {old!r} is named {new!r} (renamed?)", table=table.name, column=old, value=new, source_file=file
+            )
+        )
     for c in missing:
         out.append(Finding("schema", f"{file}: column {c!r} is missing", table=table.name, column=c, source_file=file))
     for c in extra:
-        out.append(Finding("schema", f"{file}: unexpected column {c!r} (not in schemas/{table.name}.schema.yaml)", table=table.name, column=c, value=c, source_file=file))
+        out.append(
+            Finding(
+                "schema",
+                f"{file}: unexpected column {c!r} (not in schemas/{table.name}.schema.yaml)",
+                table=table.name,
+                column=c,
+                value=c,
+                source_file=file,
+            )
+        )
     if not out and header != expected:
-        out.append(Finding("schema", f"{file}: columns are out of order (expected {', '.join(expected)})", table=table.name, source_file=file))
+        out.append(
+            Finding("schema", f"{file}: columns are out of order (expected {', '.join(expected)})", table=table.name, source_file=file)
+        )
     return out
 
 
@@ -120,7 +136,7 @@ def _where(f: Finding | dict) -> tuple:
     return (d.get("rule"), d.get("source_file"), d.get("source_line"))
 
 
-def merge_findings(extraction: list[Finding | dict], checks: list[Finding]) -> list[Finding | dict]:
+def merge_findings(extraction: Sequence[Finding | dict], checks: Sequence[Finding]) -> list[Finding | dict]:
     """Extraction findings first; a check finding the extractor already reported at the same rule,
     file and line is dropped; exact duplicates are dropped."""
     reported = {_where(f) for f in extraction if _where(f)[2] is not None}
@@ -147,7 +163,11 @@ def _context(tables_dir: Path) -> dict:
     if sources.is_file():
         try:
             data = json.loads(sources.read_text(encoding="utf-8"))
-            ctx["sources"] = [{"path": s.get("path"), "sha256": s.get("sha256")} for s in data if isinstance(s, dict)] if isinstance(data, list) else data
+            ctx["sources"] = (
+                [{"path": s.get("path"), "sha256": s.get("sha256")} for s in data if isinstance(s, dict)]
+                if isinstance(data, list)
+                else data
+            )
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             ctx["sources"] = None
     ctx["tables"] = {p.name: _sha256(p) for p in sorted(Path(tables_dir).glob("*.csv"))}

@@ -42,6 +42,7 @@ _ROW_FINDING_RULE = {"foreign-key": "foreign-key"}
 
 # -- building the package ------------------------------------------------------------------------
 
+
 def folder_descriptor(folder: Path, tables: list[str] | None = None) -> tuple[dict, list[Finding]]:
     """The package descriptor for the ``<table>.csv`` files of ``folder`` (resource paths relative),
     and a finding for each expected file that is missing."""
@@ -63,10 +64,18 @@ def folder_descriptor(folder: Path, tables: list[str] | None = None) -> tuple[di
         descriptor["foreignKeys"] = [fk for fk in schemas[name].foreign_keys if (fk["reference"].get("resource") or name) in present]
         if not descriptor["foreignKeys"]:
             del descriptor["foreignKeys"]
-        resources.append({
-            "name": name, "type": "table", "path": f"{name}.csv", "scheme": "file", "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8", "schema": descriptor,
-        })
+        resources.append(
+            {
+                "name": name,
+                "type": "table",
+                "path": f"{name}.csv",
+                "scheme": "file",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": descriptor,
+            }
+        )
     return {"name": "validation", "resources": resources}, findings
 
 
@@ -100,6 +109,7 @@ def _run(source: dict | str, basepath: str | None, jobs: list[tuple[str, int]], 
 
 
 # -- errors → findings -------------------------------------------------------------------------------
+
 
 class _RowPlaces:
     """Looks up the key, source file and line of a row from its cells (as written in the file)."""
@@ -173,9 +183,19 @@ def _findings(table: str, file_label: str, header: list[str], report: dict, plac
                 value = ", ".join(map(str, err["fieldCells"]))
             where = f"{file_label} row {row_number}" if row_number else file_label
             message = f"{where}: {kind}: {err.get('note') or err.get('message', '')}".rstrip(": ")
-            out.append(Finding(rule, message, table=table, key=key, column=column, value=None if value is None else str(value),
-                               source_file=source_file, source_line=line,
-                               excerpt=excerpt_of(",".join(map(str, err["cells"]))) if err.get("cells") else None))
+            out.append(
+                Finding(
+                    rule,
+                    message,
+                    table=table,
+                    key=key,
+                    column=column,
+                    value=None if value is None else str(value),
+                    source_file=source_file,
+                    source_line=line,
+                    excerpt=excerpt_of(",".join(map(str, err["cells"]))) if err.get("cells") else None,
+                )
+            )
     for err in report.get("errors", []) if report.get("tasks") else []:
         out.append(Finding("schema-published-file", f"{file_label}: {err.get('message', err.get('type'))}", table=table))
     return out
@@ -190,6 +210,7 @@ def _header(path: Path) -> list[str]:
 
 
 # -- public API -----------------------------------------------------------------------------------
+
 
 def validate_package_files(folder: Path, tables: list[str] | None = None, *, parallel: bool | None = None) -> list[Finding]:
     """Validate the ``<table>.csv`` files of ``folder`` against ``schemas/`` as one data package.
@@ -213,7 +234,8 @@ def validate_descriptor(descriptor_path: Path) -> list[Finding]:
         Package(str(descriptor_path)).to_descriptor(validate=True)
     except FrictionlessException as exc:
         return [Finding("schema-published-file", f"{label}: {e.message}") for e in exc.to_errors()] or [
-            Finding("schema-published-file", f"{label}: {exc}")]
+            Finding("schema-published-file", f"{label}: {exc}")
+        ]
     except (OSError, ValueError) as exc:
         return [Finding("schema-published-file", f"{label}: cannot be read: {exc}")]
     return []
@@ -236,7 +258,9 @@ def validate_datapackage(descriptor_path: Path, *, parallel: bool | None = None)
         if path is None or (resource.format or Path(path).suffix.lstrip(".")) != "csv":
             continue  # Parquet and other copies are checked by their writers
         if not (base / path).is_file():
-            findings.append(Finding("schema-published-file", f"{label}: resource {resource.name!r}: file {path} is missing", table=resource.name))
+            findings.append(
+                Finding("schema-published-file", f"{label}: resource {resource.name!r}: file {path} is missing", table=resource.name)
+            )
             continue
         jobs.append((resource.name, (base / path).stat().st_size))
         paths[resource.name] = path

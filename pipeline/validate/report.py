@@ -46,7 +46,7 @@ def _order(f: dict) -> tuple:
 def finding_dict(f: Finding | dict) -> dict:
     """A finding as a report entry: exactly :data:`FINDING_FIELDS`, JSON-friendly values."""
     d = f.to_dict() if isinstance(f, Finding) else dict(f)
-    out = {k: d.get(k) for k in FINDING_FIELDS}
+    out: dict[str, Any] = {k: d.get(k) for k in FINDING_FIELDS}
     if out["key"] is not None:
         out["key"] = {str(k): (v if isinstance(v, (str, int, float, bool)) or v is None else str(v)) for k, v in out["key"].items()}
     if out["source_line"] is not None:
@@ -85,6 +85,7 @@ def build_report(findings: Iterable[Finding | dict], *, context: dict | None = N
 
 # -- Markdown ---------------------------------------------------------------------------------------
 
+
 def _location(f: dict) -> str:
     if not f.get("source_file"):
         return ""
@@ -109,7 +110,8 @@ def to_markdown(model: Report) -> str:
     lines = [
         "# Validation report",
         "",
-        f"**{'Publishable' if s['publishable'] else 'Not publishable'}**: {sev['error']} errors, {sev['warning']} warnings, {sev['info']} info "
+        f"**{'Publishable' if s['publishable'] else 'Not publishable'}**: "
+        f"{sev['error']} errors, {sev['warning']} warnings, {sev['info']} info "
         f"({s['total']} findings). Errors block publication; warnings need an editor's acceptance; info is shown.",
         "",
     ]
@@ -138,12 +140,16 @@ def to_markdown(model: Report) -> str:
         lines += ["No findings.", ""]
     if report.get("generated"):
         lines += ["## Generated from", ""]
-        lines += [f"- {md_text(k)}: {md_text(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))}" for k, v in sorted(report["generated"].items())]
+        lines += [
+            f"- {md_text(k)}: {md_text(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))}"
+            for k, v in sorted(report["generated"].items())
+        ]
         lines.append("")
     return "\n".join(lines)
 
 
 # -- HTML ---------------------------------------------------------------------------------------------
+
 
 @cache
 def _env() -> jinja2.Environment:
@@ -162,15 +168,25 @@ def _env() -> jinja2.Environment:
 
 def to_html(model: Report) -> str:
     report = model.to_dict()
-    return _env().get_template("report.html.j2").render(
-        report=report, summary=report["summary"], groups=_grouped(report), severities=SEVERITIES,
-        generated=[(k, json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)) for k, v in sorted(report.get("generated", {}).items())],
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            summary=report["summary"],
+            groups=_grouped(report),
+            severities=SEVERITIES,
+            generated=[
+                (k, json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)) for k, v in sorted(report.get("generated", {}).items())
+            ],
+        )
     )
 
 
 # -- files --------------------------------------------------------------------------------------------
 
-def write_report(findings: list[Finding], out_dir: Path, *, context: dict | None = None) -> dict[str, Path]:
+
+def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: dict | None = None) -> dict[str, Path]:
     """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
     report = build_report(findings, context=context)
     out_dir = Path(out_dir)
@@ -201,7 +217,7 @@ def summarize(report: Report, top: int = 10) -> str:
     sev = s.by_severity
     verdict = "publishable" if s.publishable else "NOT publishable (errors block publication)"
     lines = [f"Validation: {verdict} — {sev.error} errors, {sev.warning} warnings, {sev.info} info"]
-    order = {sv: i for i, sv in enumerate(SEVERITIES)}
+    order: dict[str, int] = {sv: i for i, sv in enumerate(SEVERITIES)}
     rules = sorted(s.by_rule.items(), key=lambda kv: (order.get(kv[1].severity or "", 9), -kv[1].count, kv[0]))
     if rules:
         lines.append("By rule: " + ", ".join(f"{name} ({r.severity}) ×{r.count}" for name, r in rules))

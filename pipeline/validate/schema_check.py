@@ -38,9 +38,7 @@ def _message(table: str, column: str | None, check: str, value: str | None) -> s
 
 
 def _same_shape(frame: pd.DataFrame, expected: pd.DataFrame) -> bool:
-    return list(frame.columns) == list(expected.columns) and all(
-        frame[c].dtype == expected[c].dtype for c in expected.columns
-    )
+    return list(frame.columns) == list(expected.columns) and all(frame[c].dtype == expected[c].dtype for c in expected.columns)
 
 
 def pandera_findings(tables: Mapping[str, pd.DataFrame], locator: Locator | None = None) -> list[Finding]:
@@ -72,9 +70,11 @@ def _findings_for(name: str, pk: list[str], cases: pd.DataFrame, locator: Locato
         column = None if is_missing(case.get("column")) else str(case["column"])
         value = _value(case.get("failure_case"))
         index = case.get("index")
-        row = None if is_missing(index) else int(index)
+        row = None if index is None or is_missing(index) else int(index)
         if check == "column_in_schema":
-            out.append(Finding("schema", f"{name}: unexpected column {value!r} (not in schemas/{name}.schema.yaml)", table=name, column=value))
+            out.append(
+                Finding("schema", f"{name}: unexpected column {value!r} (not in schemas/{name}.schema.yaml)", table=name, column=value)
+            )
             continue
         if check == "column_in_dataframe":
             out.append(Finding("schema", f"{name}: column {value!r} is missing", table=name, column=value))
@@ -89,11 +89,31 @@ def _findings_for(name: str, pk: list[str], cases: pd.DataFrame, locator: Locato
             place = locator.place(name, row)
             key = place.key or {}
             shown = ", ".join(f"{k}={v!r}" for k, v in key.items())
-            out.append(Finding("schema", f"{name}: primary key ({', '.join(pk)}) repeated: {shown}", table=name, key=place.key,
-                               column=",".join(pk), value=shown, source_file=place.source_file, source_line=place.source_line))
+            out.append(
+                Finding(
+                    "schema",
+                    f"{name}: primary key ({', '.join(pk)}) repeated: {shown}",
+                    table=name,
+                    key=place.key,
+                    column=",".join(pk),
+                    value=shown,
+                    source_file=place.source_file,
+                    source_line=place.source_line,
+                )
+            )
             continue
         place = locator.place(name, row)
-        out.append(Finding("schema", _message(name, column, check, value), table=name, key=place.key, column=column, value=value,
-                           source_file=place.source_file, source_line=place.source_line,
-                           excerpt=excerpt_of(value) if value else None))
+        out.append(
+            Finding(
+                "schema",
+                _message(name, column, check, value),
+                table=name,
+                key=place.key,
+                column=column,
+                value=value,
+                source_file=place.source_file,
+                source_line=place.source_line,
+                excerpt=excerpt_of(value) if value else None,
+            )
+        )
     return out

@@ -35,16 +35,40 @@ def sample_profiles() -> tuple[str, ...]:
 
     lines = SAMPLE.read_text(encoding="utf-8").split("\n")
     orgs = extract_paths([SAMPLE]).tables["organizations"].sort_values("source_line_start")
-    return tuple("\n".join(lines[int(a) - 1 : int(b)]) + "\n" for a, b in zip(orgs["source_line_start"], orgs["source_line_end"], strict=True))
+    return tuple(
+        "\n".join(lines[int(a) - 1 : int(b)]) + "\n" for a, b in zip(orgs["source_line_start"], orgs["source_line_end"], strict=True)
+    )
 
 
 # Lines of the format itself, to insert anywhere: header labels, headings, footnotes, accounts.
 ATLAS_LINES = (
-    "Acronym: UNXX", "Acronym: UNXX, UNYY", "Acronym:", "Established: 1995", "Established: 20006", "Established: unknown",
-    "Address: Case postale 123, CH-1211 Genève 2", "Website: https://example.org", "Website: javascript:alert(1)",
-    "Stakeholder group: Civil society", "Digital activities", "Digital policy issues", "Social media channels",
-    "Social medial channels", "Digital standards (1)", "Data governance?", "For example:", "Twitter @handle", "Facebook @",
-    "1 – Addressed as ‘Local term’.", "2-WT/MIN(22)/32", "  • A bullet", "Korea, Republic of; Hong Kong, China", "(1)", "–", "@", ":",
+    "Acronym: UNXX",
+    "Acronym: UNXX, UNYY",
+    "Acronym:",
+    "Established: 1995",
+    "Established: 20006",
+    "Established: unknown",
+    "Address: Case postale 123, CH-1211 Genève 2",
+    "Website: https://example.org",
+    "Website: javascript:alert(1)",
+    "Stakeholder group: Civil society",
+    "Digital activities",
+    "Digital policy issues",
+    "Social media channels",
+    "Social medial channels",
+    "Digital standards (1)",
+    "Data governance?",
+    "For example:",
+    "Twitter @handle",
+    "Facebook @",
+    "1 – Addressed as ‘Local term’.",
+    "2-WT/MIN(22)/32",
+    "  • A bullet",
+    "Korea, Republic of; Hong Kong, China",
+    "(1)",
+    "–",
+    "@",
+    ":",
 )
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-8-crlf", "utf-8-sig-crlf", "utf-8-cr", "utf-16", "utf-16-le-bom", "utf-16-be-bom", "cp1252")
@@ -79,7 +103,9 @@ def mutated_text(draw, max_mutations: int = 6, large: bool = False) -> str:
         if not lines:
             lines = [""]
         i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["delete", "duplicate", "swap", "bytes", "text", "truncate_line", "blank", "join", "atlas_line", "atlas_line"]))
+        op = draw(
+            st.sampled_from(["delete", "duplicate", "swap", "bytes", "text", "truncate_line", "blank", "join", "atlas_line", "atlas_line"])
+        )
         if op == "delete":
             del lines[i]
         elif op == "duplicate":
@@ -190,7 +216,10 @@ def check_extraction(data: bytes, rel: str, extraction) -> list[str]:
     from pipeline.schemas import load_schemas
 
     problems: list[str] = []
-    rows = {name: [{k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")] for name, frame in extraction.tables.items()}
+    rows = {
+        name: [{k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")]
+        for name, frame in extraction.tables.items()
+    }
     findings = extraction.findings
     for f in findings:
         if f.rule not in RULES:

@@ -97,6 +97,13 @@ def test_sensor_requests_a_run_only_when_sources_change(tmp_path: Path) -> None:
 def test_dagster_cli_validates_the_code_location(tmp_path: Path) -> None:
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "ATLAS_SOURCES": str(tmp_path / "s"), "ATLAS_OUTPUTS": str(tmp_path / "o")}
     dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.run([str(dagster), "definitions", "validate", "-m", "pipeline.definitions"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "pipeline.definitions"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "geneva_digital_atlas" in proc.stdout + proc.stderr or "pipeline.definitions" in proc.stdout + proc.stderr

@@ -35,7 +35,10 @@ def _materialized(result) -> dict[str, dict]:
 
 
 def _data_versions(result) -> dict[str, str]:
-    return {e.asset_key.to_user_string(): e.event_specific_data.materialization.tags.get("dagster/data_version") for e in result.get_asset_materialization_events()}
+    return {
+        e.asset_key.to_user_string(): e.event_specific_data.materialization.tags.get("dagster/data_version")
+        for e in result.get_asset_materialization_events()
+    }
 
 
 def _checks(result) -> dict[str, bool]:
@@ -56,10 +59,19 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict:
     everything = _run(defs)
     staged = _tree_sums(root / "outputs" / "staging")
     undecided = _run(defs, "publish_release")
-    releases_after_undecided = sorted(p.name for p in (root / "outputs" / "releases").glob("*")) if (root / "outputs" / "releases").exists() else []
+    releases_after_undecided = (
+        sorted(p.name for p in (root / "outputs" / "releases").glob("*")) if (root / "outputs" / "releases").exists() else []
+    )
     decided = _run(defs, "publish_release", DECISION)
-    return {"root": root, "defs": defs, "everything": everything, "staged": staged, "undecided": undecided,
-            "releases_after_undecided": releases_after_undecided, "decided": decided}
+    return {
+        "root": root,
+        "defs": defs,
+        "everything": everything,
+        "staged": staged,
+        "undecided": undecided,
+        "releases_after_undecided": releases_after_undecided,
+        "decided": decided,
+    }
 
 
 def test_select_all_stages_the_candidate_and_skips_release(published: dict) -> None:

@@ -65,7 +65,9 @@ def _release_complete(folder: Path) -> bool:
         return False
     import hashlib
 
-    return all(hashlib.sha256((folder / rel).read_bytes()).hexdigest() == digest for rel, digest in parse_sha256sums(sums.read_text()).items())
+    return all(
+        hashlib.sha256((folder / rel).read_bytes()).hexdigest() == digest for rel, digest in parse_sha256sums(sums.read_text()).items()
+    )
 
 
 def test_publish_survives_sigkill_at_20_points(base: Path, tmp_path: Path) -> None:

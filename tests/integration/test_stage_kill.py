@@ -61,7 +61,9 @@ def test_staging_survives_sigkill_before_every_step(base: Path, tmp_path: Path) 
     def kill_at(step: str) -> tuple[str, int, str, Path]:
         root = tmp_path / step
         shutil.copytree(base, root, symlinks=True)
-        proc = subprocess.run([sys.executable, "-c", RUNNER, str(root / "outputs"), step, tests_dir], capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", RUNNER, str(root / "outputs"), step, tests_dir], capture_output=True, text=True, timeout=300
+        )
         return step, proc.returncode, proc.stderr, root / "outputs"
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -70,7 +72,9 @@ def test_staging_survives_sigkill_before_every_step(base: Path, tmp_path: Path) 
         assert code == -9, f"{step}: not killed ({code}) {stderr[-400:]}"
         staging = outputs / "staging"
         if step == "done":  # the new folder was swapped in whole
-            assert (staging / "candidate.json").read_text(encoding="utf-8") != (base / "outputs" / "staging" / "candidate.json").read_text(encoding="utf-8")
+            assert (staging / "candidate.json").read_text(encoding="utf-8") != (base / "outputs" / "staging" / "candidate.json").read_text(
+                encoding="utf-8"
+            )
             assert "SKF" in (staging / "data" / "organizations.csv").read_text(encoding="utf-8")
         else:  # killed before the swap: the previous candidate, untouched
             assert tree_state(staging) == before, step

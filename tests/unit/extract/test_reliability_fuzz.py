@@ -51,15 +51,31 @@ def test_the_accounting_check_notices_a_lost_line():
     assert any("is in no record" in p for p in check_extraction(data, "mutated.txt", broken))
 
 
-_FIELD = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=40))
+_FIELD = st.one_of(
+    st.none(),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+        max_size=40,
+    ),
+)
 
 
 @FUZZ
-@given(name=_FIELD, acronym=_FIELD, established=st.one_of(_FIELD, st.integers(-10, 30_000).map(str)), address=_FIELD, website=st.one_of(_FIELD, st.sampled_from(["javascript:alert(1)", "www.x.org", "http://x", "https://x.org/a b"])))
+@given(
+    name=_FIELD,
+    acronym=_FIELD,
+    established=st.one_of(_FIELD, st.integers(-10, 30_000).map(str)),
+    address=_FIELD,
+    website=st.one_of(_FIELD, st.sampled_from(["javascript:alert(1)", "www.x.org", "http://x", "https://x.org/a b"])),
+)
 def test_arbitrary_header_values(name, acronym, established, address, website):
     from conftest import make_profile
 
-    text = make_profile(name="Good Organisation", acronym="GOOD") + "\n" + make_profile(name=name, acronym=acronym, established=established, address=address, website=website)
+    text = (
+        make_profile(name="Good Organisation", acronym="GOOD")
+        + "\n"
+        + make_profile(name=name, acronym=acronym, established=established, address=address, website=website)
+    )
     data = text.encode("utf-8")
     ex = extract_bytes(data)
     assert check_extraction(data, "mutated.txt", ex) == []

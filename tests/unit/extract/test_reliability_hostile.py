@@ -36,12 +36,23 @@ Twitter @<svg/onload=alert(1)>
 
 
 def test_markup_stays_verbatim_in_tables_and_csv(extract_files, tmp_path):
-    ex = extract_files({"m.txt": make_profile(name="<i>Markup</i> Organisation", acronym="MKP", summary="Summary with <iframe src=//evil></iframe> inside.", body=MARKUP_BODY)})
+    ex = extract_files(
+        {
+            "m.txt": make_profile(
+                name="<i>Markup</i> Organisation",
+                acronym="MKP",
+                summary="Summary with <iframe src=//evil></iframe> inside.",
+                body=MARKUP_BODY,
+            )
+        }
+    )
     row = org(ex, "mkp")
     assert row["name"] == "<i>Markup</i> Organisation"
     assert row["summary"] == "Summary with <iframe src=//evil></iframe> inside."
     s = ex.tables["sections"].set_index("section_id")
-    assert s.loc["digital-activities", "text"] == '<script>alert("x")</script> runs <b>bold</b> &amp; <img src=x onerror=alert(1)> programmes.'
+    assert (
+        s.loc["digital-activities", "text"] == '<script>alert("x")</script> runs <b>bold</b> &amp; <img src=x onerror=alert(1)> programmes.'
+    )
     assert s.loc["digital-policy-issues/cybersecurity", "text"] == 'Text with <a href="javascript:alert(1)">a link</a>.'
     assert list(ex.tables["social_media_accounts"]["handle"]) == ["<svg/onload=alert(1)>"]
     write_tables(ex, tmp_path / "out")
@@ -50,7 +61,7 @@ def test_markup_stays_verbatim_in_tables_and_csv(extract_files, tmp_path):
     assert "&lt;" not in (tmp_path / "out" / "organizations.csv").read_text(encoding="utf-8")
 
 
-FORMULAS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)"]
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)"]
 
 
 def test_formula_cells_are_guarded_in_csv_and_read_back_raw(extract_files, tmp_path):
@@ -92,7 +103,11 @@ def test_no_path_from_names_or_text_escapes_the_out_folder(tmp_path):
     src = tmp_path / "a" / "sources"
     (src / "..").resolve().mkdir(parents=True, exist_ok=True)
     src.mkdir(parents=True)
-    hostile = make_profile(name="../../../../etc/passwd", acronym="../../escape", body="Digital activities\n\nText.\n\n../../../x\n\nMore text.\n\nSocial media channels\n\nTwitter @../../../../tmp/pwned\n")
+    hostile = make_profile(
+        name="../../../../etc/passwd",
+        acronym="../../escape",
+        body="Digital activities\n\nText.\n\n../../../x\n\nMore text.\n\nSocial media channels\n\nTwitter @../../../../tmp/pwned\n",
+    )
     (src / "%2e%2e%2f..%2fevil.txt").write_text(hostile, encoding="utf-8")
     (src / "sub").mkdir()
     (src / "sub" / "organizations.csv").write_text(make_profile(acronym="SUBDIR"), encoding="utf-8")

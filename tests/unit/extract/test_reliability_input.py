@@ -33,7 +33,11 @@ def _good_kept(ex):
 
 
 def test_empty_file(extract_files):
-    bom_only = {"bom.txt": codecs.BOM_UTF8, "bom-blank.txt": codecs.BOM_UTF8 + b"\r\n \r\n", "wide.txt": "\n \n".encode("utf-16")}  # regression: no finding
+    bom_only = {
+        "bom.txt": codecs.BOM_UTF8,
+        "bom-blank.txt": codecs.BOM_UTF8 + b"\r\n \r\n",
+        "wide.txt": "\n \n".encode("utf-16"),
+    }  # regression: no finding
     ex = extract_files({"empty.txt": b"", "blank.txt": b"\n  \n\t\n", "good.txt": GOOD, **bom_only})
     _good_kept(ex)
     for name in ("empty.txt", "blank.txt", *bom_only):
@@ -55,7 +59,12 @@ def test_binary_file(extract_files):
 
 
 def test_latin1_cp1252_file_is_decoded_with_a_warning(extract_files):
-    text = make_profile(name="Fédération Numérique", acronym="FEDN", address="Case postale 12, CH-1211 Genève 2, Suisse", summary="La fédération « numérique » – depuis 1990.")
+    text = make_profile(
+        name="Fédération Numérique",
+        acronym="FEDN",
+        address="Case postale 12, CH-1211 Genève 2, Suisse",
+        summary="La fédération « numérique » – depuis 1990.",
+    )
     ex = extract_files({"latin.txt": text.encode("cp1252"), "good.txt": GOOD})
     _good_kept(ex)
     row = org(ex, "fedn")
@@ -78,7 +87,11 @@ def test_undecidable_8bit_file_is_an_error(extract_files):
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_utf16_with_bom_is_decoded(extract_files, encoding):
     text = make_profile(name="Union Numérique", acronym="UNUM")
-    data = text.encode("utf-16") if encoding == "utf-16" else (codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE) + text.encode(encoding)
+    data = (
+        text.encode("utf-16")
+        if encoding == "utf-16"
+        else (codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE) + text.encode(encoding)
+    )
     ex = extract_files({"wide.txt": data, "good.txt": GOOD})
     _good_kept(ex)
     assert org(ex, "unum")["name"] == "Union Numérique"
@@ -104,7 +117,9 @@ def test_profile_cut_off_inside_its_header(extract_files):
     cuts = _findings(ex, "profile-truncated")
     assert sorted((f.source_file, f.source_line) for f in cuts) == [("a.txt", 35), ("b.txt", 7)]
     assert all("ends inside its header" in f.message and f.severity == "error" for f in cuts)
-    assert [(q["source_line_start"], q["rule"], q["name"]) for q in _quarantine(ex, "a.txt")] == [(29, "profile-truncated", "Cut Organisation")]
+    assert [(q["source_line_start"], q["rule"], q["name"]) for q in _quarantine(ex, "a.txt")] == [
+        (29, "profile-truncated", "Cut Organisation")
+    ]
     assert "cut" not in set(ex.tables["organizations"]["organization_id"])
 
 
@@ -125,7 +140,15 @@ def test_missing_acronym_is_kept_with_id_from_name(extract_files):
     assert (f.source_file, f.source_line) == ("a.txt", 29)
 
 
-@pytest.mark.parametrize(("value", "rule"), [("20006", "established-impossible"), ("0999", "established-impossible"), ("2999", "established-impossible"), ("soon", "established-unparseable")])
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("20006", "established-impossible"),
+        ("0999", "established-impossible"),
+        ("2999", "established-impossible"),
+        ("soon", "established-unparseable"),
+    ],
+)
 def test_impossible_year_is_an_error_and_quarantined(extract_files, value, rule):
     ex = extract_files({"a.txt": GOOD + "\n" + make_profile(acronym="YEAR", established=value)})
     _good_kept(ex)
@@ -138,7 +161,16 @@ def test_impossible_year_is_an_error_and_quarantined(extract_files, value, rule)
     assert "year" not in set(ex.tables["sections"]["organization_id"])  # nothing of it published
 
 
-@pytest.mark.parametrize("website", ["javascript:alert(1)", "JavaScript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "ftp://example.org"])
+@pytest.mark.parametrize(
+    "website",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "ftp://example.org",
+    ],
+)
 def test_non_http_website_is_an_error(extract_files, website):
     ex = extract_files({"a.txt": GOOD + "\n" + make_profile(acronym="JS", website=website)})
     _good_kept(ex)
@@ -159,7 +191,13 @@ def test_no_name_and_no_acronym_is_an_error(extract_files):
 
 
 def test_same_organisation_in_two_files_with_conflicting_values(extract_files):
-    ex = extract_files({"a.txt": make_profile(acronym="DUP", established="1990"), "b.txt": make_profile(acronym="DUP", established="1991"), "good.txt": GOOD})
+    ex = extract_files(
+        {
+            "a.txt": make_profile(acronym="DUP", established="1990"),
+            "b.txt": make_profile(acronym="DUP", established="1991"),
+            "good.txt": GOOD,
+        }
+    )
     _good_kept(ex)
     row = org(ex, "dup")
     assert (row["source_file"], row["established"]) == ("a.txt", 1990)  # the first (by file name) is kept
@@ -202,13 +240,23 @@ def test_five_megabyte_line_without_newline(tmp_path):
     src.mkdir()
     chunk = "Lorem ipsum (1) France, dolor sit amet <b>x</b> Germany @handle: "
     (src / "noise.txt").write_bytes((chunk * (5_000_000 // len(chunk) + 1))[:5_000_000].encode())
-    (src / "header-then-noise.txt").write_bytes(("Acronym: LONG\n\nEstablished: 1990\n\n" + chunk * (5_000_000 // len(chunk)))[:5_000_000].encode())
+    (src / "header-then-noise.txt").write_bytes(
+        ("Acronym: LONG\n\nEstablished: 1990\n\n" + chunk * (5_000_000 // len(chunk)))[:5_000_000].encode()
+    )
     (src / "good.txt").write_text(GOOD, encoding="utf-8")
 
     def limit() -> None:  # 4 GB of address space at most (a runaway copy fails instead of swapping)
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
-    proc = subprocess.run([sys.executable, "-c", _BIG_LINE_SCRIPT, str(src)], cwd=REPO, capture_output=True, text=True, timeout=90, preexec_fn=limit, env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = subprocess.run(
+        [sys.executable, "-c", _BIG_LINE_SCRIPT, str(src)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        preexec_fn=limit,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     took, rss_mb, found, ids = proc.stdout.split()
     assert float(took) < 30
@@ -266,8 +314,14 @@ def test_every_rejected_record_is_quarantined_with_its_reason(extract_files):
     q = ex.tables["quarantine"]
     got = dict(zip(q["source_file"], q["rule"], strict=True))
     assert got == {
-        "empty.txt": "file-empty", "binary.txt": "file-binary", "year.txt": "established-impossible", "js.txt": "website-scheme",
-        "anon.txt": "profile-unidentifiable", "cut.txt": "profile-truncated", "prose.txt": "no-profiles", "stray.txt": "text-before-first-profile",
+        "empty.txt": "file-empty",
+        "binary.txt": "file-binary",
+        "year.txt": "established-impossible",
+        "js.txt": "website-scheme",
+        "anon.txt": "profile-unidentifiable",
+        "cut.txt": "profile-truncated",
+        "prose.txt": "no-profiles",
+        "stray.txt": "text-before-first-profile",
     }
     assert q["reason"].notna().all() and (q["reason"].str.len() > 10).all()
     assert set(ex.tables["organizations"]["organization_id"]) == {"good", "stray"}
@@ -278,7 +332,9 @@ def test_every_rejected_record_is_quarantined_with_its_reason(extract_files):
 
 def test_same_acronym_twice_in_one_file_with_a_junk_name(extract_files):
     """Regression (fuzz): a second profile whose name line has no letters got the id 'dup-'."""
-    text = make_profile(name="Duplicate Organisation", acronym="DUP") + "\n" + make_profile(name="\u0090 –", acronym="DUP", established="1991")
+    text = (
+        make_profile(name="Duplicate Organisation", acronym="DUP") + "\n" + make_profile(name="\u0090 –", acronym="DUP", established="1991")
+    )
     ex = extract_files({"a.txt": text})
     assert list(ex.tables["organizations"]["organization_id"]) == ["dup"]
     (f,) = _findings(ex, "duplicate-organization")
@@ -326,11 +382,13 @@ def test_nul_characters_mean_binary_with_or_without_bom(extract_files, bom):
 def test_non_latin_acronym_and_name(extract_files):
     """Regression: a Cyrillic acronym was read as no acronym, and a profile with no Latin letters
     at all was quarantined with no finding."""
-    ex = extract_files({
-        "a.txt": make_profile(name="Организация Пример", acronym="ОП"),
-        "b.txt": make_profile(name="Latin Named Organisation", acronym="ЛНО"),
-        "good.txt": GOOD,
-    })
+    ex = extract_files(
+        {
+            "a.txt": make_profile(name="Организация Пример", acronym="ОП"),
+            "b.txt": make_profile(name="Latin Named Organisation", acronym="ЛНО"),
+            "good.txt": GOOD,
+        }
+    )
     _good_kept(ex)
     (f,) = _findings(ex, "profile-unidentifiable")
     assert (f.source_file, f.source_line, f.severity) == ("a.txt", 3, "error")
@@ -360,7 +418,12 @@ def test_utf8_file_with_a_stray_latin1_byte(extract_files, sample_text):
     every ’ of the sample into â€™. Now only the stray byte is read as cp1252, with a warning."""
     data = sample_text.encode("utf-8")
     at = data.index(b"UNCTAD also works to facilitate")
-    ex = extract_files({"mixed.txt": data[:at] + b"Caf\xe9: " + data[at:], "garbled.txt": make_profile(acronym="GRB").encode() + b"\x81\x8d \xe2\x80\x99\n"})
+    ex = extract_files(
+        {
+            "mixed.txt": data[:at] + b"Caf\xe9: " + data[at:],
+            "garbled.txt": make_profile(acronym="GRB").encode() + b"\x81\x8d \xe2\x80\x99\n",
+        }
+    )
     (f,) = [f for f in _findings(ex, "file-encoding-converted")]
     assert (f.source_file, f.source_line, f.severity) == ("mixed.txt", 79, "warning")
     assert len(ex.tables["organizations"]) == 6

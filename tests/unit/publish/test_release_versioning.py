@@ -27,7 +27,13 @@ def snapshot(rows=None, *, schemas=None, meta=None) -> Snapshot:
 
 @pytest.mark.parametrize(
     ("previous", "bump", "expected"),
-    [(None, "initial", "1.0.0"), ("1.0.0", "patch", "1.0.1"), ("1.2.3", "minor", "1.3.0"), ("1.2.3", "major", "2.0.0"), ("1.2.3", "none", "1.2.3")],
+    [
+        (None, "initial", "1.0.0"),
+        ("1.0.0", "patch", "1.0.1"),
+        ("1.2.3", "minor", "1.3.0"),
+        ("1.2.3", "major", "2.0.0"),
+        ("1.2.3", "none", "1.2.3"),
+    ],
 )
 def test_next_version(previous, bump, expected) -> None:
     assert next_version(previous, bump) == expected

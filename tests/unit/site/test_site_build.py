@@ -238,7 +238,9 @@ def test_markdown_renders_only_its_subset() -> None:
 def test_review_lists_a_bounded_number_of_findings_per_rule() -> None:
     from pipeline.site.collect import group_findings
 
-    findings = [ReportFinding(**Finding("website-not-https", f"plain http {i}", source_file="a.txt", source_line=i + 1).to_dict()) for i in range(5)]
+    findings = [
+        ReportFinding(**Finding("website-not-https", f"plain http {i}", source_file="a.txt", source_line=i + 1).to_dict()) for i in range(5)
+    ]
     groups, excerpts = group_findings(findings, limit=2)
     (group,) = groups["warning"]
     assert (group.total, len(group.findings), group.hidden) == (5, 2, 3)

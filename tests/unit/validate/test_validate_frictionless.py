@@ -12,8 +12,14 @@ from pipeline.schemas import load_schemas, schema
 from pipeline.validate.frictionless_check import folder_descriptor, validate_datapackage, validate_package_files
 
 ORG = {
-    "organization_id": "acme", "name": "Acme Institute", "acronym": "ACME", "established": 1990, "website": "https://acme.example",
-    "source_file": "profiles/a.txt", "source_line_start": 1, "source_line_end": 60,
+    "organization_id": "acme",
+    "name": "Acme Institute",
+    "acronym": "ACME",
+    "established": 1990,
+    "website": "https://acme.example",
+    "source_file": "profiles/a.txt",
+    "source_line_start": 1,
+    "source_line_end": 60,
 }
 NOTE = {"organization_id": "acme", "number": 1, "text": "=SUM(A1:A2) is kept as text", "source_line": 58}
 
@@ -50,7 +56,10 @@ def test_bad_type_in_written_file(tmp_path):
 
 
 def test_primary_key_and_constraints_in_written_files(tmp_path):
-    folder = write(tmp_path, organizations=[ORG, {**ORG, "source_line_start": 70, "source_line_end": 80}, {**ORG, "organization_id": "b", "established": 20006}])
+    folder = write(
+        tmp_path,
+        organizations=[ORG, {**ORG, "source_line_start": 70, "source_line_end": 80}, {**ORG, "organization_id": "b", "established": 20006}],
+    )
     found = validate_package_files(folder, ["organizations"])
     kinds = sorted(f.message.split(": ")[1] for f in found)
     assert "primary-key" in kinds and "constraint-error" in kinds
@@ -81,7 +90,9 @@ def test_descriptor_uses_relative_paths_and_drops_fks_to_absent_files(tmp_path):
 
 
 def test_parallel_gives_the_same_findings(tmp_path):
-    folder = write(tmp_path, footnotes=[{**NOTE, "organization_id": "ghost"}], organizations=[ORG, {**ORG, "organization_id": "b", "established": 5}])
+    folder = write(
+        tmp_path, footnotes=[{**NOTE, "organization_id": "ghost"}], organizations=[ORG, {**ORG, "organization_id": "b", "established": 5}]
+    )
     sequential = validate_package_files(folder, parallel=False)
     parallel = validate_package_files(folder, parallel=True)
     assert [f.to_dict() for f in parallel] == [f.to_dict() for f in sequential] and len(sequential) == 2

@@ -17,9 +17,19 @@ from pipeline.schemas import TableSchema, load_schemas, schema
 from pipeline.validate.schema_check import pandera_findings
 
 ORG = {
-    "organization_id": "acme", "name": "Acme Institute", "acronym": "ACME", "established": 1990,
-    "established_source": "header", "postal_code": "1211", "country_code": "CH", "website": "https://acme.example",
-    "summary": "Acme works.", "summary_source_line": 5, "source_file": "a.txt", "source_line_start": 1, "source_line_end": 9,
+    "organization_id": "acme",
+    "name": "Acme Institute",
+    "acronym": "ACME",
+    "established": 1990,
+    "established_source": "header",
+    "postal_code": "1211",
+    "country_code": "CH",
+    "website": "https://acme.example",
+    "summary": "Acme works.",
+    "summary_source_line": 5,
+    "source_file": "a.txt",
+    "source_line_start": 1,
+    "source_line_end": 9,
 }
 
 
@@ -68,7 +78,9 @@ def test_unique_and_primary_key_are_caught_with_row_keys():
 
 def test_composite_primary_key_is_caught_once_per_row():
     row = {"organization_id": "acme", "number": 1, "text": "A note.", "source_line": 50}
-    found = pandera_findings({"footnotes": schema("footnotes").frame([row, {**row, "source_line": 52}]), "organizations": schema("organizations").frame([ORG])})
+    found = pandera_findings(
+        {"footnotes": schema("footnotes").frame([row, {**row, "source_line": 52}]), "organizations": schema("organizations").frame([ORG])}
+    )
     assert len(found) == 2
     assert {f.key["number"] for f in found} == {1}
     assert {f.source_file for f in found} == {"a.txt"}  # traced through organization_id

@@ -17,12 +17,38 @@ IMG = '<img src=x onerror="alert(1)">'
 
 def findings() -> list[Finding]:
     return [
-        Finding("run-together-words", "words run together in 'ofpartners'", table="sections", key={"organization_id": "acme", "section_id": "tools"},
-                column="text", value="ofpartners", source_file="a.txt", source_line=884, excerpt="Giga is working ofpartners"),
-        Finding("markup-in-text", f"sections.text contains markup {IMG!r}", table="sections", key={"organization_id": "acme", "section_id": "x"},
-                column="text", value=IMG, source_file="a.txt", source_line=12, excerpt=f"Before {XSS} after {IMG}"),
-        Finding("schema", "organizations.established: 20006 is above the maximum 2100", table="organizations", key={"organization_id": "b"},
-                column="established", value="20006", source_file="b.txt", source_line=20),
+        Finding(
+            "run-together-words",
+            "words run together in 'ofpartners'",
+            table="sections",
+            key={"organization_id": "acme", "section_id": "tools"},
+            column="text",
+            value="ofpartners",
+            source_file="a.txt",
+            source_line=884,
+            excerpt="Giga is working ofpartners",
+        ),
+        Finding(
+            "markup-in-text",
+            f"sections.text contains markup {IMG!r}",
+            table="sections",
+            key={"organization_id": "acme", "section_id": "x"},
+            column="text",
+            value=IMG,
+            source_file="a.txt",
+            source_line=12,
+            excerpt=f"Before {XSS} after {IMG}",
+        ),
+        Finding(
+            "schema",
+            "organizations.established: 20006 is above the maximum 2100",
+            table="organizations",
+            key={"organization_id": "b"},
+            column="established",
+            value="20006",
+            source_file="b.txt",
+            source_line=20,
+        ),
         Finding("variant-heading", "heading read as 'Digital tools'", source_file="a.txt", source_line=868),
         Finding("schema-published-file", "footnotes.csv is missing"),
     ]
@@ -35,8 +61,12 @@ def test_report_json_format():
     s = report["summary"]
     assert s["publishable"] is False and s["total"] == 5
     assert s["by_severity"] == {"error": 2, "warning": 2, "info": 1}
-    assert s["by_rule"]["schema"] == {"count": 1, "severity": "error", "title": "Value breaks the table schema",
-                                      "hint": "Correct the source so the value fits the column's type and constraints."}
+    assert s["by_rule"]["schema"] == {
+        "count": 1,
+        "severity": "error",
+        "title": "Value breaks the table schema",
+        "hint": "Correct the source so the value fits the column's type and constraints.",
+    }
     assert s["by_table"] == {"(none)": 2, "organizations": 1, "sections": 2}
     assert [f["severity"] for f in report["findings"]] == ["error", "error", "warning", "warning", "info"]
     assert all(tuple(f) == FINDING_FIELDS for f in report["findings"])
@@ -59,13 +89,18 @@ def test_report_json_is_deterministic(tmp_path):
 
 def test_report_html_escapes_markup(tmp_path):
     html = write_report(findings(), tmp_path)["html"].read_text(encoding="utf-8")
-    assert "<script>" not in html and "<img" not in html and "onerror=\"" not in html
+    assert "<script>" not in html and "<img" not in html and 'onerror="' not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     # self-contained: inline CSS, nothing loaded from elsewhere
     assert "<style>" in html and not re.search(r"""(src|href)=["']?(https?:|//)""", html) and "<link" not in html
     # summary first, then findings grouped by severity and rule
-    assert html.index("Not publishable") < html.index('class="severity error"') < html.index('class="severity warning"') < html.index('class="severity info"')
+    assert (
+        html.index("Not publishable")
+        < html.index('class="severity error"')
+        < html.index('class="severity warning"')
+        < html.index('class="severity info"')
+    )
     assert "a.txt:884" in html and "Giga is working ofpartners" in html
 
 

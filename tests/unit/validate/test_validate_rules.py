@@ -50,7 +50,8 @@ def test_clean_tables_have_no_findings():
 
 def test_every_rule_used_here_is_catalogued():
     for rule in ("schema", "foreign-key", "established-in-future", "website-not-https", "spreadsheet-formula", "markup-in-text",
-                 "control-characters", "mixed-script-word", "run-together-words", "list-intro-without-list", "placeholder-text", "empty-section"):
+                 "control-characters", "mixed-script-word", "run-together-words", "list-intro-without-list", "placeholder-text",
+                 "empty-section"):
         assert rule in RULES
 
 
@@ -75,7 +76,8 @@ def test_foreign_key_composite_and_present():
     top = section("digital-policy-issues", None, line=18)
     issue = {"organization_id": "acme", "section_id": "digital-policy-issues/cybersecurity", "issue": "Cybersecurity",
              "basket": "Cybersecurity", "heading": "Cybersecurity", "match": "exact", "source_line": 20}
-    taxonomy = {"issue": "Cybersecurity", "basket": "Cybersecurity", "provenance": "DW", "basket_assigned": False, "vocabulary_version": "1"}
+    taxonomy = {"issue": "Cybersecurity", "basket": "Cybersecurity", "provenance": "DW", "basket_assigned": False,
+                "vocabulary_version": "1"}
     assert of("foreign-key", run(sections=[top, sec], policy_issues=[issue], issue_taxonomy=[taxonomy])) == []
     found = of("foreign-key", run(sections=[top], policy_issues=[issue], issue_taxonomy=[taxonomy]))
     assert [f.column for f in found] == ["organization_id,section_id"]
@@ -106,13 +108,17 @@ def test_spreadsheet_formula_not_in_the_middle():
     assert of("spreadsheet-formula", run(organizations=[{**ORG, "name": "Acme = Good + Fast - Slow @ Geneva"}])) == []
 
 
-@pytest.mark.parametrize("text", ['Read <b>this</b> now.', 'An <img src=x onerror="alert(1)"> image.', "Go to javascript:alert(1).", "Tom &amp; Jerry."])
+@pytest.mark.parametrize(
+    "text", ['Read <b>this</b> now.', 'An <img src=x onerror="alert(1)"> image.', "Go to javascript:alert(1).", "Tom &amp; Jerry."]
+)
 def test_markup_in_text(text):
     found = of("markup-in-text", run(sections=[section("digital-activities", "First line.\n\n" + text)]))
     assert [f.source_line for f in found] == [22 + 2]
 
 
-@pytest.mark.parametrize("text", ["Growth < 5% and > 2%.", "Write to <info@acme.example> or see <https://acme.example>.", "R&D budgets; AT&T."])
+@pytest.mark.parametrize(
+    "text", ["Growth < 5% and > 2%.", "Write to <info@acme.example> or see <https://acme.example>.", "R&D budgets; AT&T."]
+)
 def test_no_markup_in_plain_text(text):
     assert of("markup-in-text", run(sections=[section("digital-activities", text)])) == []
 
@@ -206,7 +212,8 @@ def test_list_intro_followed_by_a_list(text):
 
 def test_list_intro_at_end_of_text_with_subheadings_is_fine():
     parent = section("digital-policy-issues/e-commerce", "Activities are as follows:", level=2, parent="digital-policy-issues")
-    child = section("digital-policy-issues/e-commerce/research", "Research text.", line=30, level=3, parent="digital-policy-issues/e-commerce")
+    child = section("digital-policy-issues/e-commerce/research", "Research text.", line=30, level=3,
+                    parent="digital-policy-issues/e-commerce")
     top = section("digital-policy-issues", None, line=18)
     assert of("list-intro-without-list", run(sections=[top, parent, child])) == []
     found = of("list-intro-without-list", run(sections=[top, parent]))
@@ -271,5 +278,6 @@ def test_lone_lookalike_letter_is_reported():
 
 
 def test_abbreviation_after_an_intro_is_not_a_list_item():
-    found = of("list-intro-without-list", run(sections=[section("digital-tools", "Examples include:\ne.g. the portal and the map, which opened in 2020 after a long consultation of all the members.")]))
+    text = "Examples include:\ne.g. the portal and the map, which opened in 2020 after a long consultation of all the members."
+    found = of("list-intro-without-list", run(sections=[section("digital-tools", text)]))
     assert [f.source_line for f in found] == [22]
