@@ -1,7 +1,10 @@
 """Project paths and release metadata.
 
 Scope: where the project's folders are (schemas, vocabularies, sources, outputs) and the release
-metadata read from ``[tool.atlas]`` in ``pyproject.toml``. It must not parse profiles, validate or
+metadata read from ``[tool.atlas]`` in ``pyproject.toml``. ``schemas/``, ``vocabularies/`` and
+``pyproject.toml`` are edited at the top of the repository; the wheel carries a copy of them in
+``pipeline/contract/`` (``[tool.hatch.build.targets.wheel.force-include]``), which an installed
+package reads. It must not parse profiles, validate or
 write anything; the licence and publisher are never invented here, only read.
 """
 
@@ -12,9 +15,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS_DIR = PROJECT_ROOT / "schemas"
-VOCABULARIES_DIR = PROJECT_ROOT / "vocabularies"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent  # the repository, in a source checkout
+# The data contract: the copy inside an installed wheel, else the repository's own folders.
+CONTRACT_DIR = PACKAGE_DIR / "contract" if (PACKAGE_DIR / "contract" / "schemas").is_dir() else PROJECT_ROOT
+SCHEMAS_DIR = CONTRACT_DIR / "schemas"
+VOCABULARIES_DIR = CONTRACT_DIR / "vocabularies"
+PYPROJECT = CONTRACT_DIR / "pyproject.toml"
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUTS = Path("outputs")
 
@@ -35,7 +42,7 @@ class ReleaseConfig:
 
 
 @cache
-def release_config(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> ReleaseConfig:
+def release_config(pyproject: Path = PYPROJECT) -> ReleaseConfig:
     """Read ``[tool.atlas]``; raise ``ValueError`` naming the file when it is missing or has no licence."""
     data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     atlas = data.get("tool", {}).get("atlas")

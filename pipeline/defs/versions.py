@@ -11,15 +11,15 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from pipeline.config import PROJECT_ROOT, SCHEMAS_DIR, VOCABULARIES_DIR
+from pipeline.config import CONTRACT_DIR, PACKAGE_DIR, PYPROJECT, SCHEMAS_DIR, VOCABULARIES_DIR
 
-PIPELINE = PROJECT_ROOT / "pipeline"
+PIPELINE = PACKAGE_DIR
 _CONTRACT = (SCHEMAS_DIR, VOCABULARIES_DIR)
 # What each stage's output depends on besides the data contract (schemas + vocabularies).
 STAGES: dict[str, tuple[Path, ...]] = {
     "extract": (PIPELINE / "extract", PIPELINE / "findings.py", PIPELINE / "schemas.py", PIPELINE / "vocab.py"),
     "validate": (PIPELINE / "validate", PIPELINE / "findings.py", PIPELINE / "csvio.py"),
-    "publish": (PIPELINE / "publish", PIPELINE / "csvio.py", PIPELINE / "config.py", PROJECT_ROOT / "pyproject.toml"),
+    "publish": (PIPELINE / "publish", PIPELINE / "csvio.py", PIPELINE / "config.py", PYPROJECT),
 }
 
 
@@ -28,7 +28,7 @@ def _files(root: Path) -> list[Path]:
         return [root]
     if not root.is_dir():
         return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc" and "contract" not in p.parts)
 
 
 @cache
@@ -37,7 +37,8 @@ def code_version(stage: str) -> str:
     digest = hashlib.sha256()
     for root in (*STAGES[stage], *_CONTRACT):
         for path in _files(root):
-            digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+            base = PACKAGE_DIR.parent if path.is_relative_to(PACKAGE_DIR) else CONTRACT_DIR
+            digest.update(path.relative_to(base).as_posix().encode())
             digest.update(b"\0")
             digest.update(path.read_bytes())
     return f"{stage}-{digest.hexdigest()[:12]}"
