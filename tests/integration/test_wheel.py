@@ -37,8 +37,12 @@ def test_the_wheel_ships_its_contract_and_extracts_from_an_empty_folder(tmp_path
     assert _uv("venv", "--quiet", "--python", f"{sys.version_info.major}.{sys.version_info.minor}", str(venv)).returncode == 0
     constraints = tmp_path / "constraints.txt"
     frozen = _uv("pip", "freeze", "--python", sys.executable)
-    constraints.write_text("".join(line + "\n" for line in frozen.stdout.splitlines() if "geneva-digital-atlas" not in line and not line.startswith("-e")))
-    installed = _offline_then_online("pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "-c", str(constraints), str(wheel))
+    constraints.write_text(
+        "".join(line + "\n" for line in frozen.stdout.splitlines() if "geneva-digital-atlas" not in line and not line.startswith("-e"))
+    )
+    installed = _offline_then_online(
+        "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "-c", str(constraints), str(wheel)
+    )
     assert installed.returncode == 0, installed.stderr
     site_packages = next(venv.glob("lib/python*/site-packages"))
     contract = site_packages / "pipeline" / "contract"
@@ -46,11 +50,24 @@ def test_the_wheel_ships_its_contract_and_extracts_from_an_empty_folder(tmp_path
     assert (contract / "vocabularies" / "vocabulary.toml").is_file() and (contract / "pyproject.toml").is_file()
 
     empty.mkdir()
-    proc = subprocess.run([str(venv / "bin" / "atlas"), "extract", str(SAMPLE), "--out", "out"], cwd=empty, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(venv / "bin" / "atlas"), "extract", str(SAMPLE), "--out", "out"], cwd=empty, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "organizations" in proc.stdout and " 6 rows" in proc.stdout
-    assert sorted(p.name for p in (empty / "out").glob("*.csv")) == sorted(f"{p.name.removesuffix('.schema.yaml')}.csv" for p in (REPO / "schemas").glob("*.yaml"))
-    config = subprocess.run([str(venv / "bin" / "python"), "-c", "from pipeline.config import CONTRACT_DIR, release_config; print(CONTRACT_DIR); print(release_config().name)"],
-                            cwd=empty, capture_output=True, text=True, timeout=120)
+    assert sorted(p.name for p in (empty / "out").glob("*.csv")) == sorted(
+        f"{p.name.removesuffix('.schema.yaml')}.csv" for p in (REPO / "schemas").glob("*.yaml")
+    )
+    config = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from pipeline.config import CONTRACT_DIR, release_config; print(CONTRACT_DIR); print(release_config().name)",
+        ],
+        cwd=empty,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert config.returncode == 0 and config.stdout.splitlines() == [str(contract), "geneva-digital-atlas"], config.stdout + config.stderr
