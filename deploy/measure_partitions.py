@@ -1,9 +1,9 @@
-"""Measure Dagster's per-partition overhead against a sha256-keyed pickle cache.
+"""Measure Dagster's per-partition overhead against a sha256-keyed cache of JSON entries.
 
 Scope: a throwaway benchmark behind the orchestration design choice (deploy/README.md): the same
 trivial per-file work run (a) as one DynamicPartitionsDefinition partition per file, one run per
 partition (what a backfill launches by default), (b) as a single-run backfill of every partition,
-and (c) as one asset that looks each file up in a cache of pickles keyed by sha256. Each file's
+and (c) as one asset that looks each file up in a cache of JSON entries keyed by sha256. Each file's
 "extraction" is a no-op so only the orchestration cost is measured. It must not touch the project's
 instance or outputs: everything lives in a temporary folder.
 

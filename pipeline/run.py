@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 from rich.console import Console
 
+from pipeline.publish.layout import VALIDATION_DIR, staging_dir
 from pipeline.publish.lock import LockHeld, outputs_lock
 from pipeline.publish.release import PublishResult
 from pipeline.schemas import load_schemas
@@ -88,8 +89,8 @@ def _summary(result: dg.ExecuteJobResult, outputs: Path, console: Console) -> in
         if event.event_type_value == "STEP_FAILURE" and event.step_key and not (failed and "release_candidate" in event.step_key):
             error = event.event_specific_data.error
             console.print(f"[bold red]step failed[/] {event.step_key}: {error.message.strip() if error else ''}")
-    staging = outputs / "staging"
-    html = staging / "validation" / "report.html"
+    staging = staging_dir(outputs)
+    html = staging / VALIDATION_DIR / "report.html"
     if candidate is not None and html.exists():
         console.print(f"{'report':<24} {html}")
     if candidate is not None and candidate.get("publishable"):
