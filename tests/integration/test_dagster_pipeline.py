@@ -187,3 +187,27 @@ def test_a_corrupt_cache_entry_is_re_extracted_and_reported(tmp_path: Path) -> N
     report = (tmp_path / "outputs" / "staging" / "validation" / "report.json").read_text(encoding="utf-8")
     assert '"rule": "cache-entry-invalid"' in report and '"severity": "info"' in report
     assert entry.read_bytes().startswith(b'{"format":"geneva-digital-atlas/extract-cache/1"')
+
+
+def test_validation_writes_nothing_and_the_candidate_is_re_materialised_alone(tmp_path: Path) -> None:
+    """``validation_report`` has no filesystem side effect (nothing under outputs but Dagster's own
+    stores); ``release_candidate`` materialised alone, from the stored tables and findings, stages
+    the same data files as the whole job."""
+    src = tmp_path / "sources"
+    src.mkdir()
+    (src / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    outputs = tmp_path / "outputs"
+    defs = build_defs(src, outputs)
+    job = defs.resolve_implicit_global_asset_job_def()
+    instance = dg.DagsterInstance.ephemeral()
+    upstream = [k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.to_user_string() not in ("release_candidate", "release")]
+    first = job.execute_in_process(instance=instance, asset_selection=upstream)
+    assert first.success and "validation_report" in _materialized(first)
+    assert sorted(p.name for p in outputs.iterdir()) == [".cache", ".io"]  # no staging, no lock, no temp folder
+    alone = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey("release_candidate")])
+    assert alone.success and _materialized(alone)["release_candidate"]["publishable"] is True
+    staged = _tree_sums(outputs / "staging")
+    whole = _run(build_defs(src, tmp_path / "whole"), "atlas_pipeline")
+    assert whole.success
+    again = _tree_sums(tmp_path / "whole" / "staging")
+    assert {k: v for k, v in staged.items() if k.startswith("data/")} == {k: v for k, v in again.items() if k.startswith("data/")}
