@@ -30,7 +30,6 @@ from pipeline.extract import extract_paths  # noqa: E402
 from pipeline.schemas import load_schemas  # noqa: E402
 from pipeline.validate.checks import check_tables  # noqa: E402
 from pipeline.validate.frictionless_check import validate_package_files  # noqa: E402
-from pipeline.validate.pandera_schema import to_pandera  # noqa: E402
 
 ORG_COLUMNS = ("organization_id", "mentioned_organization_id")
 
