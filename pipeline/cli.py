@@ -91,7 +91,7 @@ def run(
 
 
 def _rebuild_site(outputs: Path) -> None:
-    from pipeline.site import build_site
+    from pipeline.site.build import build_site
 
     try:
         console.print(f"site: {build_site(outputs) / 'index.html'}")
@@ -148,7 +148,7 @@ def releases(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
 @app.command()
 def site(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
     """(Re)build the static release site in OUTPUTS/site."""
-    from pipeline.site import build_site
+    from pipeline.site.build import build_site
 
     console.print(f"site: {build_site(outputs)}")
 
@@ -156,7 +156,7 @@ def site(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
 @app.command()
 def serve(outputs: OutputsOpt = DEFAULT_OUTPUTS, port: int = 8000) -> None:
     """Serve OUTPUTS/site on http://127.0.0.1:PORT."""
-    from pipeline.site import serve_site
+    from pipeline.site.serve import serve_site
 
     serve_site(outputs, port=port)
 

@@ -13,7 +13,7 @@ from publish_support import stage_extraction
 
 from pipeline.extract import extract_paths
 from pipeline.publish.release import publish
-from pipeline.site import build_site
+from pipeline.site.build import build_site
 
 EVIL_NAME = "Evil <script>window.__pwned = 1</script> Org"
 EVIL_SUMMARY = 'Summary <img src=x onerror="window.__pwned = 2"> and <b>bold</b> & done.'

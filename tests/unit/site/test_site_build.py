@@ -26,7 +26,8 @@ from pipeline import markdown
 from pipeline.artifacts import ReportFinding
 from pipeline.findings import Finding
 from pipeline.schemas import load_schemas
-from pipeline.site import build_site, charts
+from pipeline.site import charts
+from pipeline.site.build import build_site
 
 
 @pytest.fixture(scope="module")
