@@ -13,6 +13,7 @@ It must not know what a release or a table is: callers decide which files exist 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import hashlib
@@ -21,8 +22,9 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 SUMS_NAME = "SHA256SUMS"
 _CHUNK = 1 << 20
@@ -66,15 +68,18 @@ def fsync_tree(root: Path) -> None:
         fsync_dir(Path(dirpath))
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:
-    """Write ``data`` to ``path`` through a temp file in the same folder. ``durable``: fsync the
-    file and its folder before returning; pass False inside a build folder that is fsynced as a
-    whole (:func:`fsync_tree`) before it is renamed into place."""
+@contextlib.contextmanager
+def atomic_file(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """``with atomic_file(path) as f: f.write(...)``: the file is written under a temp name in the
+    same folder and renamed over ``path`` only when the block ends without error, so a reader sees
+    the old or the new content, never half of it. ``durable``: fsync the file and its folder; pass
+    False inside a build folder that is fsynced as a whole (:func:`fsync_tree`) before it is
+    renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
@@ -85,6 +90,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_file`)."""
+    with atomic_file(path, durable=durable) as f:
+        f.write(data)
     return path
 
 
@@ -254,24 +265,12 @@ def deterministic_zip(src: Path, dest: Path, arcroot: str) -> Path:
     """Zip every file under ``src`` into ``dest`` as ``arcroot/<relative path>``: entries sorted,
     timestamps fixed to 1980-01-01, permissions 0644, deflate at zlib's default level — the same folder gives
     the same bytes. Written atomically."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for rel in list_files(src):
-                    info = zipfile.ZipInfo(f"{arcroot}/{rel}", date_time=ZIP_EPOCH)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o100644 << 16
-                    info.create_system = 3  # Unix, so the permissions above are honoured
-                    with (src / rel).open("rb") as f, zf.open(info, "w") as out:
-                        shutil.copyfileobj(f, out, _CHUNK)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(dest.parent)
+    with atomic_file(dest) as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for rel in list_files(src):
+            info = zipfile.ZipInfo(f"{arcroot}/{rel}", date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3  # Unix, so the permissions above are honoured
+            with (src / rel).open("rb") as f, zf.open(info, "w") as out:
+                shutil.copyfileobj(f, out, _CHUNK)
     return dest

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 from rich.console import Console
 
-from pipeline.publish.layout import VALIDATION_DIR, staging_dir
+from pipeline.publish.layout import REPORT_HTML, staging_dir
 from pipeline.publish.lock import LockHeld, outputs_lock
 from pipeline.publish.release import PublishResult
 from pipeline.schemas import load_schemas
@@ -90,7 +90,7 @@ def _summary(result: dg.ExecuteJobResult, outputs: Path, console: Console) -> in
             error = event.event_specific_data.error
             console.print(f"[bold red]step failed[/] {event.step_key}: {error.message.strip() if error else ''}")
     staging = staging_dir(outputs)
-    html = staging / VALIDATION_DIR / "report.html"
+    html = staging / REPORT_HTML
     if candidate is not None and html.exists():
         console.print(f"{'report':<24} {html}")
     if candidate is not None and candidate.get("publishable"):

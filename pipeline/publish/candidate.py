@@ -44,6 +44,7 @@ from pipeline.publish.layout import (
     CANDIDATE_ONLY,
     CANDIDATE_STATUS,
     CHANGES_NAME,
+    DATA_DIR,
     QUARANTINE_DIR,
     README_NAME,
     STAGING_TMP_PREFIX,
@@ -192,7 +193,7 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
         build.step("quarantine")
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
-        frictionless = list(run.frictionless_check(build.root / "data", list(counts)))
+        frictionless = list(run.frictionless_check(build.root / DATA_DIR, list(counts)))
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
         diff = None
         if not has_errors(findings):
@@ -236,7 +237,7 @@ def _publishable_files(build: _Build) -> tuple[Diff, list[Finding]]:
 def _drop_publishable_files(root: Path) -> None:
     for name in PUBLISHABLE_FILES:
         (root / name).unlink(missing_ok=True)
-    shutil.rmtree(root / "data", ignore_errors=True)
+    shutil.rmtree(root / DATA_DIR, ignore_errors=True)
 
 
 def _report_and_status(

@@ -24,6 +24,9 @@ REVIEW_NAME = "review.json"
 CHANGES_NAME = "changes.json"
 README_NAME = "README.md"
 VALIDATION_DIR = "validation"
+DATA_DIR = "data"
+REPORT_JSON = f"{VALIDATION_DIR}/report.json"  # the report, relative to a candidate or release folder
+REPORT_HTML = f"{VALIDATION_DIR}/report.html"
 QUARANTINE_DIR = "quarantine"  # unpublished tables (``quarantine/<table>.csv``), for editors only
 # Files of a candidate that are never part of a release.
 CANDIDATE_ONLY = (CANDIDATE_STATUS, f"{QUARANTINE_DIR}/")
@@ -45,12 +48,12 @@ def is_version(text: str) -> bool:
 
 def csv_path(table: str) -> str:
     """A table's CSV file in a candidate or release folder."""
-    return f"data/{table}.csv"
+    return f"{DATA_DIR}/{table}.csv"
 
 
 def parquet_path(table: str) -> str:
     """A table's Parquet file in a candidate or release folder."""
-    return f"data/{table}.parquet"
+    return f"{DATA_DIR}/{table}.parquet"
 
 
 def row_counts(root: Path, tables: list[str]) -> dict[str, int]:

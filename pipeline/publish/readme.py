@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pipeline.config import ReleaseConfig, release_config
 from pipeline.fsutil import SUMS_NAME
 from pipeline.publish.dictionary import data_dictionary
+from pipeline.publish.layout import csv_path, parquet_path
 from pipeline.schemas import TableSchema
 
 
@@ -79,7 +80,7 @@ def render_readme(
     )
     for t in tables:
         n = counts.get(t.name, 0)
-        lines.append(f"- `data/{t.name}.csv`, `data/{t.name}.parquet`: {t.title}, {n} row{'' if n == 1 else 's'}.")
+        lines.append(f"- `{csv_path(t.name)}`, `{parquet_path(t.name)}`: {t.title}, {n} row{'' if n == 1 else 's'}.")
     lines += [
         "- `validation/report.html` (also `.md`, `.json`): the validation report this version was reviewed with.",
     ]

@@ -238,7 +238,7 @@ def read_release(outputs_dir: Path, version: str, entry: IndexEntry | None) -> R
         created=str((entry.created if entry else None) or descriptor.get("created") or ""),
         counts=entry.counts if entry else layout.row_counts(root, [t for t in tables if (root / layout.parquet_path(t)).is_file()]),
         descriptor=descriptor,
-        report=read_artifact(Report, root / layout.VALIDATION_DIR / "report.json"),
+        report=read_artifact(Report, root / layout.REPORT_JSON),
         review=read_artifact(Review, root / layout.REVIEW_NAME),
         changes=changes if isinstance(changes, dict) else None,
         changelog=read_text(root / "CHANGELOG.md"),
@@ -406,7 +406,7 @@ def read_candidate(outputs_dir: Path) -> Candidate | None:
     if not root.is_dir():
         return None
     status = read_artifact(CandidateStatus, root / layout.CANDIDATE_STATUS)
-    report = read_artifact(Report, root / layout.VALIDATION_DIR / "report.json")
+    report = read_artifact(Report, root / layout.REPORT_JSON)
     sources = SourceLines(sources_dirs(outputs_dir, report), source_checksums(status, report))
     groups, excerpts = group_findings(report.findings if report else [], sources)
     descriptor = read_json(root / DESCRIPTOR_NAME)
