@@ -69,27 +69,40 @@ def fsync_tree(root: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
-    """``with atomic_file(path) as f: f.write(...)``: the file is written under a temp name in the
-    same folder and renamed over ``path`` only when the block ends without error, so a reader sees
-    the old or the new content, never half of it. ``durable``: fsync the file and its folder; pass
-    False inside a build folder that is fsynced as a whole (:func:`fsync_tree`) before it is
-    renamed into place."""
+def atomic_path(path: Path, *, durable: bool = True) -> Iterator[Path]:
+    """``with atomic_path(path) as tmp: <write the file tmp>``: a temp name in the same folder that is
+    renamed over ``path`` only when the block ends without error, so a reader sees the old or the
+    new content, never half of it (for writers that need a path, e.g. a database). ``durable``:
+    fsync the file and its folder; pass False inside a build folder that is fsynced as a whole
+    (:func:`fsync_tree`) before it is renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # the writer creates it
     try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
+        yield tmp
+        if durable:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """``with atomic_file(path) as f: f.write(...)``: :func:`atomic_path` with the temp file open
+    for writing."""
+    with atomic_path(path, durable=durable) as tmp, tmp.open("xb") as f:
+        yield f
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:

@@ -5,7 +5,8 @@ fields and their constraints, keys that name real columns and tables; a bad file
 ``ValueError`` naming it) and expose it as typed objects whose exporters give every other form of
 the same definition: ``to_frictionless`` (the ``datapackage.json`` resource schema), ``to_arrow``
 (the Parquet schema, with titles and descriptions as field metadata), ``to_pandera`` (the pandas
-validation schema), ``to_dagster`` (the column schema shown in Dagster's UI) and ``frame`` (the
+validation schema), ``to_dagster`` (the column schema shown in Dagster's UI), ``to_duckdb`` (the
+DuckDB table: column types, NOT NULL, primary and foreign keys, comments) and ``frame`` (the
 in-memory table with its pandas dtypes). The data dictionary (``pipeline.publish.dictionary``)
 reads the same objects. This module must not hold a column list of its own.
 """
@@ -45,6 +46,17 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
 }
 _DAGSTER_TYPES = {"string": "string", "integer": "int", "year": "int", "number": "float", "boolean": "bool"}
+_DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "year": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+
+
+def sql_name(name: str) -> str:
+    """An SQL identifier, always quoted (names come from schemas/, quoting keeps any of them valid)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_text(text: str) -> str:
+    """An SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 class _Model(BaseModel):
@@ -126,6 +138,20 @@ class Field(_Model):
                 pandera.Check.str_length(max_value=c.max_length, name="maxLength", error=f"is longer than {c.max_length} characters")
             )
         return checks
+
+    @property
+    def duckdb_type(self) -> str:
+        return _DUCKDB_TYPES[self.type]
+
+    def to_duckdb(self, *, in_primary_key: bool = False) -> str:
+        """The column definition in a DuckDB ``CREATE TABLE`` (type; NOT NULL when required or keyed)."""
+        not_null = " NOT NULL" if self.constraints.required or in_primary_key else ""
+        return f"{sql_name(self.name)} {self.duckdb_type}{not_null}"
+
+    def comment(self) -> str:
+        """The column's comment: title and description."""
+        parts = [p for p in (self.title, " ".join((self.description or "").split())) if p]
+        return ". ".join(p.rstrip(".") for p in parts) + ("." if parts else "")
 
     def to_dagster(self, *, in_primary_key: bool = False, only_key: bool = False) -> dg.TableColumn:
         """The column as Dagster's UI shows it (type, description, nullability, other constraints)."""
@@ -253,6 +279,36 @@ class TableSchema:
             coerce=False,
         )
 
+    def to_duckdb(self) -> list[str]:
+        """The DuckDB statements that create this table: ``CREATE TABLE`` with the column types,
+        NOT NULL, the primary key and the foreign keys, then ``COMMENT ON`` the table and every
+        column (title and description). Referenced tables must be created first
+        (:func:`creation_order`)."""
+        pk = set(self.primary_key)
+        lines = [f.to_duckdb(in_primary_key=f.name in pk) for f in self.spec.fields]
+        if self.primary_key:
+            lines.append(f"PRIMARY KEY ({', '.join(map(sql_name, self.primary_key))})")
+        for fk in self.foreign_keys:
+            ref = fk.get("reference", {})
+            target = ref.get("resource") or self.name
+            lines.append(
+                f"FOREIGN KEY ({', '.join(map(sql_name, _names(fk.get('fields'))))}) "
+                f"REFERENCES {sql_name(target)} ({', '.join(map(sql_name, _names(ref.get('fields'))))})"
+            )
+        body = ",\n  ".join(lines)
+        statements = [f"CREATE TABLE {sql_name(self.name)} (\n  {body}\n)"]
+        table_comment = ". ".join(p.rstrip(".") for p in (self.title, " ".join(self.description.split())) if p) + "."
+        statements.append(f"COMMENT ON TABLE {sql_name(self.name)} IS {sql_text(table_comment)}")
+        for f in self.spec.fields:
+            statements.append(f"COMMENT ON COLUMN {sql_name(self.name)}.{sql_name(f.name)} IS {sql_text(f.comment())}")
+        return statements
+
+    def references(self) -> list[str]:
+        """The other tables this one's foreign keys point at."""
+        return [
+            t for t in dict.fromkeys(fk.get("reference", {}).get("resource") or self.name for fk in self.foreign_keys) if t != self.name
+        ]
+
     def to_dagster(self) -> dg.TableSchema:
         """The column schema shown on the table's asset in Dagster."""
         import dagster as dg  # the orchestration layer's library: loaded only when it asks
@@ -307,6 +363,24 @@ def load_schemas(schemas_dir: Path = SCHEMAS_DIR) -> dict[str, TableSchema]:
     found = {t.name: t for t in tables}
     _check_references(found)
     return found
+
+
+def creation_order(tables: Iterable[TableSchema]) -> list[TableSchema]:
+    """``tables`` ordered so that every table comes after the tables its foreign keys reference
+    (stable otherwise); ``ValueError`` on a cycle."""
+    pending = list(tables)
+    names = {t.name for t in pending}
+    done: list[TableSchema] = []
+    placed: set[str] = set()
+    while pending:
+        ready = [t for t in pending if all(r in placed or r not in names for r in t.references())]
+        if not ready:
+            raise ValueError("foreign keys form a cycle between " + ", ".join(t.name for t in pending))
+        for t in ready:
+            done.append(t)
+            placed.add(t.name)
+        pending = [t for t in pending if t.name not in placed]
+    return done
 
 
 def schema(name: str) -> TableSchema:

@@ -324,9 +324,9 @@ def sha256sum_check(folder: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
 
 
-def frictionless_cli(descriptor: Path) -> subprocess.CompletedProcess:
+def frictionless_cli(descriptor: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(VENV_BIN / "frictionless"), "validate", descriptor.name], cwd=descriptor.parent, capture_output=True, text=True
+        [str(VENV_BIN / "frictionless"), "validate", *options, descriptor.name], cwd=descriptor.parent, capture_output=True, text=True
     )
 
 
@@ -353,3 +353,20 @@ def schemas_without(tmp: Path, table: str, column: str) -> Path:
     data["fields"] = [f for f in data["fields"] if f["name"] != column]
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return folder
+
+
+# -- Data Package profiles (official JSON Schemas, committed as fixtures) ---------------------------
+
+PROFILES = REPO / "tests" / "fixtures" / "datapackage-profiles"
+
+
+def profile_errors(descriptor: dict, profile: str) -> list[str]:
+    """Errors of ``descriptor`` against an official profile (``1.0/datapackage.json``, ...), with the
+    format checks (date-time, uri, email) jsonschema can make here."""
+    import jsonschema
+
+    schema = json.loads((PROFILES / profile).read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(descriptor), key=lambda e: list(e.absolute_path))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:300]}" for e in errors]

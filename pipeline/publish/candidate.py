@@ -39,6 +39,7 @@ from pipeline.fsutil import (
 )
 from pipeline.publish import changelog
 from pipeline.publish.arrow import write_parquet
+from pipeline.publish.database import write_database
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, build_datapackage, published_schemas, source_record, write_datapackage
 from pipeline.publish.layout import (
     CANDIDATE_ONLY,
@@ -50,6 +51,7 @@ from pipeline.publish.layout import (
     STAGING_TMP_PREFIX,
     VALIDATION_DIR,
     csv_path,
+    database_path,
     latest_release,
     parquet_path,
     staging_dir,
@@ -189,7 +191,7 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
     build.root = make_temp_dir(build.outputs_dir, STAGING_TMP_PREFIX)
     try:
         build.step("data")
-        counts = write_candidate_data(tables, build.root)
+        counts = write_candidate_data(tables, build.root, name=build.config.name)
         build.step("quarantine")
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
@@ -293,16 +295,20 @@ def _report_and_status(
 # -- the pieces ------------------------------------------------------------------------------------
 
 
-def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path) -> dict[str, int]:
-    """``data/<table>.csv`` and ``data/<table>.parquet`` for every published table; row counts."""
+def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> dict[str, int]:
+    """``data/<table>.csv`` and ``data/<table>.parquet`` for every published table, then
+    ``data/<name>.duckdb`` with all of them, from the same frames; row counts."""
     counts = {}
-    for table in published_schemas():
+    frames = {}
+    chosen = published_schemas()
+    for table in chosen:
         if table.name not in tables:
             raise KeyError(f"no frame for published table {table.name!r} (schemas/{table.path.name})")
-        frame = table.frame(tables[table.name])
+        frame = frames[table.name] = table.frame(tables[table.name])
         write_csv(frame, table, build_dir / csv_path(table.name))
         write_parquet(frame, table, build_dir / parquet_path(table.name), durable=False)
         counts[table.name] = len(frame)
+    write_database(frames, chosen, build_dir / database_path(name or release_config().name))
     return counts
 
 

@@ -1,7 +1,7 @@
 """Where things live under an outputs folder, and which releases exist.
 
 Scope: the path conventions shared by staging, publishing and the site (``staging/``,
-``releases/<version>/``, ``data/<table>.csv`` and ``.parquet``, ``releases/<name>-<version>.zip``,
+``releases/<version>/``, ``data/<table>.csv`` and ``.parquet``, ``data/<name>.duckdb``, ``releases/<name>-<version>.zip``,
 ``releases/index.json``, ``releases/latest``, temp-folder prefixes), version names, finding the
 published versions and the row counts of a release-shaped folder (from its Parquet metadata).
 A release exists once its folder is in place: folders
@@ -54,6 +54,11 @@ def csv_path(table: str) -> str:
 def parquet_path(table: str) -> str:
     """A table's Parquet file in a candidate or release folder."""
     return f"{DATA_DIR}/{table}.parquet"
+
+
+def database_path(name: str) -> str:
+    """The DuckDB database of a candidate or release folder, named after the dataset."""
+    return f"{DATA_DIR}/{name}.duckdb"
 
 
 def row_counts(root: Path, tables: list[str]) -> dict[str, int]:

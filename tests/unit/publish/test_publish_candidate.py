@@ -17,10 +17,12 @@ from publish_support import (
     warning_finding,
 )
 
+from pipeline.config import release_config
 from pipeline.fsutil import parse_sha256sums
 from pipeline.publish.candidate import read_status
 from pipeline.schemas import load_schemas
 
+DATABASE = f"data/{release_config().name}.duckdb"
 PUBLISHED = [t.name for t in load_schemas().values() if t.published]
 RELEASE_FILES = {"datapackage.json", "README.md", "CHANGELOG.md", "changes.json", "SHA256SUMS",
                  "validation/report.json", "validation/report.md", "validation/report.html"}
@@ -31,7 +33,7 @@ def test_candidate_is_laid_out_like_a_release(tmp_path) -> None:
     staging = tmp_path / "out" / "staging"
     assert result.path == staging and result.publishable
     files = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
-    data = {f"data/{n}.{ext}" for n in PUBLISHED for ext in ("csv", "parquet")}
+    data = {f"data/{n}.{ext}" for n in PUBLISHED for ext in ("csv", "parquet")} | {DATABASE}
     assert files == RELEASE_FILES | data | {"candidate.json", "quarantine/quarantine.csv"}
     status = read_status(tmp_path / "out")
     assert status.publishable is True and status.status == "candidate"
@@ -52,7 +54,7 @@ def test_sha256sums_verifies_and_leaves_out_candidate_only_files(tmp_path) -> No
     listed = list(parse_sha256sums((staging / "SHA256SUMS").read_text(encoding="utf-8")))
     assert listed == sorted(listed)
     assert "candidate.json" not in listed and not any(p.startswith("quarantine/") for p in listed)
-    assert set(listed) == {p for p in RELEASE_FILES if p != "SHA256SUMS"} | {f"data/{n}.{e}" for n in PUBLISHED for e in ("csv", "parquet")}
+    assert set(listed) == {p for p in RELEASE_FILES if p != "SHA256SUMS"} | {f"data/{n}.{e}" for n in PUBLISHED for e in ("csv", "parquet")} | {DATABASE}
     (staging / "data" / "footnotes.csv").write_text("tampered\n", encoding="utf-8")
     assert sha256sum_check(staging).returncode != 0
 
