@@ -1,5 +1,5 @@
-"""Typed models of the JSON artifacts: ``candidate.json``, ``review.json``, ``releases/index.json`` and
-the summary of ``report.json``.
+"""Typed models of the JSON artifacts: ``candidate.json``, ``review.json``, ``releases/index.json``,
+``releases/latest.json`` and the summary of ``report.json``.
 
 Scope: one pydantic model per artifact, used by every writer (``pipeline.publish``,
 ``pipeline.validate.report``) and every reader (``pipeline.publish.release``, ``pipeline.site``, the
@@ -146,6 +146,20 @@ class ReleaseIndex(Artifact):
     name: str | None
     latest: str | None
     releases: list[IndexEntry]
+
+
+class LatestRelease(Artifact):
+    """``releases/latest.json``: where the latest release is, for scripts (paths relative to
+    ``releases/``): its version folder, the ``latest/`` copy of it, its zip and the ``-latest`` zip."""
+
+    name: str
+    version: str
+    created: str | None
+    path: str
+    latest_path: str
+    zip: ZipRecord
+    latest_zip: ZipRecord
+    files: dict[str, str]
 
 
 class RuleCount(Artifact):

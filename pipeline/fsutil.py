@@ -44,6 +44,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def link_or_copy(source: Path, dest: Path) -> None:
+    """Hard-link ``source`` at ``dest`` (same bytes, no copy), else copy it (another filesystem).
+    Never a symlink: the result survives ``cp -r`` and static hosting."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
+
+
 def fsync_dir(path: Path) -> None:
     """Make a folder's entries (created, renamed files) durable."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -256,13 +266,21 @@ def parse_sha256sums(text: str) -> dict[str, str]:
     return out
 
 
-def verify_sha256sums(root: Path) -> list[str]:
-    """Problems found checking ``root/SHA256SUMS`` (empty list: every listed file matches)."""
+def verify_sha256sums(root: Path, only: Iterable[str] | None = None) -> list[str]:
+    """Problems found checking ``root/SHA256SUMS`` (empty list: every listed file matches), each
+    naming the file; ``only``: check just these listed files (a file not listed is a problem)."""
     sums = root / SUMS_NAME
     if not sums.is_file():
-        return [f"{sums} is missing"]
-    problems = []
-    for rel, digest in parse_sha256sums(sums.read_text(encoding="utf-8")).items():
+        return [f"{SUMS_NAME}: missing"]
+    listed = parse_sha256sums(sums.read_text(encoding="utf-8"))
+    problems = [f"{rel}: not listed in {SUMS_NAME}" for rel in (only or ()) if rel not in listed]
+    wanted = set(only) if only is not None else None
+    for rel, digest in listed.items():
+        if wanted is not None and rel not in wanted:
+            continue
+        if rel.startswith("/") or ".." in rel.split("/"):
+            problems.append(f"{rel}: listed in {SUMS_NAME} with a path outside the folder")
+            continue
         path = root / rel
         if not path.is_file():
             problems.append(f"{rel}: listed in {SUMS_NAME} but missing")
@@ -274,13 +292,14 @@ def verify_sha256sums(root: Path) -> list[str]:
 # -- deterministic zip -----------------------------------------------------------------------------
 
 
-def deterministic_zip(src: Path, dest: Path, arcroot: str) -> Path:
+def deterministic_zip(src: Path, dest: Path, arcroot: str, date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH) -> Path:
     """Zip every file under ``src`` into ``dest`` as ``arcroot/<relative path>``: entries sorted,
-    timestamps fixed to 1980-01-01, permissions 0644, deflate at zlib's default level — the same folder gives
-    the same bytes. Written atomically."""
+    every timestamp ``date_time`` (the release time; 1980-01-01 by default), permissions 0644,
+    deflate at zlib's default level — the same folder gives the same bytes. Written atomically."""
+    stamp = max(date_time, ZIP_EPOCH)  # a zip entry cannot be older than 1980
     with atomic_file(dest) as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for rel in list_files(src):
-            info = zipfile.ZipInfo(f"{arcroot}/{rel}", date_time=ZIP_EPOCH)
+            info = zipfile.ZipInfo(f"{arcroot}/{rel}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16
             info.create_system = 3  # Unix, so the permissions above are honoured

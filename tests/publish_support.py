@@ -300,8 +300,22 @@ def stage_extraction(extraction: Extraction, outputs: Path, *, checked: bool = T
 
 def publish_as_editor(outputs: Path, **kwargs):
     kwargs.setdefault("reviewer", "editor")
-    kwargs.setdefault("created", "2025-02-01T00:00:00Z")
+    kwargs.setdefault("decided_at", "2025-02-01T00:00:00Z")
     return publish(outputs, **kwargs)
+
+
+def latest_version(releases: Path, *, settled: bool = True) -> str:
+    """The version the stable latest addresses point at: ``latest/`` (a real folder, never a
+    symlink) and, once a publish has finished (``settled``), ``latest.json`` agreeing with it."""
+    folder = releases / "latest"
+    assert folder.is_dir() and not folder.is_symlink()
+    version = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    if not settled:
+        return version
+    pointer = json.loads((releases / "latest.json").read_text(encoding="utf-8"))
+    assert pointer["version"] == version and pointer["path"] == f"{version}/"
+    assert (folder / "SHA256SUMS").read_bytes() == (releases / version / "SHA256SUMS").read_bytes()
+    return version
 
 
 def tree_state(root: Path) -> dict[str, object]:

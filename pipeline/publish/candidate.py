@@ -15,6 +15,7 @@ must not parse sources or judge data beyond the Frictionless check of the files 
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,9 +73,34 @@ MAX_BLOCKING_LISTED = 20
 PUBLISHABLE_FILES = (DESCRIPTOR_NAME, README_NAME, changelog.CHANGELOG_NAME, CHANGES_NAME, SUMS_NAME)
 
 
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def utc_now() -> str:
-    """Now as ``YYYY-MM-DDTHH:MM:SSZ`` (the ``created`` of candidates and releases)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return datetime.now(UTC).strftime(STAMP)
+
+
+def release_time() -> str:
+    """The time a candidate records as its release time (``created``): ``SOURCE_DATE_EPOCH`` when it
+    is set (the reproducible-builds convention: seconds since 1970 UTC), else now. Every timestamp
+    inside the release comes from it. ``ValueError`` when the variable is not a number of seconds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return utc_now()
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC).strftime(STAMP)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970-01-01 UTC") from None
+
+
+def zip_time(created: object) -> tuple[int, int, int, int, int, int]:
+    """A release time (``YYYY-MM-DDTHH:MM:SSZ``) as the date and time of a zip entry (UTC)."""
+    try:
+        moment = datetime.strptime(str(created), STAMP)
+    except ValueError:
+        return (1980, 1, 1, 0, 0, 0)
+    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
 @dataclass(frozen=True)
@@ -145,7 +171,7 @@ def stage(
     the extraction already reported at the same rule, file and line is dropped). Any error makes
     the candidate blocked. ``lock=False`` when the caller holds the outputs lock; ``hook`` is called
     with the name of each step before it runs (tests use it to interrupt staging anywhere)."""
-    build = _Build(Path(outputs_dir), created or utc_now(), [source_record(s) for s in sources], release_config(), hook)
+    build = _Build(Path(outputs_dir), created or release_time(), [source_record(s) for s in sources], release_config(), hook)
     run = _Run(
         _as_findings(findings),
         list(check_findings),

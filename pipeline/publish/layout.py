@@ -2,7 +2,8 @@
 
 Scope: the path conventions shared by staging, publishing and the site (``staging/``,
 ``releases/<version>/``, ``data/<table>.csv`` and ``.parquet``, ``data/<name>.duckdb``, ``releases/<name>-<version>.zip``,
-``releases/index.json``, ``releases/latest``, temp-folder prefixes), version names, finding the
+``releases/index.json``, ``releases/latest/``, ``releases/latest.json``,
+``releases/<name>-latest.zip``, temp-folder prefixes), version names, finding the
 published versions and the row counts of a release-shaped folder (from its Parquet metadata).
 A release exists once its folder is in place: folders
 only appear by an atomic rename of a complete, fsynced build. It must not write anything.
@@ -18,7 +19,8 @@ import pyarrow.parquet as pq
 STAGING = "staging"
 RELEASES = "releases"
 INDEX_NAME = "index.json"
-LATEST_NAME = "latest"
+LATEST_NAME = "latest"  # releases/latest/: a real folder holding a copy of the latest release
+LATEST_JSON = "latest.json"  # releases/latest.json: the latest version, its folders and zips
 CANDIDATE_STATUS = "candidate.json"
 REVIEW_NAME = "review.json"
 CHANGES_NAME = "changes.json"
@@ -32,6 +34,7 @@ QUARANTINE_DIR = "quarantine"  # unpublished tables (``quarantine/<table>.csv``)
 CANDIDATE_ONLY = (CANDIDATE_STATUS, f"{QUARANTINE_DIR}/")
 STAGING_TMP_PREFIX = ".tmp-staging-"
 RELEASE_TMP_PREFIX = ".tmp-release-"
+LATEST_TMP_PREFIX = ".tmp-latest-"
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
@@ -82,6 +85,11 @@ def release_dir(outputs_dir: Path, version: str) -> Path:
 
 def zip_path(outputs_dir: Path, name: str, version: str) -> Path:
     return releases_dir(outputs_dir) / f"{name}-{version}.zip"
+
+
+def latest_zip_path(outputs_dir: Path, name: str) -> Path:
+    """``releases/<name>-latest.zip``: a copy of the latest release's zip, at a stable address."""
+    return releases_dir(outputs_dir) / f"{name}-{LATEST_NAME}.zip"
 
 
 def release_versions(outputs_dir: Path) -> list[str]:

@@ -6,10 +6,20 @@ release), build ``releases/<version>/`` in a temp folder inside ``releases/`` (s
 the candidate's data and report copied byte for byte, ``datapackage.json``, ``README.md``,
 ``CHANGELOG.md`` and ``changes.json`` rendered with the final version, ``review.json`` and
 ``SHA256SUMS``; fsync it and rename it into place. Then, in this order, the deterministic
-``<name>-<version>.zip`` beside it, ``index.json`` and the ``latest`` symlink, each replaced
-atomically. A publish killed at any point leaves the earlier releases, index and ``latest`` as they
-were; a folder renamed into place is complete, and the next publish finishes its zip, index and
-``latest``. Published folders are never written again. The whole publish holds the outputs lock.
+``<name>-<version>.zip`` beside it, ``index.json``, the ``latest/`` folder (a real copy of the
+latest release: hard links, never a symlink, so it survives a copy to static hosting), the
+``<name>-latest.zip`` copy of its zip and ``latest.json``, each replaced atomically. A publish
+killed at any point leaves the earlier releases, index and ``latest`` as they were; a folder
+renamed into place is complete, and the next publish finishes its zip, index and ``latest``.
+Published folders are never written again. The whole publish holds the outputs lock.
+
+Release time: every timestamp inside a release (``created`` of the descriptor, the README, the
+changelog entry, ``CITATION.cff``, the zip entries) is the candidate's recorded ``created``
+(``SOURCE_DATE_EPOCH`` when the candidate was staged with it set), so publishing one candidate twice
+gives the same files except ``review.json`` (who decided, when, the note) and its line in
+``SHA256SUMS``. Integrity: every release file a publish reads (the latest release, any release it
+zips, each descriptor it indexes) is checked against the release's ``SHA256SUMS`` first
+(``pipeline.publish.integrity``); a changed file refuses the publish, naming the file.
 It must not extract, validate or change the candidate.
 """
 
@@ -22,34 +32,41 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.artifacts import CandidateStatus, IndexEntry, ReleaseIndex, Review, SeverityCounts, ZipRecord
+from pipeline.artifacts import CandidateStatus, IndexEntry, LatestRelease, ReleaseIndex, Review, SeverityCounts, ZipRecord
 from pipeline.fsutil import (
     SUMS_NAME,
+    atomic_file,
     deterministic_zip,
     fsync_dir,
     fsync_tree,
+    link_or_copy,
     list_files,
     make_temp_dir,
     parse_sha256sums,
     read_json,
     remove_temp_dirs,
-    replace_symlink,
     sha256_file,
+    swap_in_dir,
     verify_sha256sums,
     write_sha256sums,
 )
 from pipeline.publish import changelog
-from pipeline.publish.candidate import read_status, utc_now, write_release_texts
+from pipeline.publish.candidate import read_status, utc_now, write_release_texts, zip_time
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, config_from_descriptor, read_datapackage, restamp, table_resources
+from pipeline.publish.integrity import IntegrityError, check_release
 from pipeline.publish.layout import (
     CANDIDATE_ONLY,
     CHANGES_NAME,
     INDEX_NAME,
+    LATEST_JSON,
     LATEST_NAME,
+    LATEST_TMP_PREFIX,
     README_NAME,
     RELEASE_TMP_PREFIX,
+    RELEASES,
     REVIEW_NAME,
     latest_release,
+    latest_zip_path,
     release_dir,
     release_versions,
     releases_dir,
@@ -162,20 +179,41 @@ def _known_entries(outputs_dir: Path) -> dict[str, IndexEntry]:
     return {e.version: e for e in index.releases} if index else {}
 
 
+def _restore_hint(outputs_dir: Path, name: str | None, version: str) -> str:
+    archive = zip_path(outputs_dir, name or "<name>", version)
+    return f"Restore releases/{version}/ from {archive.name} (its sha256 is in index.json) or from a backup."
+
+
+def check_published(outputs_dir: Path, version: str, *, files: list[str] | None = None, name: str | None = None) -> None:
+    """Check release ``version``'s files (all, or ``files``) against its ``SHA256SUMS`` and, when
+    indexed, ``SHA256SUMS`` against ``index.json``; :class:`IntegrityError` names what changed."""
+    entry = _known_entries(outputs_dir).get(version)
+    check_release(
+        release_dir(outputs_dir, version),
+        label=f"{RELEASES}/{version}",
+        files=files,
+        sums_sha256=entry.files.get(SUMS_NAME) if entry else None,
+        hint=_restore_hint(outputs_dir, name, version),
+    )
+
+
 def build_index(outputs_dir: Path, *, hook: StepHook | None = None) -> ReleaseIndex:
     """The index of every release folder, making any missing zip first (releases never change, so
-    entries already in ``index.json`` with their zip in place are reused)."""
+    entries already in ``index.json`` with their zip in place are reused). Each descriptor read is
+    checked against its release's ``SHA256SUMS``, and a whole release before it is zipped."""
     versions = release_versions(outputs_dir)
     old = _known_entries(outputs_dir)
     entries = []
     name = None
     for version in versions:
+        check_published(outputs_dir, version, files=[DESCRIPTOR_NAME])
         descriptor = read_datapackage(release_dir(outputs_dir, version))
         name = descriptor["name"]
         archive = zip_path(outputs_dir, name, version)
         if not archive.is_file():
+            check_published(outputs_dir, version, name=name)
             _step(hook, f"zip:{version}")
-            deterministic_zip(release_dir(outputs_dir, version), archive, f"{name}-{version}")
+            deterministic_zip(release_dir(outputs_dir, version), archive, f"{name}-{version}", zip_time(descriptor.get("created")))
         cached = old.get(version)
         if cached and cached.zip.bytes == archive.stat().st_size:
             entries.append(cached)
@@ -185,7 +223,7 @@ def build_index(outputs_dir: Path, *, hook: StepHook | None = None) -> ReleaseIn
 
 
 def refresh_index(outputs_dir: Path, *, hook: StepHook | None = None) -> ReleaseIndex:
-    """Bring zips, ``index.json`` and ``latest`` in line with the release folders (idempotent)."""
+    """Bring zips, ``index.json`` and the latest addresses in line with the release folders (idempotent)."""
     root = releases_dir(outputs_dir)
     index = build_index(outputs_dir, hook=hook)
     if not index.releases or index.latest is None:
@@ -197,11 +235,54 @@ def refresh_index(outputs_dir: Path, *, hook: StepHook | None = None) -> Release
     if current != index:
         _step(hook, "index")
         index.write(root / INDEX_NAME)
-    link = root / LATEST_NAME
-    if not (link.is_symlink() and os.readlink(link) == index.latest):
-        _step(hook, "latest")
-        replace_symlink(link, index.latest)
+    _refresh_latest(outputs_dir, index.releases[-1], index.name or "release", hook)
     return index
+
+
+def _refresh_latest(outputs_dir: Path, entry: IndexEntry, name: str, hook: StepHook | None) -> None:
+    """``latest/`` (a copy of the latest release), ``<name>-latest.zip`` and ``latest.json``, in
+    that order (the pointer last), each replaced atomically and only when out of date."""
+    root = releases_dir(outputs_dir)
+    source = release_dir(outputs_dir, entry.version)
+    folder = root / LATEST_NAME
+    sums = folder / SUMS_NAME
+    if folder.is_symlink() or not sums.is_file() or sha256_file(sums) != entry.files.get(SUMS_NAME):
+        _step(hook, "latest")
+        remove_temp_dirs(root, LATEST_TMP_PREFIX)
+        build = make_temp_dir(root, LATEST_TMP_PREFIX)
+        try:
+            for rel in list_files(source):
+                link_or_copy(source / rel, build / rel)
+            os.chmod(build, 0o755)
+            swap_in_dir(build, folder)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+    latest_zip = latest_zip_path(outputs_dir, name)
+    if not latest_zip.is_file() or sha256_file(latest_zip) != entry.zip.sha256:
+        _step(hook, "latest-zip")
+        with (root / entry.zip.path).open("rb") as src, atomic_file(latest_zip) as dst:
+            shutil.copyfileobj(src, dst)
+    pointer = LatestRelease(
+        name=name,
+        version=entry.version,
+        created=entry.created,
+        path=f"{entry.path}/",
+        latest_path=f"{LATEST_NAME}/",
+        zip=entry.zip,
+        latest_zip=ZipRecord(path=latest_zip.name, bytes=entry.zip.bytes, sha256=entry.zip.sha256),
+        files=entry.files,
+    )
+    path = root / LATEST_JSON
+    if not path.is_file() or path.read_text(encoding="utf-8") != pointer.to_json():
+        _step(hook, "latest-json")
+        pointer.write(path)
+
+
+def read_latest(outputs_dir: Path) -> LatestRelease | None:
+    """``releases/latest.json``, or None before the first release."""
+    path = releases_dir(outputs_dir) / LATEST_JSON
+    return LatestRelease.read(path) if path.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -238,12 +319,12 @@ def _copy_file(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
 
 
-def _review(status: CandidateStatus, *, reviewer: str, note: str, created: str, accept_warnings: bool, diff: Diff) -> Review:
+def _review(status: CandidateStatus, *, reviewer: str, note: str, decided_at: str, accept_warnings: bool, diff: Diff) -> Review:
     warnings = status.severity_counts.warning
     return Review(
         decision="accepted-with-warnings" if warnings else "accepted",
         reviewer=reviewer,
-        decided_at=created,
+        decided_at=decided_at,
         note=note,
         accepted_warnings=bool(accept_warnings and warnings),
         report=status.report_file("json"),
@@ -301,11 +382,14 @@ def publish(
     reviewer: str | None = None,
     note: str = "",
     accept_warnings: bool = False,
-    created: str | None = None,
+    decided_at: str | None = None,
     lock: bool = True,
     hook: StepHook | None = None,
 ) -> PublishResult:
     """Promote ``outputs_dir/staging`` to ``outputs_dir/releases/<version>/``.
+
+    ``decided_at`` is the editor's decision time recorded in ``review.json`` (default: now); the
+    release time inside the release is the candidate's ``created``.
 
     Raises :class:`PublishRefused` (with the reason and what to do) when there is no candidate, an
     error stands, warnings are not accepted, staging changed since the run, or another run/publish
@@ -314,25 +398,31 @@ def publish(
     runs (tests use it to interrupt a publish at any point). ``lock=False`` when the caller already
     holds the outputs lock.
     """
-    if not lock:
-        return _publish(outputs_dir, reviewer=reviewer, note=note, accept_warnings=accept_warnings, created=created, hook=hook)
+    options = {"reviewer": reviewer, "note": note, "accept_warnings": accept_warnings, "decided_at": decided_at, "hook": hook}
     try:
+        if not lock:
+            return _publish(outputs_dir, **options)  # type: ignore[arg-type]
         with outputs_lock(outputs_dir, "atlas publish"):
-            return _publish(outputs_dir, reviewer=reviewer, note=note, accept_warnings=accept_warnings, created=created, hook=hook)
+            return _publish(outputs_dir, **options)  # type: ignore[arg-type]
     except LockHeld as exc:
+        raise PublishRefused(str(exc)) from None
+    except IntegrityError as exc:
         raise PublishRefused(str(exc)) from None
 
 
 def _publish(
-    outputs_dir: Path, *, reviewer: str | None, note: str, accept_warnings: bool, created: str | None, hook: StepHook | None
+    outputs_dir: Path, *, reviewer: str | None, note: str, accept_warnings: bool, decided_at: str | None, hook: StepHook | None
 ) -> PublishResult:
-    created = created or utc_now()
+    decided_at = decided_at or utc_now()
     status = _check_candidate(outputs_dir, accept_warnings)
+    created = status.created  # the one recorded release time
     root = releases_dir(outputs_dir)
     root.mkdir(parents=True, exist_ok=True)
     remove_temp_dirs(root, RELEASE_TMP_PREFIX)
     refresh_index(outputs_dir, hook=hook)  # finish a publish that was killed after its rename
     latest = latest_release(outputs_dir)
+    if latest:
+        check_published(outputs_dir, latest[0])  # its data, descriptor and changelog are read below
     staging = staging_dir(outputs_dir)
     previous = read_snapshot(latest[1]) if latest else None
     diff = diff_snapshots(previous, read_snapshot(staging), latest[0] if latest else None)
@@ -351,7 +441,7 @@ def _publish(
     target = release_dir(outputs_dir, version)
     if target.exists():
         raise PublishRefused(f"{target} already exists; releases are never overwritten")
-    review = _review(status, reviewer=reviewer or _user(), note=note, created=created, accept_warnings=accept_warnings, diff=diff)
+    review = _review(status, reviewer=reviewer or _user(), note=note, decided_at=decided_at, accept_warnings=accept_warnings, diff=diff)
     previous_log = (latest[1] / changelog.CHANGELOG_NAME).read_text(encoding="utf-8") if latest else None
     build = make_temp_dir(root, RELEASE_TMP_PREFIX)
     try:

@@ -86,7 +86,7 @@ def _stage_and_publish(sources: Path, out: Path, created: str):
     extraction = extract_paths([sources])
     staged = stage_extraction(extraction, out, checked=False, created=created, frictionless_check=no_frictionless_check)
     assert staged.publishable, staged.status["blocking"]
-    return publish_as_editor(out, accept_warnings=True, created=created)
+    return publish_as_editor(out, accept_warnings=True, decided_at=created)
 
 
 def test_edit_one_value_then_add_a_profile(tmp_path) -> None:

@@ -13,6 +13,8 @@ import zipfile
 
 import pytest
 from publish_support import (
+    CREATED,
+    latest_version,
     GAMMA,
     REPO,
     base_rows,
@@ -91,13 +93,14 @@ def test_release_layout_checksums_index_latest_and_zip(tmp_path) -> None:
     check = sha256sum_check(rel)
     assert check.returncode == 0, check.stdout + check.stderr
     descriptor = json.loads((rel / "datapackage.json").read_text(encoding="utf-8"))
-    assert (descriptor["version"], descriptor["created"]) == ("1.0.0", "2025-02-01T00:00:00Z")
+    # the release time is the candidate's (staged at CREATED); the decision time is in review.json only
+    assert (descriptor["version"], descriptor["created"]) == ("1.0.0", CREATED)
     readme = (rel / "README.md").read_text(encoding="utf-8")
     assert "awaiting review" not in readme and "(version 1.0.0)" in readme
-    assert os.readlink(out / "releases" / "latest") == "1.0.0"
+    assert latest_version(out / "releases") == "1.0.0"
     index = json.loads((out / "releases" / "index.json").read_text(encoding="utf-8"))
     (entry,) = index["releases"]
-    assert (entry["version"], entry["created"], index["latest"]) == ("1.0.0", "2025-02-01T00:00:00Z", "1.0.0")
+    assert (entry["version"], entry["created"], index["latest"]) == ("1.0.0", CREATED, "1.0.0")
     assert entry["counts"]["organizations"] == 2
     assert set(entry["files"]) == files
     archive = out / "releases" / "geneva-digital-atlas-1.0.0.zip"
@@ -105,7 +108,8 @@ def test_release_layout_checksums_index_latest_and_zip(tmp_path) -> None:
     with zipfile.ZipFile(archive) as zf:
         names = zf.namelist()
         assert names == sorted(names) and {n.split("/", 1)[1] for n in names} == files
-        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        # every entry stamped with the release time (CREATED = 2025-01-02T03:04:05Z; zip keeps even seconds)
+        assert {i.date_time for i in zf.infolist()} == {(2025, 1, 2, 3, 4, 4)}
         assert zf.read("geneva-digital-atlas-1.0.0/data/footnotes.csv") == (rel / "data" / "footnotes.csv").read_bytes()
     assert list_releases(out)[0].path == rel
 
@@ -143,7 +147,7 @@ def test_versions_unchanged_patch_minor_major(tmp_path) -> None:
     changes = json.loads((out / "releases" / "2.0.0" / "changes.json").read_text(encoding="utf-8"))
     assert changes["tables"]["organizations"]["columns_removed"] == ["alternate_acronyms"]
     assert [r.version for r in list_releases(out)] == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
-    assert os.readlink(out / "releases" / "latest") == "2.0.0"
+    assert latest_version(out / "releases") == "2.0.0"
     # published releases are never modified
     assert tree_state(out / "releases" / "1.0.0") == first
     assert all(not os.access(out / "releases" / "1.0.0" / f, os.W_OK) or os.geteuid() == 0 for f in list_files(out / "releases" / "1.0.0"))
@@ -187,11 +191,11 @@ def test_publish_interrupted_before_rename_leaves_nothing(ready, point: str) -> 
     with pytest.raises(RuntimeError, match="injected"):
         publish_as_editor(out, hook=hook)
     assert _visible(out) == before
-    assert sorted(p.name for p in (out / "releases").iterdir()) == ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "index.json", "latest"]
+    assert sorted(p.name for p in (out / "releases").iterdir()) == ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "geneva-digital-atlas-latest.zip", "index.json", "latest", "latest.json"]
     assert read_holder(out) is None  # the lock was released
     # a re-run completes normally
     assert publish_as_editor(out).version == "1.0.1"
-    assert os.readlink(out / "releases" / "latest") == "1.0.1"
+    assert latest_version(out / "releases") == "1.0.1"
 
 
 @pytest.mark.parametrize("point", ["zip:1.0.1", "index", "latest"])
@@ -207,13 +211,13 @@ def test_publish_interrupted_after_rename_is_completed_by_the_next(ready, point:
         publish_as_editor(out, hook=hook)
     # the earlier release, the index and latest are as they were; the new folder is complete
     assert (out / "releases" / "index.json").read_bytes() == index_before or point == "latest"
-    assert os.readlink(out / "releases" / "latest") == "1.0.0"
+    assert latest_version(out / "releases") == "1.0.0"
     assert sha256sum_check(out / "releases" / "1.0.1").returncode == 0
     result = publish_as_editor(out)
     assert result.status == "unchanged" and result.version == "1.0.1"
     index = json.loads((out / "releases" / "index.json").read_text(encoding="utf-8"))
     assert [e["version"] for e in index["releases"]] == ["1.0.0", "1.0.1"] and index["latest"] == "1.0.1"
-    assert os.readlink(out / "releases" / "latest") == "1.0.1"
+    assert latest_version(out / "releases") == "1.0.1"
     assert (out / "releases" / "geneva-digital-atlas-1.0.1.zip").is_file()
 
 
@@ -250,16 +254,25 @@ def test_sigkilled_publish_keeps_releases_index_and_latest(ready, point: str) ->
     proc = subprocess.run([sys.executable, "-c", _KILL_SCRIPT, str(out), point], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert (out / "releases" / "index.json").read_bytes() == index_before
-    assert os.readlink(out / "releases" / "latest") == "1.0.0"
+    assert latest_version(out / "releases") == "1.0.0"
     assert read_holder(out)["command"] == "atlas publish"  # the killed holder's record; its kernel lock died with it
     visible = sorted(p.name for p in (out / "releases").iterdir() if not p.name.startswith("."))
-    expected = ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "index.json", "latest"]
+    expected = ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "geneva-digital-atlas-latest.zip", "index.json", "latest", "latest.json"]
     if point == "index":  # killed after the rename and the zip: a complete, not yet indexed folder
-        expected = ["1.0.0", "1.0.1", "geneva-digital-atlas-1.0.0.zip", "geneva-digital-atlas-1.0.1.zip", "index.json", "latest"]
+        expected = [
+                "1.0.0",
+                "1.0.1",
+                "geneva-digital-atlas-1.0.0.zip",
+                "geneva-digital-atlas-1.0.1.zip",
+                "geneva-digital-atlas-latest.zip",
+                "index.json",
+                "latest",
+                "latest.json",
+            ]
     assert visible == expected
     result = publish_as_editor(out)
     assert result.version == "1.0.1"
-    assert os.readlink(out / "releases" / "latest") == "1.0.1"
+    assert latest_version(out / "releases") == "1.0.1"
     assert not any(p.name.startswith(".") for p in (out / "releases").iterdir())
     assert sha256sum_check(out / "releases" / "1.0.1").returncode == 0
 
