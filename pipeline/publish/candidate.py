@@ -30,6 +30,7 @@ from pipeline.csvio import write_csv
 from pipeline.findings import Finding, has_errors, severity_counts
 from pipeline.fsutil import (
     SUMS_NAME,
+    atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
     make_temp_dir,
@@ -40,6 +41,7 @@ from pipeline.fsutil import (
 )
 from pipeline.publish import changelog
 from pipeline.publish.arrow import write_parquet
+from pipeline.publish.citation import CITATION_NAME, citation_cff
 from pipeline.publish.database import write_database
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, build_datapackage, published_schemas, source_record, write_datapackage
 from pipeline.publish.layout import (
@@ -58,6 +60,7 @@ from pipeline.publish.layout import (
     staging_dir,
 )
 from pipeline.publish.lock import outputs_lock
+from pipeline.publish.dictionary import DICTIONARY_NAME, dictionary_csv
 from pipeline.publish.readme import render_readme
 from pipeline.publish.versioning import Diff, changes_document, diff_snapshots, read_snapshot
 from pipeline.schemas import TableSchema, load_schemas
@@ -70,7 +73,7 @@ FilesCheck = Callable[[Path, list[str]], list[Finding]]  # (folder of <table>.cs
 StepHook = Callable[[str], None]
 MAX_BLOCKING_LISTED = 20
 # Files of a candidate that only make sense when it is publishable.
-PUBLISHABLE_FILES = (DESCRIPTOR_NAME, README_NAME, changelog.CHANGELOG_NAME, CHANGES_NAME, SUMS_NAME)
+PUBLISHABLE_FILES = (DESCRIPTOR_NAME, README_NAME, changelog.CHANGELOG_NAME, CHANGES_NAME, CITATION_NAME, DICTIONARY_NAME, SUMS_NAME)
 
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
@@ -371,8 +374,9 @@ def write_release_texts(
     config: ReleaseConfig,
     tables: list[TableSchema],
 ) -> None:
-    """``datapackage.json``, ``changes.json``, ``CHANGELOG.md`` and ``README.md`` of ``root`` (a build
-    folder: not fsynced file by file, the caller fsyncs the whole folder before renaming it)."""
+    """``datapackage.json``, ``changes.json``, ``CHANGELOG.md``, ``README.md``, ``CITATION.cff`` and
+    ``data-dictionary.csv`` of ``root`` (a build folder: not fsynced file by file, the caller fsyncs
+    the whole folder before renaming it)."""
     version = descriptor["version"]
     write_datapackage(root, descriptor, durable=False)
     atomic_write_json(root / CHANGES_NAME, changes_document(diff, version), durable=False)
@@ -390,6 +394,8 @@ def write_release_texts(
         config=config,
     )
     atomic_write_text(root / README_NAME, readme, durable=False)
+    atomic_write_text(root / CITATION_NAME, citation_cff(config, version, created), durable=False)
+    atomic_write_bytes(root / DICTIONARY_NAME, dictionary_csv(root, tables), durable=False)
 
 
 def previous_changelog(outputs_dir: Path) -> str | None:

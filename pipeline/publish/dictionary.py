@@ -2,15 +2,23 @@
 
 Scope: render the table schemas as Markdown (title, description, primary and foreign keys, and per
 column its type, whether it is required, its constraints and description), plus the note on how
-spreadsheet-formula-like cells are written. Used in the release README and by the site. It must not
-hold descriptions of its own: every word about a table comes from its schema file.
+spreadsheet-formula-like cells are written, used in the release README and by the site; and as
+``data-dictionary.csv`` (table, column, type, required, description, example), the example being
+the column's first non-empty value in the release's Parquet file. It must not hold descriptions of
+its own: every word about a table comes from its schema file.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
+from pathlib import Path
 
-from pipeline.csvio import FORMULA_PREFIXES, GUARD
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline.csvio import FORMULA_PREFIXES, GUARD, guard_cell
 from pipeline.markdown import md_cell
 from pipeline.publish.layout import csv_path, parquet_path
 from pipeline.schemas import Field, TableSchema, load_schemas
@@ -63,7 +71,7 @@ def table_dictionary(table: TableSchema, *, level: int = 3) -> str:
     lines = [f"{'#' * level} {table.title} (`{table.name}`)", ""]
     if table.description:
         lines += [" ".join(table.description.split()), ""]
-    lines.append(f"- Files: `{csv_path(table.name)}`, `{parquet_path(table.name)}`")
+    lines.append(f"- Files: `{csv_path(table.name)}`, `{parquet_path(table.name)}`, table `{table.name}` of the DuckDB database")
     if table.primary_key:
         lines.append(f"- Primary key: {_keys(table.primary_key)}")
     for fk in table.foreign_keys:
@@ -95,3 +103,39 @@ def data_dictionary(tables: Iterable[TableSchema] | None = None, *, level: int =
     ]
     parts += [table_dictionary(t, level=level + 1) for t in chosen]
     return "\n".join(parts)
+
+
+DICTIONARY_NAME = "data-dictionary.csv"
+DICTIONARY_COLUMNS = ("table", "column", "type", "required", "description", "example")
+MAX_EXAMPLE = 80
+
+
+def _example(root: Path, table: TableSchema, column: str) -> str:
+    path = root / parquet_path(table.name)
+    if not path.is_file():
+        return ""
+    values = pc.drop_null(pq.read_table(path, columns=[column]).column(column))
+    if not len(values):
+        return ""
+    value = values[0].as_py()
+    text = ("true" if value else "false") if isinstance(value, bool) else " ".join(str(value).split())
+    return text if len(text) <= MAX_EXAMPLE else text[: MAX_EXAMPLE - 1] + "…"
+
+
+def dictionary_csv(root: Path, tables: Iterable[TableSchema]) -> bytes:
+    """``data-dictionary.csv`` for the release folder ``root`` (its Parquet files give the
+    examples): one row per column of every published table, in the project's CSV dialect, text
+    cells guarded against spreadsheet formulas like the data files."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(DICTIONARY_COLUMNS)
+    for table in tables:
+        if not table.published:
+            continue
+        for f in table.fields:
+            description = " ".join((f.description or "").split())
+            if f.title:
+                description = f"{f.title}. {description}".strip()
+            row = [table.name, f.name, f.type, "true" if f.constraints.required else "false", description, _example(root, table, f.name)]
+            writer.writerow([guard_cell(cell) for cell in row])
+    return buf.getvalue().encode("utf-8")

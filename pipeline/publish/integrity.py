@@ -37,7 +37,9 @@ def release_problems(root: Path, *, label: str = "", files: Iterable[str] | None
     return [f"{prefix}{p}" for p in problems]
 
 
-def check_release(root: Path, *, label: str = "", files: Iterable[str] | None = None, sums_sha256: str | None = None, hint: str = "") -> None:
+def check_release(
+    root: Path, *, label: str = "", files: Iterable[str] | None = None, sums_sha256: str | None = None, hint: str = ""
+) -> None:
     """Raise :class:`IntegrityError` naming every changed or missing file of ``root``."""
     problems = release_problems(root, label=label, files=files, sums_sha256=sums_sha256)
     if problems:

@@ -51,7 +51,7 @@ from pipeline.fsutil import (
     write_sha256sums,
 )
 from pipeline.publish import changelog
-from pipeline.publish.candidate import read_status, utc_now, write_release_texts, zip_time
+from pipeline.publish.candidate import PUBLISHABLE_FILES, read_status, utc_now, write_release_texts, zip_time
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, config_from_descriptor, read_datapackage, restamp, table_resources
 from pipeline.publish.integrity import IntegrityError, check_release
 from pipeline.publish.layout import (
@@ -80,7 +80,7 @@ from pipeline.schemas import schemas_of
 from pipeline.validate.report import load_report, summarize
 
 # Rendered again with the final version; every other candidate file is copied byte for byte.
-RENDERED = (DESCRIPTOR_NAME, README_NAME, changelog.CHANGELOG_NAME, CHANGES_NAME, SUMS_NAME)
+RENDERED = PUBLISHABLE_FILES
 
 StepHook = Callable[[str], None]
 

@@ -24,8 +24,18 @@ from pipeline.schemas import load_schemas
 
 DATABASE = f"data/{release_config().name}.duckdb"
 PUBLISHED = [t.name for t in load_schemas().values() if t.published]
-RELEASE_FILES = {"datapackage.json", "README.md", "CHANGELOG.md", "changes.json", "SHA256SUMS",
-                 "validation/report.json", "validation/report.md", "validation/report.html"}
+RELEASE_FILES = {
+    "datapackage.json",
+    "README.md",
+    "CHANGELOG.md",
+    "changes.json",
+    "SHA256SUMS",
+    "CITATION.cff",
+    "data-dictionary.csv",
+    "validation/report.json",
+    "validation/report.md",
+    "validation/report.html",
+}
 
 
 def test_candidate_is_laid_out_like_a_release(tmp_path) -> None:
@@ -54,7 +64,9 @@ def test_sha256sums_verifies_and_leaves_out_candidate_only_files(tmp_path) -> No
     listed = list(parse_sha256sums((staging / "SHA256SUMS").read_text(encoding="utf-8")))
     assert listed == sorted(listed)
     assert "candidate.json" not in listed and not any(p.startswith("quarantine/") for p in listed)
-    assert set(listed) == {p for p in RELEASE_FILES if p != "SHA256SUMS"} | {f"data/{n}.{e}" for n in PUBLISHED for e in ("csv", "parquet")} | {DATABASE}
+    assert set(listed) == {p for p in RELEASE_FILES if p != "SHA256SUMS"} | {
+        f"data/{n}.{e}" for n in PUBLISHED for e in ("csv", "parquet")
+    } | {DATABASE}
     (staging / "data" / "footnotes.csv").write_text("tampered\n", encoding="utf-8")
     assert sha256sum_check(staging).returncode != 0
 
@@ -69,8 +81,13 @@ def test_error_stages_only_report_quarantine_and_status(tmp_path) -> None:
     staging = out / "staging"
     assert not result.publishable
     files = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
-    assert files == {"candidate.json", "quarantine/quarantine.csv", "validation/report.json",
-                     "validation/report.md", "validation/report.html"}
+    assert files == {
+        "candidate.json",
+        "quarantine/quarantine.csv",
+        "validation/report.json",
+        "validation/report.md",
+        "validation/report.html",
+    }
     status = json.loads((staging / "candidate.json").read_text(encoding="utf-8"))  # the file as written
     assert status["publishable"] is False and status["status"] == "blocked" and status["version"] is None
     assert status["severity_counts"]["error"] == 1

@@ -87,8 +87,17 @@ def test_release_layout_checksums_index_latest_and_zip(tmp_path) -> None:
     rel = out / "releases" / "1.0.0"
     assert result.path == rel
     files = set(list_files(rel))
-    assert {"datapackage.json", "README.md", "CHANGELOG.md", "changes.json", "review.json", "SHA256SUMS",
-            "validation/report.html", "data/organizations.csv", "data/organizations.parquet"} <= files
+    assert {
+        "datapackage.json",
+        "README.md",
+        "CHANGELOG.md",
+        "changes.json",
+        "review.json",
+        "SHA256SUMS",
+        "validation/report.html",
+        "data/organizations.csv",
+        "data/organizations.parquet",
+    } <= files
     assert not any(f.startswith("quarantine/") or f == "candidate.json" for f in files)
     check = sha256sum_check(rel)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -96,7 +105,7 @@ def test_release_layout_checksums_index_latest_and_zip(tmp_path) -> None:
     # the release time is the candidate's (staged at CREATED); the decision time is in review.json only
     assert (descriptor["version"], descriptor["created"]) == ("1.0.0", CREATED)
     readme = (rel / "README.md").read_text(encoding="utf-8")
-    assert "awaiting review" not in readme and "(version 1.0.0)" in readme
+    assert "awaiting review" not in readme and f"(version 1.0.0, released {CREATED[:10]})" in readme
     assert latest_version(out / "releases") == "1.0.0"
     index = json.loads((out / "releases" / "index.json").read_text(encoding="utf-8"))
     (entry,) = index["releases"]
@@ -191,7 +200,14 @@ def test_publish_interrupted_before_rename_leaves_nothing(ready, point: str) -> 
     with pytest.raises(RuntimeError, match="injected"):
         publish_as_editor(out, hook=hook)
     assert _visible(out) == before
-    assert sorted(p.name for p in (out / "releases").iterdir()) == ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "geneva-digital-atlas-latest.zip", "index.json", "latest", "latest.json"]
+    assert sorted(p.name for p in (out / "releases").iterdir()) == [
+        "1.0.0",
+        "geneva-digital-atlas-1.0.0.zip",
+        "geneva-digital-atlas-latest.zip",
+        "index.json",
+        "latest",
+        "latest.json",
+    ]
     assert read_holder(out) is None  # the lock was released
     # a re-run completes normally
     assert publish_as_editor(out).version == "1.0.1"
@@ -260,15 +276,15 @@ def test_sigkilled_publish_keeps_releases_index_and_latest(ready, point: str) ->
     expected = ["1.0.0", "geneva-digital-atlas-1.0.0.zip", "geneva-digital-atlas-latest.zip", "index.json", "latest", "latest.json"]
     if point == "index":  # killed after the rename and the zip: a complete, not yet indexed folder
         expected = [
-                "1.0.0",
-                "1.0.1",
-                "geneva-digital-atlas-1.0.0.zip",
-                "geneva-digital-atlas-1.0.1.zip",
-                "geneva-digital-atlas-latest.zip",
-                "index.json",
-                "latest",
-                "latest.json",
-            ]
+            "1.0.0",
+            "1.0.1",
+            "geneva-digital-atlas-1.0.0.zip",
+            "geneva-digital-atlas-1.0.1.zip",
+            "geneva-digital-atlas-latest.zip",
+            "index.json",
+            "latest",
+            "latest.json",
+        ]
     assert visible == expected
     result = publish_as_editor(out)
     assert result.version == "1.0.1"
