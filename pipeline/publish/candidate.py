@@ -44,6 +44,7 @@ from pipeline.publish.arrow import write_parquet
 from pipeline.publish.citation import CITATION_NAME, citation_cff
 from pipeline.publish.database import write_database
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, build_datapackage, published_schemas, source_record, write_datapackage
+from pipeline.publish.dictionary import DICTIONARY_NAME, dictionary_csv
 from pipeline.publish.layout import (
     CANDIDATE_ONLY,
     CANDIDATE_STATUS,
@@ -60,7 +61,6 @@ from pipeline.publish.layout import (
     staging_dir,
 )
 from pipeline.publish.lock import outputs_lock
-from pipeline.publish.dictionary import DICTIONARY_NAME, dictionary_csv
 from pipeline.publish.readme import render_readme
 from pipeline.publish.versioning import Diff, changes_document, diff_snapshots, read_snapshot
 from pipeline.schemas import TableSchema, load_schemas

@@ -31,7 +31,8 @@ def citation_authors(config: ReleaseConfig) -> list[str]:
 def citation_text(config: ReleaseConfig, version: str, created: str) -> str:
     """The citation in words, naming the version and the release date."""
     where = f" {config.homepage}" if config.homepage else ""
-    return f"{'; '.join(citation_authors(config))} ({created[:4]}). *{config.title}* (version {version}, released {created[:10]}) [Data set].{where}"
+    authors = "; ".join(citation_authors(config))
+    return f"{authors} ({created[:4]}). *{config.title}* (version {version}, released {created[:10]}) [Data set].{where}"
 
 
 def citation_cff(config: ReleaseConfig, version: str, created: str) -> str:

@@ -74,7 +74,8 @@ def read_table(name, folder="."):
 def duckdb_csv_query(table: TableSchema) -> str:
     """``SELECT`` of a table's CSV file in DuckDB with every column's type given (no sniffing)."""
     columns = ", ".join(f"{sql_text(f.name)}: {sql_text(f.duckdb_type)}" for f in table.fields)
-    return f"CREATE TABLE {sql_name(table.name)} AS SELECT * FROM read_csv({sql_text(csv_path(table.name))}, header = true, columns = {{{columns}}});"
+    source = f"read_csv({sql_text(csv_path(table.name))}, header = true, columns = {{{columns}}})"
+    return f"CREATE TABLE {sql_name(table.name)} AS SELECT * FROM {source};"
 
 
 def readr_call(table: TableSchema) -> str:

@@ -61,7 +61,6 @@ from pipeline.publish.layout import (
     LATEST_JSON,
     LATEST_NAME,
     LATEST_TMP_PREFIX,
-    README_NAME,
     RELEASE_TMP_PREFIX,
     RELEASES,
     REVIEW_NAME,

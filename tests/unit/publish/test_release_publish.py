@@ -14,11 +14,11 @@ import zipfile
 import pytest
 from publish_support import (
     CREATED,
-    latest_version,
     GAMMA,
     REPO,
     base_rows,
     error_finding,
+    latest_version,
     publish_as_editor,
     schemas_from,
     schemas_without,
