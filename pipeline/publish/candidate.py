@@ -248,7 +248,7 @@ def _publishable_files(build: _Build) -> tuple[Diff, list[Finding]]:
     """``datapackage.json`` and the texts for a publishable build; the findings of the descriptor check."""
     build.step("texts")
     tables = published_schemas()
-    diff = compare_with_latest(build.root, build.outputs_dir, tables)
+    diff = compare_with_latest(build.root, build.outputs_dir, tables, sources=build.sources)
     descriptor = build_datapackage(
         build.root, version=diff.version, created=build.created, sources=build.sources, tables=tables, config=build.config
     )
@@ -355,9 +355,9 @@ def write_quarantine(tables: Mapping[str, pd.DataFrame] | None, build_dir: Path)
     return total
 
 
-def compare_with_latest(build_dir: Path, outputs_dir: Path, tables: Sequence[TableSchema]) -> Diff:
-    """The candidate's data (``build_dir/data``) against the latest release in ``outputs_dir``."""
-    current = read_snapshot(build_dir, list(tables))
+def compare_with_latest(build_dir: Path, outputs_dir: Path, tables: Sequence[TableSchema], *, sources: Sequence[dict] = ()) -> Diff:
+    """The candidate's data (``build_dir/data``) and source files against the latest release in ``outputs_dir``."""
+    current = read_snapshot(build_dir, list(tables), sources=sources)
     latest = latest_release(outputs_dir)
     previous = read_snapshot(latest[1]) if latest else None
     return diff_snapshots(previous, current, latest[0] if latest else None)

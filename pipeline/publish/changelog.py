@@ -90,6 +90,17 @@ def table_section(change: TableChange, max_keys: int = MAX_KEYS) -> list[str]:
     return lines
 
 
+def source_section(diff: Diff, max_keys: int = MAX_KEYS) -> list[str]:
+    """The raw source files added, removed and changed, with their sha256 (``changes.json`` has them all)."""
+    src = diff.sources
+    items = [f"Added `{md_text(s['path'])}` (sha256 `{s['sha256']}`)" for s in src.added]
+    items += [f"Removed `{md_text(s['path'])}` (sha256 `{s['sha256']}`)" for s in src.removed]
+    items += [f"Changed `{md_text(s['path'])}`: sha256 `{s['old_sha256']}` → `{s['new_sha256']}`" for s in src.changed]
+    if not items:
+        return []
+    return ["### Source files", "", *_list("Source files", items[:max_keys], len(items))[2:]]
+
+
 def entry(diff: Diff, version: str, date: str, *, max_keys: int = MAX_KEYS) -> str:
     """The changelog entry of ``version`` (``date`` as YYYY-MM-DD)."""
     bump = diff.bump
@@ -100,11 +111,13 @@ def entry(diff: Diff, version: str, date: str, *, max_keys: int = MAX_KEYS) -> s
     if bump == "initial":
         lines += [summary_lines(diff)[0], ""]
         lines += [f"- `{c.table}`: {c.rows_after} row{'' if c.rows_after == 1 else 's'}" for c in diff.tables.values()]
-        return "\n".join(lines) + "\n"
+        lines += ["", *source_section(diff, max_keys)]
+        return "\n".join(lines).rstrip("\n") + "\n"
     lines += [intro + ".", ""]
     lines += [f"- {line}" for line in summary_lines(diff)] + [""]
     for change in diff.tables.values():
         lines += table_section(change, max_keys)
+    lines += source_section(diff, max_keys)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -113,7 +126,7 @@ def earlier_entries(previous_changelog: str | None) -> str:
     if not previous_changelog:
         return ""
     match = re.search(r"^## ", previous_changelog, flags=re.MULTILINE)
-    return previous_changelog[match.start():] if match else ""
+    return previous_changelog[match.start() :] if match else ""
 
 
 def changelog(title: str, new_entry: str | None, previous_changelog: str | None) -> str:

@@ -7,10 +7,13 @@ derive the version bump:
 
 - major: a table or column removed, a column's type changed, a primary key redefined;
 - minor: a table, column or row added, or a row removed (the schema still reads the same way);
-- patch: values changed only, or descriptive metadata (titles, descriptions, constraints, licence);
+- patch: values changed only, or descriptive metadata (titles, descriptions, constraints, licence),
+  or the raw source files (added, removed or changed: their paths and sha256 are the provenance
+  the descriptor records);
 - none: nothing changed, so nothing is released.
 
-It also renders ``changes.json``. It must not write files or decide whether data is valid.
+It also renders ``changes.json``, whose ``sources`` lists the source files added, removed and
+changed with their sha256. It must not write files or decide whether data is valid.
 """
 
 from __future__ import annotations
@@ -89,28 +92,54 @@ class TableSnapshot:
 class Snapshot:
     tables: dict[str, TableSnapshot]
     meta: dict
+    sources: dict[str, dict] = field(default_factory=dict)  # raw source path → {"sha256", "bytes"}
+
+
+def descriptor_sources(descriptor: dict) -> dict[str, dict]:
+    """The raw source files a descriptor records (``sources`` entries with a ``file`` and a sha256 ``hash``)."""
+    out = {}
+    for entry in descriptor.get("sources", []):
+        path, digest = entry.get("file"), str(entry.get("hash", ""))
+        if isinstance(path, str) and digest.startswith("sha256:"):
+            out[path] = {"sha256": digest.removeprefix("sha256:"), "bytes": entry.get("bytes")}
+    return out
 
 
 def config_meta(config: ReleaseConfig | None = None) -> dict:
     cfg = config or release_config()
-    meta = {"name": cfg.name, "title": cfg.title, "description": cfg.description, "homepage": cfg.homepage,
-            "keywords": list(cfg.keywords), "licenses": [dict(x) for x in cfg.licenses],
-            "contributors": [dict(x) for x in cfg.contributors]}
+    meta = {
+        "name": cfg.name,
+        "title": cfg.title,
+        "description": cfg.description,
+        "homepage": cfg.homepage,
+        "keywords": list(cfg.keywords),
+        "licenses": [dict(x) for x in cfg.licenses],
+        "contributors": [dict(x) for x in cfg.contributors],
+    }
     return {k: v for k, v in meta.items() if v is not None}
 
 
-def read_snapshot(root: Path, tables: Iterable[TableSchema] | None = None, *, config: ReleaseConfig | None = None) -> Snapshot:
+def read_snapshot(
+    root: Path,
+    tables: Iterable[TableSchema] | None = None,
+    *,
+    config: ReleaseConfig | None = None,
+    sources: Iterable[dict] = (),
+) -> Snapshot:
     """The published tables under ``root``: schemas from ``tables`` when given (a build in progress,
-    metadata from the configuration), else from ``root/datapackage.json`` (a candidate or release)."""
+    metadata from the configuration, ``sources`` the raw files read), else from
+    ``root/datapackage.json`` (a candidate or release)."""
     if tables is not None:
         schemas = {t.name: dict(t.descriptor) for t in published_schemas(tables)}
         meta = config_meta(config)
+        files = {s["path"]: {"sha256": s["sha256"], "bytes": s.get("bytes")} for s in sources}
     else:
         descriptor = read_datapackage(root)
         schemas = {name: r["schema"] for name, r in table_resources(descriptor).items()}
         meta = {k: descriptor[k] for k in META_KEYS if k in descriptor}
+        files = descriptor_sources(descriptor)
     snap = {name: TableSnapshot(name, schema, pq.read_table(root / parquet_path(name)).to_pydict()) for name, schema in schemas.items()}
-    return Snapshot(snap, meta)
+    return Snapshot(snap, meta, files)
 
 
 # -- diff ------------------------------------------------------------------------------------------
@@ -168,16 +197,53 @@ class TableChange:
 
 
 @dataclass
+class SourceChanges:
+    """Raw source files added, removed and changed (by path) between two snapshots."""
+
+    added: list[dict] = field(default_factory=list)  # {"path", "sha256", "bytes"}
+    removed: list[dict] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)  # {"path", "old_sha256", "new_sha256", "old_bytes", "new_bytes"}
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "removed": self.removed, "changed": self.changed}
+
+
+def diff_sources(old: dict[str, dict], new: dict[str, dict]) -> SourceChanges:
+    out = SourceChanges()
+    for path in sorted(set(old) | set(new)):
+        before, after = old.get(path), new.get(path)
+        if before is None and after is not None:
+            out.added.append({"path": path, **after})
+        elif after is None and before is not None:
+            out.removed.append({"path": path, **before})
+        elif before is not None and after is not None and before["sha256"] != after["sha256"]:
+            out.changed.append(
+                {
+                    "path": path,
+                    "old_sha256": before["sha256"],
+                    "new_sha256": after["sha256"],
+                    "old_bytes": before.get("bytes"),
+                    "new_bytes": after.get("bytes"),
+                }
+            )
+    return out
+
+
+@dataclass
 class Diff:
     previous_version: str | None
     tables: dict[str, TableChange]
     metadata_changed: list[str] = field(default_factory=list)
+    sources: SourceChanges = field(default_factory=SourceChanges)
 
     @property
     def bump(self) -> Bump:
         if self.previous_version is None:
             return "initial"
-        levels = [t.bump for t in self.tables.values()] + (["patch"] if self.metadata_changed else [])
+        levels = [t.bump for t in self.tables.values()] + (["patch"] if self.metadata_changed or self.sources else [])
         return max(levels, key=_ORDER.index, default="none")
 
     @property
@@ -248,11 +314,11 @@ def diff_snapshots(previous: Snapshot | None, current: Snapshot, previous_versio
     """Every published table compared; ``previous`` None means a first release."""
     if previous is None:
         tables = {name: diff_table(None, t) for name, t in current.tables.items()}
-        return Diff(None, tables)
+        return Diff(None, tables, sources=diff_sources({}, current.sources))
     names = list(current.tables) + [n for n in previous.tables if n not in current.tables]
     tables = {n: diff_table(previous.tables.get(n), current.tables.get(n)) for n in names}
     meta = sorted(k for k in META_KEYS if previous.meta.get(k) != current.meta.get(k))
-    return Diff(previous_version, tables, meta)
+    return Diff(previous_version, tables, meta, diff_sources(previous.sources, current.sources))
 
 
 # -- changes.json ----------------------------------------------------------------------------------
@@ -292,7 +358,18 @@ def summary_lines(diff: Diff) -> list[str]:
             lines += kind(t)
     if diff.metadata_changed:
         lines.append("Dataset metadata changed: " + ", ".join(diff.metadata_changed) + ".")
+    lines += source_lines(diff.sources)
     return lines or ["No change."]
+
+
+def source_lines(sources: SourceChanges) -> list[str]:
+    """The source-file changes in words (one sentence per kind)."""
+    lines = []
+    for kind, items in (("added", sources.added), ("removed", sources.removed), ("changed", sources.changed)):
+        if items:
+            names = ", ".join(f"`{s['path']}`" for s in items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+            lines.append(f"Source {'file' if len(items) == 1 else 'files'} {kind}: {names}.")
+    return lines
 
 
 def _n(count: int, noun: str) -> str:
@@ -307,6 +384,6 @@ def changes_document(diff: Diff, version: str | None = None) -> dict:
         "bump": diff.bump,
         "summary": summary_lines(diff),
         "metadata_changed": diff.metadata_changed,
+        "sources": diff.sources.to_dict(),
         "tables": {name: change.to_dict() for name, change in diff.tables.items()},
     }
-

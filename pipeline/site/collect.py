@@ -3,12 +3,16 @@
 Scope: list published releases (``releases/<version>/`` plus ``releases/index.json``), each release's
 files with sizes and sha256, counts, validation status, review and change summary, its tables (for
 the charts and the organisations table) and the candidate's validation report with findings
-grouped by severity and rule. Everything here only reads: it must not write, validate data, compute
-versions or render HTML.
+grouped by severity and rule. Every release's files are checked against its ``SHA256SUMS`` (and
+that against ``index.json``) before anything is read from them: a changed or missing file is an
+:class:`~pipeline.publish.integrity.IntegrityError` naming it, so a tampered file never reaches
+the site. Everything here only reads: it must not write, validate data, compute versions or render
+HTML.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable
@@ -25,6 +29,7 @@ from pipeline.fsutil import SUMS_NAME, parse_sha256sums, sha256_file
 from pipeline.publish import layout
 from pipeline.publish.arrow import read_parquet
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, table_resources
+from pipeline.publish.integrity import IntegrityError, release_problems
 from pipeline.schemas import TableSchema, load_schemas, schemas_of
 
 A = TypeVar("A", bound=Artifact)
@@ -64,10 +69,11 @@ class Release:
     zip: FileEntry | None
     files: list[FileEntry]
     latest: bool = False
+    alias: bool = False  # the latest release at its stable addresses (latest.html)
 
     @property
     def page(self) -> str:
-        return f"release-{self.version}.html"
+        return "latest.html" if self.alias else f"release-{self.version}.html"
 
     @property
     def severity_counts(self) -> SeverityCounts | None:
@@ -204,18 +210,22 @@ def file_entries(root: Path, prefix: str, recorded: dict[str, str], tables: dict
     kind_order = {"csv": 0, "parquet": 1}
     entries.sort(
         key=lambda e: (
-            e.table is None, e.label != "datapackage.json", table_order.get(e.table or "", 0), kind_order.get(e.kind, 2), e.label
+            e.table is None,
+            e.label != "datapackage.json",
+            table_order.get(e.table or "", 0),
+            kind_order.get(e.kind, 2),
+            e.label,
         )
     )
     return entries
 
 
 def _data_tables(descriptor: dict) -> dict[str, str]:
-    """Data file path → table name, from the descriptor's resources (``x-parquet`` → ``x``)."""
+    """Data file path → table name, from the descriptor's tabular resources (``x-parquet`` → ``x``)."""
     out = {}
     for r in descriptor.get("resources", []):
         path, name = r.get("path"), str(r.get("name", ""))
-        if isinstance(path, str) and name:
+        if isinstance(path, str) and name and "schema" in r:
             out[path] = name.removesuffix("-parquet") if r.get("format") == "parquet" else name
     return out
 
@@ -224,11 +234,15 @@ def _data_tables(descriptor: dict) -> dict[str, str]:
 
 
 def read_release(outputs_dir: Path, version: str, entry: IndexEntry | None) -> Release:
+    """A release, after checking its files (:class:`IntegrityError` naming what changed)."""
     root = layout.release_dir(outputs_dir, version)
+    problems = release_problems(root, label=f"{layout.RELEASES}/{version}", sums_sha256=entry.files.get(SUMS_NAME) if entry else None)
+    if problems:
+        raise IntegrityError(problems, f"`atlas site` places no tampered file in the site; restore releases/{version}/ first.")
     descriptor = read_json(root / DESCRIPTOR_NAME)
     descriptor = descriptor if isinstance(descriptor, dict) else {}
     recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
-    for rel, sha in (entry.files.items() if entry else ()):
+    for rel, sha in entry.files.items() if entry else ():
         recorded.setdefault(rel, sha)
     changes = read_json(root / layout.CHANGES_NAME)
     tables = list(table_resources(descriptor))
@@ -251,7 +265,7 @@ def _zip_entry(outputs_dir: Path, name: str, version: str, entry: IndexEntry | N
     zip_file = layout.zip_path(outputs_dir, name, version)
     if not zip_file.is_file():
         return None
-    return FileEntry(
+    found = FileEntry(
         rel=f"{layout.RELEASES}/{zip_file.name}",
         source=zip_file,
         label=zip_file.name,
@@ -260,6 +274,23 @@ def _zip_entry(outputs_dir: Path, name: str, version: str, entry: IndexEntry | N
         sha256=sha256_file(zip_file),
         recorded=entry.zip.sha256 if entry and entry.zip.path == zip_file.name else None,
     )
+    if found.mismatch:
+        raise IntegrityError(
+            [f"{layout.RELEASES}/{zip_file.name}: checksum differs from index.json"], "Rebuild it from its release folder."
+        )
+    return found
+
+
+def latest_alias(outputs_dir: Path, release: Release) -> Release:
+    """The latest release as served at its stable addresses: its files under ``releases/latest/``
+    and its zip as ``releases/<name>-latest.zip`` (same bytes, same checksums)."""
+    prefix = f"{layout.RELEASES}/{release.version}/"
+    files = [dataclasses.replace(f, rel=f"{layout.RELEASES}/{layout.LATEST_NAME}/{f.rel.removeprefix(prefix)}") for f in release.files]
+    zip_entry = None
+    if release.zip is not None:
+        latest_zip = layout.latest_zip_path(outputs_dir, str(release.descriptor.get("name") or "release"))
+        zip_entry = dataclasses.replace(release.zip, rel=f"{layout.RELEASES}/{latest_zip.name}", label=latest_zip.name)
+    return dataclasses.replace(release, files=files, zip=zip_entry, alias=True)
 
 
 def read_releases(outputs_dir: Path) -> list[Release]:
@@ -393,8 +424,7 @@ def group_findings(
         group.findings.append(item)
     order = list(RULES)
     ordered = {
-        s: sorted(g.values(), key=lambda g: (order.index(g.rule) if g.rule in order else len(order), g.rule))
-        for s, g in groups.items()
+        s: sorted(g.values(), key=lambda g: (order.index(g.rule) if g.rule in order else len(order), g.rule)) for s, g in groups.items()
     }
     sorted_excerpts = sorted(excerpts.values(), key=lambda e: (e.source_file, e.source_line or 0))
     return ordered, sorted_excerpts

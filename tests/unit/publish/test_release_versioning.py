@@ -145,3 +145,45 @@ def test_changelog_lists_at_most_max_keys() -> None:
     text = entry(diff, "1.1.0", "2025-02-01", max_keys=5)
     assert "… and 33 more (see `changes.json`)" in text
     assert value_text("x" * 200).endswith("…")
+
+
+def test_source_files_added_removed_and_changed_are_in_changes_json_and_the_changelog(tmp_path) -> None:
+    import hashlib
+    import json
+
+    from publish_support import publish_as_editor, stage
+
+    from pipeline.extract.model import SourceFile
+
+    out = tmp_path / "out"
+    stage(out, source_text="profiles v1")
+    publish_as_editor(out)
+
+    def source(path: str, text: str) -> SourceFile:
+        data = text.encode()
+        return SourceFile(path=path, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data), encoding="utf-8", line_count=1)
+
+    from publish_support import extraction, no_frictionless_check
+
+    from pipeline.publish.candidate import stage as stage_step
+
+    ex = extraction()  # the same rows: only the source files differ
+    files = [source("profiles.txt", "profiles v2"), source("more.txt", "more")]
+    result = stage_step(ex.tables, out, sources=files, created="2025-05-05T00:00:00Z", frictionless_check=no_frictionless_check)
+    assert (result.version, result.bump) == ("1.0.1", "patch")  # provenance alone is a patch release
+    changes = json.loads((result.path / "changes.json").read_text(encoding="utf-8"))
+    old = hashlib.sha256(b"profiles v1").hexdigest()
+    assert changes["sources"]["added"] == [{"path": "more.txt", "sha256": files[1].sha256, "bytes": 4}]
+    assert changes["sources"]["changed"] == [
+        {"path": "profiles.txt", "old_sha256": old, "new_sha256": files[0].sha256, "old_bytes": 11, "new_bytes": 11}
+    ]
+    assert changes["sources"]["removed"] == []
+    assert "Source file added: `more.txt`." in changes["summary"]
+    log = (result.path / "CHANGELOG.md").read_text(encoding="utf-8")
+    section = log.split("### Source files", 1)[1].split("## 1.0.0", 1)[0]
+    assert f"- Added `more.txt` (sha256 `{files[1].sha256}`)" in section
+    assert f"- Changed `profiles.txt`: sha256 `{old}` → `{files[0].sha256}`" in section
+    publish_as_editor(out)
+    ex_removed = stage_step(ex.tables, out, sources=files[:1], created="2025-06-06T00:00:00Z", frictionless_check=no_frictionless_check)
+    removed = json.loads((ex_removed.path / "changes.json").read_text(encoding="utf-8"))["sources"]["removed"]
+    assert removed == [{"path": "more.txt", "sha256": files[1].sha256, "bytes": 4}]
