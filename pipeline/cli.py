@@ -148,9 +148,32 @@ def releases(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
 @app.command()
 def site(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
     """(Re)build the static release site in OUTPUTS/site."""
+    from pipeline.publish.integrity import IntegrityError
     from pipeline.site.build import build_site
 
-    console.print(f"site: {build_site(outputs)}")
+    try:
+        console.print(f"site: {build_site(outputs)}")
+    except IntegrityError as exc:
+        _fail(str(exc), 1)
+
+
+@app.command()
+def verify(
+    location: Annotated[str, typer.Argument(help="A release folder, or the http(s) address of one.", metavar="PATH_OR_URL")],
+) -> None:
+    """Check a release: SHA256SUMS, the descriptor's sizes and hashes, `frictionless validate`, row counts."""
+    from pipeline.publish.verify import verify as run_verify
+
+    result = run_verify(location)
+    for line in result.passed:
+        console.print(f"ok: {line}", soft_wrap=True)
+    for line in result.problems:
+        err.print(f"[bold red]problem:[/] {line}", soft_wrap=True)
+    if result.ok:
+        console.print(f"{location}: the release is intact and valid.", soft_wrap=True)
+        raise typer.Exit(0)
+    err.print(f"{location}: {len(result.problems)} problem(s); do not trust this copy.", soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @app.command()

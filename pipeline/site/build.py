@@ -1,10 +1,15 @@
 """Build the static site in ``outputs/site/``: pages, assets and the downloadable files.
 
-Scope: render the index, one page per release and the candidate's review page with jinja2
-(autoescape on: every value from the data is escaped), copy the static assets, and place every
-release file under ``site/releases/`` exactly as under ``outputs/releases/`` (hard links where the
-filesystem allows, copies otherwise), so the site folder alone can be served or copied anywhere and
-every link in it is relative. The site is built in a temporary folder beside it and swapped in,
+Scope: render the index, one page per release, ``latest.html`` (the latest release at its stable
+addresses), the version comparison (``diff.html`` and one page per pair, from
+``pipeline.site.diffs``) and the candidate's review page with jinja2 (autoescape on: every value
+from the data is escaped), copy the static assets, and place every release file under
+``site/releases/`` exactly as under ``outputs/releases/`` (hard links where the filesystem allows,
+copies otherwise; never symlinks), including the stable ``releases/latest/`` folder,
+``releases/latest.json`` and ``releases/<name>-latest.zip``, so the site folder alone can be served
+or copied anywhere (``cp -r``, object storage) and every link in it is relative. Release files are
+checked against their checksums before they are read (``collect``): a mismatch fails the build,
+naming the file. The site is built in a temporary folder beside it and swapped in,
 so a reader never sees half a site. It must not modify releases or the candidate (files are linked
 or copied, never opened for writing), and holds no column list of its own: the dictionary comes
 from the schemas.
@@ -12,7 +17,6 @@ from the schemas.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from datetime import UTC, datetime
@@ -25,10 +29,10 @@ from markupsafe import Markup
 from pipeline import markdown
 from pipeline.artifacts import Artifact, Review, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES
-from pipeline.fsutil import make_temp_dir, swap_in_dir
+from pipeline.fsutil import link_or_copy, make_temp_dir, swap_in_dir
 from pipeline.publish import layout
 from pipeline.publish.dictionary import constraint_text, foreign_key_text
-from pipeline.site import charts, collect
+from pipeline.site import charts, collect, diffs
 from pipeline.site.collect import Candidate, FileEntry, Release
 
 SITE = "site"
@@ -206,11 +210,7 @@ def release_context(release: Release) -> dict:
 
 def place_file(source: Path, dest: Path) -> None:
     """Hard-link ``source`` at ``dest`` (same bytes, no copy, never written through), else copy."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copy2(source, dest)
+    link_or_copy(source, dest)
 
 
 def place_files(root: Path, entries: list[FileEntry]) -> None:
@@ -221,29 +221,69 @@ def place_files(root: Path, entries: list[FileEntry]) -> None:
 # -- build -----------------------------------------------------------------------------------------
 
 
+def _write(root: Path, name: str, text: str) -> None:
+    (root / name).write_text(text, encoding="utf-8")
+
+
+def place_releases(outputs_dir: Path, root: Path, releases: list[Release]) -> Release | None:
+    """Every release's files and zip, ``index.json``, and the stable latest addresses (the
+    ``latest/`` folder, ``latest.json``, ``<name>-latest.zip``); the latest release as served there."""
+    for release in releases:
+        place_files(root, release.files + ([release.zip] if release.zip else []))
+    releases_out = layout.releases_dir(outputs_dir)
+    for name in (layout.INDEX_NAME, layout.LATEST_JSON):
+        if (releases_out / name).is_file():
+            place_file(releases_out / name, root / layout.RELEASES / name)
+    if not releases:
+        return None
+    alias = collect.latest_alias(outputs_dir, releases[0])
+    place_files(root, alias.files)
+    if alias.zip is not None and releases[0].zip is not None:
+        place_file(releases[0].zip.source, root / alias.zip.rel)
+    return alias
+
+
+def render_diffs(env: Environment, root: Path, releases: list[Release], common: dict) -> None:
+    pairs = diffs.all_pairs(releases)
+    versions = diffs.diff_versions(releases)
+    default = (versions[-2], versions[-1]) if len(versions) > 1 else ("", "")
+    page = env.get_template("diff-pair.html")
+    for pair in pairs:
+        _write(root, pair.page, page.render(**common, pair=pair))
+    _write(
+        root,
+        "diff.html",
+        env.get_template("diff.html").render(
+            **common,
+            pairs=pairs,
+            versions=list(reversed(versions)),
+            default=default,
+            default_page=diffs.pair_page(*default) if pairs else "",
+            limited=len(releases) > len(versions),
+        ),
+    )
+
+
 def render_site(outputs_dir: Path, root: Path, releases: list[Release], candidate: Candidate | None) -> None:
     env = environment()
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     shutil.copytree(STATIC, root / "static")
-    for release in releases:
-        place_files(root, release.files + ([release.zip] if release.zip else []))
-    index_json = layout.releases_dir(outputs_dir) / layout.INDEX_NAME
-    if index_json.is_file():
-        place_file(index_json, root / layout.RELEASES / layout.INDEX_NAME)
+    latest = place_releases(outputs_dir, root, releases)
     if candidate is not None:
         place_files(root, candidate.files)
     common = {"built": built, "candidate": candidate, "releases": releases}
     statuses = {r.version: _status(r.severity_counts, r.review) for r in releases}
-    (root / "index.html").write_text(env.get_template("index.html").render(statuses=statuses, **common), encoding="utf-8")
+    _write(root, "index.html", env.get_template("index.html").render(statuses=statuses, **common))
     page = env.get_template("release.html")
-    for release in releases:
-        (root / release.page).write_text(page.render(**common, **release_context(release)), encoding="utf-8")
+    for release in [*releases, *([latest] if latest else [])]:
+        _write(root, release.page, page.render(**common, **release_context(release)))
+    render_diffs(env, root, releases, common)
     review = env.get_template("review.html").render(
         **common,
         status=_status(candidate.severity_counts, None) if candidate else ("unknown", ""),
         status_items=_scalar_items(candidate.status if candidate else None),
     )
-    (root / "review.html").write_text(review, encoding="utf-8")
+    _write(root, "review.html", review)
 
 
 def remove_stale_builds(outputs_dir: Path, now: float | None = None) -> list[Path]:

@@ -65,9 +65,53 @@
     });
   }
 
+  function versionParts(v) {
+    return v.split(".").map(function (n) { return parseInt(n, 10); });
+  }
+
+  function older(a, b) {
+    var x = versionParts(a), y = versionParts(b);
+    for (var i = 0; i < 3; i += 1) {
+      if (x[i] !== y[i]) { return x[i] < y[i]; }
+    }
+    return false;
+  }
+
+  /* Compare versions: the two selects point the link at the page of that pair (older first). */
+  function setupDiffPicker(picker) {
+    var from = document.getElementById("diff-from");
+    var to = document.getElementById("diff-to");
+    var go = document.getElementById("diff-go");
+    var note = document.getElementById("diff-note");
+    var pages = {};
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-pair]"), function (a) {
+      pages[a.getAttribute("data-pair")] = a.getAttribute("href");
+    });
+    function update() {
+      var a = from.value, b = to.value;
+      if (a === b) {
+        go.setAttribute("aria-disabled", "true");
+        go.removeAttribute("href");
+        note.textContent = "Pick two different versions.";
+        return;
+      }
+      var pair = older(a, b) ? a + ".." + b : b + ".." + a;
+      if (pages[pair]) {
+        go.setAttribute("href", pages[pair]);
+        go.removeAttribute("aria-disabled");
+        note.textContent = older(a, b) ? "" : "Shown from the older version to the newer one.";
+      }
+    }
+    from.addEventListener("change", update);
+    to.addEventListener("change", update);
+    update();
+  }
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("input.table-search"), setupSearch);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), setupSort);
+    var picker = document.getElementById("diff-picker");
+    if (picker) { setupDiffPicker(picker); }
   }
 
   if (document.readyState === "loading") {

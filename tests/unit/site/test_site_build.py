@@ -72,7 +72,15 @@ def sha256(path: Path) -> str:
 
 def test_build_site_writes_every_page(site: Path) -> None:
     names = {p.name for p in site.glob("*.html")}
-    assert names == {"index.html", "release-1.0.0.html", "release-1.1.0.html", "review.html"}
+    assert names == {
+        "index.html",
+        "release-1.0.0.html",
+        "release-1.1.0.html",
+        "latest.html",
+        "diff.html",
+        "diff-1.0.0..1.1.0.html",
+        "review.html",
+    }
     assert (site / "static" / "site.js").is_file() and (site / "static" / "site.css").is_file()
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index.index("release-1.1.0.html") < index.index("release-1.0.0.html")  # newest first
