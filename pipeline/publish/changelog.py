@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pipeline.markdown import md_text
-from pipeline.publish.versioning import Diff, TableChange, summary_lines
+from pipeline.publish.versioning import Diff, TableChange, structure_sentences, summary_lines
 
 CHANGELOG_NAME = "CHANGELOG.md"
 MAX_KEYS = 20
@@ -55,13 +55,7 @@ def _list(title: str, items: list[str], total: int) -> list[str]:
 
 
 def _structure_lines(change: TableChange) -> list[str]:
-    lines = [f"- Column `{c}` added." for c in change.columns_added]
-    lines += [f"- Column `{c}` removed." for c in change.columns_removed]
-    lines += [f"- Column `{r['column']}` changed type from {r['old']} to {r['new']}." for r in change.columns_retyped]
-    if change.primary_key_changed:
-        lines.append("- Primary key redefined.")
-    if change.schema_changed:
-        lines.append("- Schema description or constraints changed.")
+    lines = [f"- {sentence}" for sentence in structure_sentences(change)]
     return [*lines, ""] if lines else []
 
 

@@ -321,6 +321,19 @@ def diff_snapshots(previous: Snapshot | None, current: Snapshot, previous_versio
     return Diff(previous_version, tables, meta, diff_sources(previous.sources, current.sources))
 
 
+def structure_sentences(change: TableChange) -> list[str]:
+    """How a table's structure changed, one Markdown sentence each (the changelog and the site's
+    version comparison both say it this way)."""
+    lines = [f"Column `{c}` added." for c in change.columns_added]
+    lines += [f"Column `{c}` removed." for c in change.columns_removed]
+    lines += [f"Column `{r['column']}` changed type from {r['old']} to {r['new']}." for r in change.columns_retyped]
+    if change.primary_key_changed:
+        lines.append("Primary key redefined.")
+    if change.schema_changed:
+        lines.append("Schema description or constraints changed.")
+    return lines
+
+
 # -- changes.json ----------------------------------------------------------------------------------
 
 

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from pipeline.publish import layout
-from pipeline.publish.versioning import Diff, Snapshot, TableChange, TableSnapshot, diff_snapshots, read_snapshot, summary_lines
+from pipeline.publish.versioning import (
+    Diff,
+    Snapshot,
+    TableChange,
+    TableSnapshot,
+    diff_snapshots,
+    read_snapshot,
+    structure_sentences,
+    summary_lines,
+)
 from pipeline.site.collect import Release
 
 MAX_VERSIONS = 12  # pairs among the 12 latest versions: at most 66 diff pages
@@ -101,24 +110,13 @@ def _records(snapshot: TableSnapshot | None, keys: list[dict]) -> list[Record]:
     return out
 
 
-def _structure(change: TableChange) -> list[str]:
-    lines = [f"Column {c} added." for c in change.columns_added]
-    lines += [f"Column {c} removed." for c in change.columns_removed]
-    lines += [f"Column {r['column']} changed type from {r['old']} to {r['new']}." for r in change.columns_retyped]
-    if change.primary_key_changed:
-        lines.append("Primary key redefined: rows are not compared.")
-    if change.schema_changed:
-        lines.append("Schema description or constraints changed.")
-    return lines
-
-
 def table_diff(change: TableChange, old: Snapshot, new: Snapshot) -> TableDiff:
     return TableDiff(
         name=change.table,
         status=change.status,
         rows_before=change.rows_before,
         rows_after=change.rows_after,
-        structure=_structure(change),
+        structure=structure_sentences(change),
         added=_records(new.tables.get(change.table), change.added),
         removed=_records(old.tables.get(change.table), change.removed),
         changed=[
