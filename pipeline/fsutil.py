@@ -213,15 +213,6 @@ def swap_in_dir(new: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
-def replace_symlink(link: Path, target: str) -> None:
-    """Point ``link`` at ``target`` (a relative path) atomically: new link under a temp name + replace."""
-    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    os.symlink(target, tmp)
-    os.replace(tmp, link)
-    fsync_dir(link.parent)
-
-
 # -- checksums -----------------------------------------------------------------------------------
 
 

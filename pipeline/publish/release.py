@@ -278,12 +278,6 @@ def _refresh_latest(outputs_dir: Path, entry: IndexEntry, name: str, hook: StepH
         pointer.write(path)
 
 
-def read_latest(outputs_dir: Path) -> LatestRelease | None:
-    """``releases/latest.json``, or None before the first release."""
-    path = releases_dir(outputs_dir) / LATEST_JSON
-    return LatestRelease.read(path) if path.is_file() else None
-
-
 @dataclass(frozen=True)
 class ReleaseListing:
     """A release as ``atlas releases`` lists it: its index entry when indexed, its folder always."""

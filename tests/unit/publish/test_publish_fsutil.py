@@ -1,4 +1,4 @@
-"""Filesystem primitives: atomic writes, folder swaps, symlink replacement, sums, deterministic zips."""
+"""Filesystem primitives: atomic writes, folder swaps, hard links, sums, deterministic zips."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import pytest
 
 from pipeline import fsutil
 from pipeline.fsutil import (
+    atomic_path,
     atomic_write_text,
     deterministic_zip,
+    link_or_copy,
     parse_sha256sums,
-    replace_symlink,
     swap_in_dir,
     verify_sha256sums,
     write_sha256sums,
@@ -44,14 +45,25 @@ def test_swap_in_dir_replaces_the_whole_folder(tmp_path, monkeypatch, exchange: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["staging"]
 
 
-def test_replace_symlink(tmp_path) -> None:
-    (tmp_path / "1.0.0").mkdir()
-    (tmp_path / "1.0.1").mkdir()
-    link = tmp_path / "latest"
-    replace_symlink(link, "1.0.0")
-    replace_symlink(link, "1.0.1")
-    assert os.readlink(link) == "1.0.1"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.0.0", "1.0.1", "latest"]
+def test_atomic_path_renames_only_a_complete_file_and_cleans_up_on_error(tmp_path) -> None:
+    target = tmp_path / "db.duckdb"
+    with atomic_path(target) as tmp:
+        assert not tmp.exists() and tmp.parent == tmp_path  # the writer creates it, beside the target
+        tmp.write_bytes(b"v1")
+    assert target.read_bytes() == b"v1"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("writer failed")
+    assert target.read_bytes() == b"v1"
+    assert [p.name for p in tmp_path.iterdir()] == ["db.duckdb"]
+
+
+def test_link_or_copy_makes_a_hard_link_never_a_symlink(tmp_path) -> None:
+    source = tmp_path / "a.csv"
+    source.write_text("x")
+    link_or_copy(source, tmp_path / "latest" / "a.csv")
+    copy = tmp_path / "latest" / "a.csv"
+    assert not copy.is_symlink() and os.stat(copy).st_ino == os.stat(source).st_ino
 
 
 def test_sha256sums_round_trip_and_verify(tmp_path) -> None:
