@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.validate.scan import JoinedColumn, re2_space
+from pipeline.validate.scan import re2_space
 
 BULLET = re.compile(r"^\s*(?:[•▪◦‣●○■□➢➤►✓✔·*–—-]\s*|(?:\(?\d{1,2}|\(?[a-z]|\(?(?:ii|iii|iv|vi|vii|viii|ix))[.)]\s+)\S")
 _LABEL_ITEM = re.compile(r"^\s*(?P<label>[^\s:][^:]{0,60}):\s+\S")
@@ -75,46 +75,40 @@ def lists_missing(lines: list[str], *, has_subheadings: bool) -> list[int]:
 _MARKERS = re.compile(r"\b(?:TODO|TBC|TBD|FIXME|XXX+)\b|(?i:lorem ipsum)|(?i:\[(?:insert|add|to be|tbc|tbd|todo|check|\?)[^\]]*\])")
 _WHOLE_LINE_BODY = r"(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…|\?+|n/?a|tbc|tbd|todo|to be (?:completed|confirmed|added|written))[.!]?"
 _WHOLE_LINE = re.compile(r"(?i)^" + _WHOLE_LINE_BODY + "$")
-# Screens for :func:`placeholder_rows` (each may match more than the rule; never less): a reason
-# needs a "?", a whole placeholder line ("?"..., "...", "…", "[...]" or one of the words below) or a
-# match of _MARKERS, which holds "[", "TODO", "TBC", "TBD", "FIXME" or "XXX", or "orem" once lowercased.
+# Screens (each may match more than the rule; never less): a reason needs a "?", a whole
+# placeholder line ("?"..., "...", "…", "[...]" or one of the words below) or a match of
+# _MARKERS, which holds "[", "TODO", "TBC", "TBD", "FIXME" or "XXX", or "orem" once lowercased.
 _PLACEHOLDER_NEEDS = ("?", "...", "…", "[", "TODO", "TBC", "TBD", "FIXME", "XXX")
-_PLACEHOLDER_WORD = r"\s*(?i:n/?a|tbc|tbd|todo|to be )"
-_WORD_AT_START = re.compile(_PLACEHOLDER_WORD)
-_WORD_AT_LINE = re.compile(r"\n" + _PLACEHOLDER_WORD)  # a literal first character: a fast scan
+_WORD_AT_LINE_START = re.compile(r"(?m)^\s*(?i:n/?a|tbc|tbd|todo|to be )")
 _ANY_LIST_INTRO = re.compile(r"(?m):\s*$")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
 _QUOTES = "\"'‘’“”«»"
 
 
-def placeholder_rows(column: JoinedColumn) -> set[int]:
-    """Rows of ``column`` (texts of several lines) in which some line may have a
-    :func:`placeholder_reason`: a screen that may answer more rows, never fewer."""
-    rows: set[int] = set()
-    for needle in _PLACEHOLDER_NEEDS:
-        rows |= column.rows_with(needle)
-    rows |= column.rows_with_ascii_nocase("orem")  # "lorem ipsum": re's IGNORECASE folds no other letter to o, r, e, m
-    if column.texts and _WORD_AT_START.match(column.texts[0]):
-        rows.add(0)
-    rows.update(column.row_at(m.end() - 1) for m in _WORD_AT_LINE.finditer(column.joined))
-    return rows
-
-
-def placeholder_screen_re2() -> str:
-    """:func:`placeholder_rows` as one RE2 pattern for Arrow (matches at least where it does)."""
+def placeholder_screen() -> str:
+    """Where some line of a text may have a :func:`placeholder_reason`, as one column screen
+    (:mod:`pipeline.validate.scan`; matches at least wherever :func:`may_hold_placeholder` does)."""
     ws = re2_space()
     needles = "|".join(re.escape(n).replace("…", "\\x{2026}") for n in _PLACEHOLDER_NEEDS)
     return f"{needles}|(?i:orem)|(?m:^{ws}*(?i:n/?a|tbc|tbd|todo|to be ))"
 
 
-def list_intro_screen_re2() -> str:
-    """:func:`list_intro_rows` as one RE2 pattern for Arrow (matches at least where it does)."""
+def may_hold_placeholder(text: str) -> bool:
+    """Whether some line of ``text`` may have a :func:`placeholder_reason` (a screen: may answer
+    True for more texts, never for fewer). ``bytes.lower`` folds ASCII only, as ``re``'s
+    IGNORECASE does for the letters of "lorem"."""
+    return (any(n in text for n in _PLACEHOLDER_NEEDS) or b"orem" in text.encode("utf-8", "surrogatepass").lower()
+            or _WORD_AT_LINE_START.search(text) is not None)
+
+
+def list_intro_screen() -> str:
+    """Where some line of a text may be a list introduction, as one column screen."""
     return f"(?m::{re2_space()}*$)"
 
 
-def list_intro_rows(column: JoinedColumn) -> set[int]:
-    """Rows of ``column`` in which some line may be a list introduction (a screen before :func:`lists_missing`)."""
-    return column.rows_matching(_ANY_LIST_INTRO)
+def may_introduce_list(text: str) -> bool:
+    """Whether some line of ``text`` may be a list introduction (a screen before :func:`lists_missing`)."""
+    return _ANY_LIST_INTRO.search(text) is not None
 
 
 def placeholder_reason(line: str) -> str | None:

@@ -1,104 +1,221 @@
-"""Column-wide screens: which rows of a text column may hold a finding, found in C-speed passes.
+"""Column-wide screens: which rows of a text column may hold a finding, found by polars in one pass.
 
-Scope: search a whole text column at once instead of calling a Python function per value: with
-Arrow's string kernels (RE2) on the column's Arrow array, or, when Arrow cannot take the column,
-by joining its values with newlines once and searching the joined text with ``re`` (each hit mapped
-back to its row with ``bisect`` over the row offsets). A screen may answer more rows than a rule
-reports (the rule still checks each row), never fewer: patterns searched in joined text must not
-need to match across the newline between two values, and patterns given to RE2 must use literal
-characters and classes only (RE2's ``\\s``, ``\\b``, ``\\d`` and case folding differ from ``re``).
+Scope: hold every text column the rules read as a polars string series (zero-copy from the Arrow
+strings of the pandas frames), evaluate the rules' screens over whole columns at once (polars runs
+them in Rust on every core and releases the GIL, so Python work can go on meanwhile), and answer
+sorted row numbers and the values of just those rows; also the distinct space-separated pieces of
+the prose (the vocabulary the word model judges once per word instead of once per occurrence).
+
+A screen may answer more rows than a rule reports (the rule still checks each row with its exact
+Python detectors), never fewer: its pattern (Rust ``regex`` syntax, also valid RE2) must match
+wherever the rule could find something, so it uses literal characters and classes only (``\\s``,
+``\\b``, ``\\d`` and case folding differ from ``re``). Screens of one column that come with a ``may``
+predicate share one pass; ``may`` (Python, also a superset) then sorts the rows found between them.
+A column polars cannot hold (values that are not UTF-8 strings) is not screened: every row with a
+value is a candidate and its values are ``str`` of the plain Python values.
+
 It must not decide findings nor know any rule.
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 
-from pipeline.validate.locate import is_missing
+import numpy as np
+import pandas as pd
+import polars as pl
 
+from pipeline.validate.locate import is_missing, plain
 
-class JoinedColumn:
-    """The values of one column ("" for a missing value) joined by ``"\\n"``."""
-
-    def __init__(self, values: Sequence[object]):
-        self.texts = [v if type(v) is str else "" if is_missing(v) else str(v) for v in values]
-        self.joined = "\n".join(self.texts)
-        # offset of each row in ``joined``
-        self.starts = list(accumulate(map((1).__add__, map(len, self.texts[:-1])), initial=0)) if self.texts else []
-
-    def row_at(self, pos: int) -> int:
-        return bisect_right(self.starts, pos) - 1
-
-    def _next_start(self, row: int) -> int:
-        return self.starts[row + 1] if row + 1 < len(self.starts) else len(self.joined) + 1
-
-    def rows_with(self, needle: str) -> set[int]:
-        """Rows whose value contains ``needle``."""
-        rows: set[int] = set()
-        pos = self.joined.find(needle)
-        while pos != -1:
-            row = self.row_at(pos)
-            rows.add(row)
-            pos = self.joined.find(needle, self._next_start(row))
-        return rows
-
-    def rows_with_ascii_nocase(self, needle: str) -> set[int]:
-        """Rows whose value contains ``needle`` (ASCII lowercase letters) in any mix of ASCII case.
-        (``bytes.lower`` changes only ASCII letters and is much faster than ``str.lower``.)"""
-        encoded = needle.encode()
-        return {row for row, text in enumerate(self.texts) if encoded in text.encode("utf-8", "surrogatepass").lower()}
-
-    def rows_starting_with(self, prefixes: tuple[str, ...]) -> set[int]:
-        """Rows whose value starts with one of ``prefixes``."""
-        return {row for row, text in enumerate(self.texts) if text.startswith(prefixes)}
-
-    def rows_matching(self, pattern: re.Pattern[str]) -> set[int]:
-        """Rows in which a search for ``pattern`` in the joined text starts a match."""
-        rows: set[int] = set()
-        m = pattern.search(self.joined)
-        while m is not None:
-            row = self.row_at(m.start())
-            rows.add(row)
-            m = pattern.search(self.joined, self._next_start(row))
-        return rows
-
-
-# -- the same screens in Arrow (RE2): see :func:`re2_class`, :func:`re2_space` -------------------
+_SHARED = "*"  # the kind of the one pass shared by the screens of a column that have a ``may``
 
 
 def re2_class(python_class: str) -> str:
-    """A Python character class of literal characters and ranges ("[a-z…]") in RE2 syntax."""
+    """A Python character class of literal characters and ranges ("[a-z…]") in RE2/Rust syntax."""
     body = python_class[1:-1]
     return "[" + "".join("-" if ch == "-" and 0 < i < len(body) - 1 else f"\\x{{{ord(ch):x}}}" for i, ch in enumerate(body)) + "]"
 
 
 @cache
 def re2_space() -> str:
-    """``re``'s ``\\s`` (every character ``str.isspace`` accepts) as an RE2 class. Unicode has no
+    """``re``'s ``\\s`` (every character ``str.isspace`` accepts) as an RE2/Rust class. Unicode has no
     whitespace outside the Basic Multilingual Plane, so only that is scanned (a few ms, once)."""
     return "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x10000) if chr(c).isspace()) + "]"
 
 
-def arrow_strings(series: object):  # -> pyarrow.Array | None
-    """``series`` as an Arrow string array, or None when Arrow cannot take it (then screen in Python)."""
+def column_strings(series: pd.Series) -> pl.Series | None:
+    """``series`` as a polars string series (missing → null), or None when its values are not all
+    strings Arrow can hold (then the rules read them in Python)."""
     import pyarrow as pa
 
     try:
         arr = pa.array(series, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError, UnicodeError):
         return None
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type)):
+        return None
+    out = pl.from_arrow(arr)
+    return out if isinstance(out, pl.Series) else None
 
 
-def arrow_rows(arr, re2_pattern: str) -> set[int]:
-    """Rows of the Arrow string array ``arr`` in which ``re2_pattern`` matches (nulls never)."""
-    import pyarrow.compute as pc
+def python_strings(series: pd.Series) -> list[str | None]:
+    """The values of ``series`` as the rules read them in Python: ``str`` of the plain value, None when missing."""
+    return [None if is_missing(v) else str(plain(v)) for v in series.tolist()]
 
-    hits = pc.match_substring_regex(arr, re2_pattern).fill_null(False).to_numpy(zero_copy_only=False)
-    return {int(i) for i in hits.nonzero()[0]}
+
+@dataclass(frozen=True)
+class Screen:
+    """Rows of ``table.column`` where ``pattern`` matches (see the module docstring)."""
+
+    kind: str
+    table: str
+    column: str
+    pattern: str
+    may: Callable[[str], bool] | None = None
+
+
+class Screens:
+    """The screens of a set of tables, evaluated together.
+
+    :meth:`prepare` (cheap, in the calling thread) reads the columns; :meth:`run` does the column-wide
+    work and may run in another thread; then :meth:`rows`, :meth:`candidates` and :attr:`pieces` answer."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], screens: Iterable[Screen] = (),
+                 vocabulary: Iterable[tuple[str, str]] = ()):
+        self.tables = tables
+        self.screens = list(screens)
+        self.vocabulary = [(t, c) for t, c in vocabulary if t in tables and c in tables[t].columns]
+        self.pieces: set[str] = set()  # distinct " "-separated pieces of the vocabulary columns
+        self._strings: dict[tuple[str, str], pl.Series | None] = {}
+        self._python: dict[tuple[str, str], list[str | None]] = {}
+        self._masks: dict[tuple[str, str, str], np.ndarray] = {}
+        self._rows: dict[tuple[str, str, str], list[int] | None] = {}
+        self._plan: list[tuple[str, pl.LazyFrame]] = []
+        self._results: list[pl.DataFrame] = []
+
+    # -- columns ------------------------------------------------------------------------------
+
+    def strings(self, table: str, column: str) -> pl.Series | None:
+        key = (table, column)
+        if key not in self._strings:
+            df = self.tables.get(table)
+            self._strings[key] = None if df is None or column not in df.columns else column_strings(df[column])
+        return self._strings[key]
+
+    def _python_values(self, table: str, column: str) -> list[str | None]:
+        key = (table, column)
+        if key not in self._python:
+            self._python[key] = python_strings(self.tables[table][column])
+        return self._python[key]
+
+    def values(self, table: str, column: str, rows: Sequence[int]) -> list[str | None]:
+        """The values of ``table.column`` at ``rows`` (None when missing)."""
+        s = self.strings(table, column)
+        if s is None:
+            values = self._python_values(table, column)
+            return [values[r] for r in rows]
+        return s.gather(np.asarray(rows, dtype=np.int64)).to_list() if len(rows) else []
+
+    # -- the column-wide pass -------------------------------------------------------------------
+
+    def prepare(self) -> Screens:
+        """Read the columns and plan the pass (call in the thread that owns the frames)."""
+        per_table: dict[str, dict[str, pl.Expr]] = {}
+        shared: dict[tuple[str, str], list[str]] = {}
+        for s in self.screens:
+            if s.table not in self.tables or s.column not in self.tables[s.table].columns:
+                continue
+            if self.strings(s.table, s.column) is None:
+                continue  # not screened: every row is a candidate
+            if s.may is None:
+                per_table.setdefault(s.table, {})[f"{s.kind}|{s.column}"] = _contains(s.column, s.pattern)
+            else:
+                shared.setdefault((s.table, s.column), []).append(f"(?:{s.pattern})")
+        for (table, column), patterns in shared.items():
+            per_table.setdefault(table, {})[f"{_SHARED}|{column}"] = _contains(column, "|".join(dict.fromkeys(patterns)))
+        for table, exprs in per_table.items():
+            columns = list(dict.fromkeys(key.split("|", 1)[1] for key in exprs))
+            frame = pl.DataFrame([self.strings(table, c).alias(c) for c in columns])  # type: ignore[union-attr]
+            self._plan.append((table, frame.lazy().select(**exprs)))
+        texts = [s for t, c in self.vocabulary if (s := self.strings(t, c)) is not None]
+        if texts:
+            joined = pl.concat([s.alias("t") for s in texts], rechunk=False)
+            self._plan.append(("", pl.DataFrame([joined]).lazy().select(pl.col("t").str.split(" ").explode().unique())))
+        return self
+
+    def run(self) -> Screens:
+        """Evaluate the planned pass (polars releases the GIL: another thread may work meanwhile)."""
+        if self._plan:
+            self._results = pl.collect_all([lf for _, lf in self._plan], engine="streaming")
+        return self
+
+    def finish(self) -> Screens:
+        """Take the results of :meth:`run` apart (in the calling thread)."""
+        for (table, _), result in zip(self._plan, self._results, strict=True):
+            if not table:
+                self.pieces = set(result.to_series().drop_nulls().to_list())
+                continue
+            for key in result.columns:
+                kind, column = key.split("|", 1)
+                self._masks[(kind, table, column)] = result[key].to_numpy()
+        for t, c in self.vocabulary:
+            if self.strings(t, c) is None:
+                self.pieces.update(" ".join(v for v in self._python_values(t, c) if v is not None).split())
+        self._plan, self._results = [], []
+        return self
+
+    # -- answers ----------------------------------------------------------------------------------
+
+    def rows(self, kind: str, table: str, column: str) -> list[int] | None:
+        """Sorted rows of ``table.column`` the screen ``kind`` keeps; None when the column could
+        not be screened (every row with a value is then a candidate); [] when there is no such column."""
+        key = (kind, table, column)
+        if key in self._rows:
+            return self._rows[key]
+        if table not in self.tables or column not in self.tables[table].columns:
+            return []
+        screen = next((s for s in self.screens if (s.kind, s.table, s.column) == key), None)
+        if screen is None:
+            raise KeyError(f"no screen {kind!r} was planned for {table}.{column}")
+        rows: list[int] | None
+        if self.strings(table, column) is None:
+            rows = None
+        elif screen.may is None:
+            rows = np.flatnonzero(self._masks[key]).tolist()
+        else:
+            rows = self._route(screen)
+        self._rows[key] = rows
+        return rows
+
+    def _route(self, screen: Screen) -> list[int]:
+        found = np.flatnonzero(self._masks[(_SHARED, screen.table, screen.column)]).tolist()
+        if sum(1 for s in self.screens if (s.table, s.column) == (screen.table, screen.column) and s.may) == 1:
+            return found
+        values = self.values(screen.table, screen.column, found)
+        may = screen.may
+        assert may is not None
+        return [row for row, v in zip(found, values, strict=True) if v is not None and may(v)]
+
+    def candidates(self, kind: str, table: str, column: str) -> list[tuple[int, str]]:
+        """(row, value) of the rows the screen ``kind`` keeps that have a value, in row order."""
+        rows = self.rows(kind, table, column)
+        if rows is None:
+            return [(row, v) for row, v in enumerate(self._python_values(table, column)) if v is not None]
+        return [(row, v) for row, v in zip(rows, self.values(table, column, rows), strict=True) if v is not None]
+
+    def rows_with_any(self, table: str, column: str, needles: Iterable[str]) -> list[int] | None:
+        """Sorted rows of ``table.column`` that contain one of ``needles`` (Aho–Corasick); None when
+        the column could not be screened."""
+        needles = sorted(set(needles))
+        s = self.strings(table, column)
+        if s is None:
+            return None
+        if not needles:
+            return []
+        return np.flatnonzero(s.str.contains_any(needles).fill_null(False).to_numpy()).tolist()
+
+
+def _contains(column: str, pattern: str) -> pl.Expr:
+    return pl.col(column).str.contains(pattern).fill_null(False)

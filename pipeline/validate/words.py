@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from pipeline.validate.scan import JoinedColumn, re2_class
+from pipeline.validate.scan import re2_class
 
 # Closed-class English words: a glued word is only reported when its split contains one of them.
 FUNCTION_WORDS = frozenset(
@@ -61,14 +61,15 @@ def script_of(ch: str) -> str | None:
 _FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0530-\u058f\u13a0-\u13ff\u2c80-\u2cff]")
 
 
-def mixed_script_screen_re2() -> str:
-    """:func:`mixed_script_rows` as an RE2 pattern for Arrow."""
+def mixed_script_screen() -> str:
+    """A letter of the scripts :func:`mixed_script_words` looks for, as a column screen
+    (:mod:`pipeline.validate.scan`): a text without one has no mixed-script word."""
     return re2_class(_FOREIGN_LETTER.pattern)
 
 
-def mixed_script_rows(column: JoinedColumn) -> set[int]:
-    """Rows of ``column`` with a letter of the scripts :func:`mixed_script_words` looks for (a screen)."""
-    return column.rows_matching(_FOREIGN_LETTER)
+def may_mix_scripts(text: str) -> bool:
+    """:func:`mixed_script_screen` of one text, in Python."""
+    return _FOREIGN_LETTER.search(text) is not None
 
 
 def mixed_script_words(line: str) -> list[WordIssue]:
@@ -217,6 +218,12 @@ def glued_tokens(text: str, *, use_model: bool = True) -> set[str]:
     return _screen(use_model).bad_in(text)
 
 
+def glued_among(tokens: set[str], *, use_model: bool = True) -> set[str]:
+    """The tokens of ``tokens`` (a vocabulary: distinct whitespace-free tokens) that are run
+    together; each token is judged once per process, whatever the number of its occurrences."""
+    return _screen(use_model).bad_among(tokens)
+
+
 class _TokenScreen:
     """Which whitespace-delimited tokens have a run-together issue, remembered across calls.
 
@@ -246,6 +253,17 @@ class _TokenScreen:
             else:
                 self.bad.add(token)
         return found & self.bad
+
+    def bad_among(self, tokens: set[str]) -> set[str]:
+        """The tokens of ``tokens`` (distinct tokens, no whitespace) that have an issue."""
+        if len(self.good) + len(self.bad) > self.MAX_KNOWN:
+            self.good, self.bad = set(), set()
+        for token in tokens - self.good - self.bad:
+            if not _token_issue(token, self.use_model):
+                self.good.add(token)
+            else:
+                self.bad.add(token)
+        return tokens & self.bad
 
     def clean(self, text: str) -> bool:
         return not self.bad_in(text)
