@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from functools import cache, partial
+from functools import cache
 
 import pandas as pd
 
@@ -36,6 +36,7 @@ MARKUP = re.compile(
 # U+FEFF and the bidirectional overrides U+202A-U+202E / U+2066-U+2069, and U+00AD soft hyphen.
 _CONTROL_CLASS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
 CONTROL = re.compile(_CONTROL_CLASS)
+KIND = "cell"
 _LOOKALIKE_SCRIPTS = "[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0530-\u058f\u13a0-\u13ff\u2c80-\u2cff]"
 # Characters a control-character or mixed-script finding needs (one class: one scan of the text).
 _SUSPECT_CHARS = re.compile(_CONTROL_CLASS)
@@ -81,19 +82,11 @@ def cell_screen(lookalikes: bool) -> str:
     return f"{formula}|{suspect}|{_re2_markup()}"
 
 
-def may_hold_cell_finding(text: str, *, lookalikes: bool) -> bool:
-    """:func:`cell_screen` of one text, in Python."""
-    return (text.startswith(FORMULA_PREFIXES) or (_SUSPECT_CHARS_OR_LOOKALIKE if lookalikes else _SUSPECT_CHARS).search(text) is not None
-            or MARKUP.search(text) is not None)
-
-
 def screens(tables: Mapping[str, pd.DataFrame]) -> list[Screen]:
     """The column screens :func:`cell_findings` reads (one pass per column, shared with the text rules')."""
-    return [Screen(KIND, name, column, cell_screen(not prose), may=partial(may_hold_cell_finding, lookalikes=not prose))
-            for name, column, prose in _checked_columns(tables)]
+    return [Screen(KIND, name, column, cell_screen(not prose)) for name, column, prose in _checked_columns(tables)]
 
 
-KIND = "cell"
 
 
 def _control_names(text: str) -> str:
@@ -128,7 +121,7 @@ def _cell_hits(name: str, column: str, row: int, value: str, prose_column: bool)
 
 def cell_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens | None = None) -> list[Finding]:
     """Every finding of this module; ``found``: the evaluated :func:`screens` (evaluated here when None)."""
-    found = found or Screens(tables, screens(tables)).prepare().run().finish()
+    found = found or Screens(tables, screens(tables)).prepare().run()
     hits: list[Hit] = []
     for name, column, prose in _checked_columns(tables):
         for row, value in found.candidates(KIND, name, column):

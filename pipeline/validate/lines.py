@@ -29,9 +29,12 @@ def is_label_item(line: str) -> bool:
     return bool(m) and len(m.group("label").split()) <= 6 and not line.rstrip().endswith(":")
 
 
+_DIGIT_COLON_END = re.compile(r"\d:$")
+
+
 def is_list_intro(line: str) -> bool:
     text = line.strip()
-    return text.endswith(":") and len(text) > 1 and not re.search(r"\d:$", text)
+    return text.endswith(":") and len(text) > 1 and not _DIGIT_COLON_END.search(text)
 
 
 def _next_nonblank(lines: list[str], start: int) -> int | None:
@@ -59,7 +62,9 @@ def list_follows(lines: list[str], intro: int) -> bool | None:
 
 
 def lists_missing(lines: list[str], *, has_subheadings: bool) -> list[int]:
-    """0-based lines that end with ``:`` and are not followed by a list."""
+    """0-based lines that end with ``:`` and are not followed by a list. (The rule reads only the
+    lines that may be introductions, each with the two non-blank lines after it: see
+    ``pipeline.validate.text_rules.list_intro_findings``; this is the same answer for one cell.)"""
     missing = []
     for i, line in enumerate(lines):
         if not is_list_intro(line):
@@ -79,36 +84,22 @@ _WHOLE_LINE = re.compile(r"(?i)^" + _WHOLE_LINE_BODY + "$")
 # placeholder line ("?"..., "...", "…", "[...]" or one of the words below) or a match of
 # _MARKERS, which holds "[", "TODO", "TBC", "TBD", "FIXME" or "XXX", or "orem" once lowercased.
 _PLACEHOLDER_NEEDS = ("?", "...", "…", "[", "TODO", "TBC", "TBD", "FIXME", "XXX")
-_WORD_AT_LINE_START = re.compile(r"(?m)^\s*(?i:n/?a|tbc|tbd|todo|to be )")
-_ANY_LIST_INTRO = re.compile(r"(?m):\s*$")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
 _QUOTES = "\"'‘’“”«»"
 
 
 def placeholder_screen() -> str:
-    """Where some line of a text may have a :func:`placeholder_reason`, as one column screen
-    (:mod:`pipeline.validate.scan`; matches at least wherever :func:`may_hold_placeholder` does)."""
+    """Where a line may have a :func:`placeholder_reason`, as a column or line screen
+    (:mod:`pipeline.validate.scan`): a "?", "...", "…", "[", a marker, "orem" in any case, or a line
+    starting with one of the placeholder words."""
     ws = re2_space()
     needles = "|".join(re.escape(n).replace("…", "\\x{2026}") for n in _PLACEHOLDER_NEEDS)
     return f"{needles}|(?i:orem)|(?m:^{ws}*(?i:n/?a|tbc|tbd|todo|to be ))"
 
 
-def may_hold_placeholder(text: str) -> bool:
-    """Whether some line of ``text`` may have a :func:`placeholder_reason` (a screen: may answer
-    True for more texts, never for fewer). ``bytes.lower`` folds ASCII only, as ``re``'s
-    IGNORECASE does for the letters of "lorem"."""
-    return (any(n in text for n in _PLACEHOLDER_NEEDS) or b"orem" in text.encode("utf-8", "surrogatepass").lower()
-            or _WORD_AT_LINE_START.search(text) is not None)
-
-
 def list_intro_screen() -> str:
-    """Where some line of a text may be a list introduction, as one column screen."""
+    """Where a line may be a list introduction (:func:`is_list_intro`), as a column or line screen."""
     return f"(?m::{re2_space()}*$)"
-
-
-def may_introduce_list(text: str) -> bool:
-    """Whether some line of ``text`` may be a list introduction (a screen before :func:`lists_missing`)."""
-    return _ANY_LIST_INTRO.search(text) is not None
 
 
 def placeholder_reason(line: str) -> str | None:

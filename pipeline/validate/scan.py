@@ -1,25 +1,28 @@
-"""Column-wide screens: which rows of a text column may hold a finding, found by polars in one pass.
+"""Column-wide screens: which rows (and lines) of a text column may hold a finding, found by polars.
 
 Scope: hold every text column the rules read as a polars string series (zero-copy from the Arrow
 strings of the pandas frames), evaluate the rules' screens over whole columns at once (polars runs
 them in Rust on every core and releases the GIL, so Python work can go on meanwhile), and answer
-sorted row numbers and the values of just those rows; also the distinct space-separated pieces of
-the prose (the vocabulary the word model judges once per word instead of once per occurrence).
+sorted row numbers, the values of just those rows, and the lines of those rows that match a second,
+finer screen; also the distinct space-separated pieces of the prose (the vocabulary the word model
+judges once per word instead of once per occurrence).
 
 A screen may answer more rows than a rule reports (the rule still checks each row with its exact
 Python detectors), never fewer: its pattern (Rust ``regex`` syntax, also valid RE2) must match
 wherever the rule could find something, so it uses literal characters and classes only (``\\s``,
-``\\b``, ``\\d`` and case folding differ from ``re``). Screens of one column that come with a ``may``
-predicate share one pass; ``may`` (Python, also a superset) then sorts the rows found between them.
-A column polars cannot hold (values that are not UTF-8 strings) is not screened: every row with a
-value is a candidate and its values are ``str`` of the plain Python values.
+``\\b``, ``\\d`` and case folding differ from ``re``). The screens of a column share one pass over
+its text (their patterns joined by ``|``); each screen is then run alone over the few rows that pass
+found. A screen marked ``alone`` (an anchored or literal-led pattern that is cheap by itself but
+matches many rows) gets its own pass instead. A column polars cannot hold (values that are not
+UTF-8 strings) is not screened: every row with a value is a candidate, its values are ``str`` of
+the plain Python values and every line of it passes a line screen.
 
 It must not decide findings nor know any rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -29,7 +32,8 @@ import polars as pl
 
 from pipeline.validate.locate import is_missing, plain
 
-_SHARED = "*"  # the kind of the one pass shared by the screens of a column that have a ``may``
+_SHARED = "*"  # the kind of the pass shared by the screens of one column
+_VOCABULARY = "vocabulary"
 
 
 def re2_class(python_class: str) -> str:
@@ -73,27 +77,31 @@ class Screen:
     table: str
     column: str
     pattern: str
-    may: Callable[[str], bool] | None = None
+    alone: bool = False
+
+
+def _rows(mask: pl.Series) -> np.ndarray:
+    return np.flatnonzero(mask.fill_null(False).to_numpy())
 
 
 class Screens:
     """The screens of a set of tables, evaluated together.
 
-    :meth:`prepare` (cheap, in the calling thread) reads the columns; :meth:`run` does the column-wide
-    work and may run in another thread; then :meth:`rows`, :meth:`candidates` and :attr:`pieces` answer."""
+    :meth:`prepare` (cheap, in the thread that owns the frames) reads the columns; :meth:`run` and
+    :meth:`run_vocabulary` do the column-wide work and may run in other threads (each once); then
+    :meth:`rows`, :meth:`candidates`, :meth:`lines` and :attr:`pieces` answer."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], screens: Iterable[Screen] = (),
                  vocabulary: Iterable[tuple[str, str]] = ()):
         self.tables = tables
-        self.screens = list(screens)
+        self.screens = [s for s in screens if s.table in tables and s.column in tables[s.table].columns]
         self.vocabulary = [(t, c) for t, c in vocabulary if t in tables and c in tables[t].columns]
         self.pieces: set[str] = set()  # distinct " "-separated pieces of the vocabulary columns
         self._strings: dict[tuple[str, str], pl.Series | None] = {}
         self._python: dict[tuple[str, str], list[str | None]] = {}
-        self._masks: dict[tuple[str, str, str], np.ndarray] = {}
-        self._rows: dict[tuple[str, str, str], list[int] | None] = {}
+        self._found: dict[tuple[str, str, str], np.ndarray] = {}
         self._plan: list[tuple[str, pl.LazyFrame]] = []
-        self._results: list[pl.DataFrame] = []
+        self._vocabulary_plan: pl.LazyFrame | None = None
 
     # -- columns ------------------------------------------------------------------------------
 
@@ -118,52 +126,56 @@ class Screens:
             return [values[r] for r in rows]
         return s.gather(np.asarray(rows, dtype=np.int64)).to_list() if len(rows) else []
 
-    # -- the column-wide pass -------------------------------------------------------------------
+    # -- the column-wide passes -------------------------------------------------------------------
 
     def prepare(self) -> Screens:
-        """Read the columns and plan the pass (call in the thread that owns the frames)."""
+        """Read the columns and plan the passes (call in the thread that owns the frames)."""
         per_table: dict[str, dict[str, pl.Expr]] = {}
         shared: dict[tuple[str, str], list[str]] = {}
         for s in self.screens:
-            if s.table not in self.tables or s.column not in self.tables[s.table].columns:
-                continue
             if self.strings(s.table, s.column) is None:
                 continue  # not screened: every row is a candidate
-            if s.may is None:
-                per_table.setdefault(s.table, {})[f"{s.kind}|{s.column}"] = _contains(s.column, s.pattern)
+            if s.alone:
+                per_table.setdefault(s.table, {})[f"{s.kind}|{s.column}"] = pl.col(s.column).str.contains(s.pattern)
             else:
                 shared.setdefault((s.table, s.column), []).append(f"(?:{s.pattern})")
         for (table, column), patterns in shared.items():
-            per_table.setdefault(table, {})[f"{_SHARED}|{column}"] = _contains(column, "|".join(dict.fromkeys(patterns)))
+            per_table.setdefault(table, {})[f"{_SHARED}|{column}"] = pl.col(column).str.contains("|".join(dict.fromkeys(patterns)))
         for table, exprs in per_table.items():
             columns = list(dict.fromkeys(key.split("|", 1)[1] for key in exprs))
             frame = pl.DataFrame([self.strings(table, c).alias(c) for c in columns])  # type: ignore[union-attr]
             self._plan.append((table, frame.lazy().select(**exprs)))
-        texts = [s for t, c in self.vocabulary if (s := self.strings(t, c)) is not None]
-        if texts:
-            joined = pl.concat([s.alias("t") for s in texts], rechunk=False)
-            self._plan.append(("", pl.DataFrame([joined]).lazy().select(pl.col("t").str.split(" ").explode().unique())))
+        texts = [pl.DataFrame([s.alias("t")]).lazy() for t, c in self.vocabulary if (s := self.strings(t, c)) is not None]
+        if texts:  # one lazy frame per column: the streaming engine splits them between the cores
+            self._vocabulary_plan = pl.concat(texts).select(pl.col("t").str.split(" ").explode().unique())
         return self
 
     def run(self) -> Screens:
-        """Evaluate the planned pass (polars releases the GIL: another thread may work meanwhile)."""
-        if self._plan:
-            self._results = pl.collect_all([lf for _, lf in self._plan], engine="streaming")
-        return self
-
-    def finish(self) -> Screens:
-        """Take the results of :meth:`run` apart (in the calling thread)."""
-        for (table, _), result in zip(self._plan, self._results, strict=True):
-            if not table:
-                self.pieces = set(result.to_series().drop_nulls().to_list())
-                continue
+        """Evaluate the screens (polars releases the GIL: another thread may work meanwhile)."""
+        results = pl.collect_all([lf for _, lf in self._plan], engine="streaming") if self._plan else []
+        for (table, _), result in zip(self._plan, results, strict=True):
             for key in result.columns:
                 kind, column = key.split("|", 1)
-                self._masks[(kind, table, column)] = result[key].to_numpy()
+                self._found[(kind, table, column)] = _rows(result[key])
+        for s in self.screens:  # each shared screen alone, over the rows its column's shared pass found
+            key = (s.kind, s.table, s.column)
+            if s.alone or key in self._found or (_SHARED, s.table, s.column) not in self._found:
+                continue
+            found = self._found[(_SHARED, s.table, s.column)]
+            texts = self.strings(s.table, s.column).gather(found)  # type: ignore[union-attr]
+            self._found[key] = found[_rows(texts.str.contains(s.pattern))]
+        self._plan = []
+        return self
+
+    def run_vocabulary(self) -> Screens:
+        """Collect :attr:`pieces` (polars releases the GIL: another thread may work meanwhile)."""
+        pieces: set[str] = set()
+        if self._vocabulary_plan is not None:
+            pieces.update(self._vocabulary_plan.collect(engine="streaming").to_series().drop_nulls().to_list())
         for t, c in self.vocabulary:
             if self.strings(t, c) is None:
-                self.pieces.update(" ".join(v for v in self._python_values(t, c) if v is not None).split())
-        self._plan, self._results = [], []
+                pieces.update(" ".join(v for v in self._python_values(t, c) if v is not None).split())
+        self.pieces, self._vocabulary_plan = pieces, None
         return self
 
     # -- answers ----------------------------------------------------------------------------------
@@ -171,32 +183,14 @@ class Screens:
     def rows(self, kind: str, table: str, column: str) -> list[int] | None:
         """Sorted rows of ``table.column`` the screen ``kind`` keeps; None when the column could
         not be screened (every row with a value is then a candidate); [] when there is no such column."""
-        key = (kind, table, column)
-        if key in self._rows:
-            return self._rows[key]
         if table not in self.tables or column not in self.tables[table].columns:
             return []
-        screen = next((s for s in self.screens if (s.kind, s.table, s.column) == key), None)
-        if screen is None:
-            raise KeyError(f"no screen {kind!r} was planned for {table}.{column}")
-        rows: list[int] | None
         if self.strings(table, column) is None:
-            rows = None
-        elif screen.may is None:
-            rows = np.flatnonzero(self._masks[key]).tolist()
-        else:
-            rows = self._route(screen)
-        self._rows[key] = rows
-        return rows
-
-    def _route(self, screen: Screen) -> list[int]:
-        found = np.flatnonzero(self._masks[(_SHARED, screen.table, screen.column)]).tolist()
-        if sum(1 for s in self.screens if (s.table, s.column) == (screen.table, screen.column) and s.may) == 1:
-            return found
-        values = self.values(screen.table, screen.column, found)
-        may = screen.may
-        assert may is not None
-        return [row for row, v in zip(found, values, strict=True) if v is not None and may(v)]
+            return None
+        key = (kind, table, column)
+        if key not in self._found:
+            raise KeyError(f"the screen {kind!r} of {table}.{column} was not planned or not run")
+        return self._found[key].tolist()
 
     def candidates(self, kind: str, table: str, column: str) -> list[tuple[int, str]]:
         """(row, value) of the rows the screen ``kind`` keeps that have a value, in row order."""
@@ -208,14 +202,59 @@ class Screens:
     def rows_with_any(self, table: str, column: str, needles: Iterable[str]) -> list[int] | None:
         """Sorted rows of ``table.column`` that contain one of ``needles`` (Aho–Corasick); None when
         the column could not be screened."""
-        needles = sorted(set(needles))
         s = self.strings(table, column)
         if s is None:
             return None
+        needles = sorted(set(needles))
         if not needles:
             return []
-        return np.flatnonzero(s.str.contains_any(needles).fill_null(False).to_numpy()).tolist()
+        return _rows(pl.DataFrame([s.alias("t")]).lazy().select(pl.col("t").str.contains_any(needles)).collect().to_series()).tolist()
 
+    def lines(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str | None = None,
+              needles: Iterable[str] = ()) -> list[tuple[int, int, str]]:
+        """(row, 0-based line, line) of the lines of ``rows`` (None: every row) of ``table.column``
+        in which ``pattern`` matches or one of ``needles`` occurs, in row and line order (every line
+        when the column could not be screened)."""
+        s = self.strings(table, column)
+        if rows is None or s is None:
+            rows = [r for r, v in enumerate(self._python_values(table, column)) if v is not None] if rows is None else rows
+            texts = self.values(table, column, rows)
+            return [(r, i, line) for r, t in zip(rows, texts, strict=True) if t is not None for i, line in enumerate(t.split("\n"))]
+        needles = sorted(set(needles))
+        if not len(rows) or (pattern is None and not needles):
+            return []
+        line = pl.col("line")
+        keep = [line.str.contains(pattern)] if pattern is not None else []
+        keep += [line.str.contains_any(needles)] if needles else []
+        cond = keep[0] if len(keep) == 1 else keep[0] | keep[1]
+        frame = (pl.DataFrame({"row": np.asarray(rows, dtype=np.int64), "line": s.gather(np.asarray(rows, dtype=np.int64))}).lazy()
+                 .with_columns(pl.col("line").str.split("\n")).explode("line")
+                 .with_columns(i=pl.int_range(pl.len()).over("row")).filter(cond.fill_null(False)).collect())
+        return list(zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), strict=True))
 
-def _contains(column: str, pattern: str) -> pl.Expr:
-    return pl.col(column).str.contains(pattern).fill_null(False)
+    def lines_followed(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str,
+                       following: int = 2) -> list[tuple[int, int, str, list[str]]]:
+        """(row, 0-based line, line, the next ``following`` non-blank lines of its cell) of the
+        non-blank lines of ``rows`` (None: every row) of ``table.column`` in which ``pattern``
+        matches, in row and line order (every non-blank line when the column could not be
+        screened). Blank means ``str.isspace`` or empty, as ``str.strip`` sees it."""
+        s = self.strings(table, column)
+        if rows is None or s is None:
+            rows = [r for r, v in enumerate(self._python_values(table, column)) if v is not None] if rows is None else rows
+            out = []
+            for r, text in zip(rows, self.values(table, column, rows), strict=True):
+                kept = [(i, line) for i, line in enumerate(text.split("\n")) if line.strip()] if text is not None else []
+                out += [(r, i, line, [x for _, x in kept[k + 1 : k + 1 + following]]) for k, (i, line) in enumerate(kept)]
+            return out
+        if not len(rows):
+            return []
+        line = pl.col("line")
+        nexts = [line.shift(-k).over("row").alias(f"n{k}") for k in range(1, following + 1)]
+        frame = (pl.DataFrame({"row": np.asarray(rows, dtype=np.int64), "line": s.gather(np.asarray(rows, dtype=np.int64))}).lazy()
+                 .with_columns(line.str.split("\n")).explode("line")
+                 .with_columns(i=pl.int_range(pl.len()).over("row"))
+                 .filter(line.str.contains(f"[^{re2_space()[1:]}").fill_null(False))  # non-blank lines
+                 .with_columns(*nexts).filter(line.str.contains(pattern)).collect())
+        after = zip(*(frame[f"n{k}"].to_list() for k in range(1, following + 1)), strict=True)
+        return [(r, i, text, [x for x in nx if x is not None])
+                for r, i, text, nx in zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), after, strict=True)]

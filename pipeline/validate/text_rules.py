@@ -27,14 +27,12 @@ from pipeline.validate.lines import (
     is_list_intro,
     list_follows,
     list_intro_screen,
-    lists_missing,
-    may_hold_placeholder,
     placeholder_reason,
     placeholder_screen,
 )
 from pipeline.validate.locate import ORG_KEY, Hit, Locator, plain_values
 from pipeline.validate.scan import Screen, Screens, re2_space
-from pipeline.validate.words import glued_among, glued_tokens, may_mix_scripts, mixed_script_screen, mixed_script_words, run_together_tokens
+from pipeline.validate.words import glued_among, glued_tokens, mixed_script_screen, mixed_script_words, run_together_tokens
 
 # Prose columns of the data contract that editors write (checked by the text-quality rules).
 PROSE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -59,10 +57,10 @@ def screens(tables: Mapping[str, pd.DataFrame]) -> list[Screen]:
     """The column screens the rules of this module read."""
     out: list[Screen] = []
     for table, column in prose_columns(tables):
-        out.append(Screen(MIXED, table, column, mixed_script_screen(), may=may_mix_scripts))
-        out.append(Screen(PLACEHOLDER, table, column, placeholder_screen(), may=may_hold_placeholder))
-        out.append(Screen(INTRO, table, column, list_intro_screen()))
-    out.append(Screen(BLANK, SECTIONS, TEXT, f"^{re2_space()}*$"))  # empty or whitespace only
+        out.append(Screen(MIXED, table, column, mixed_script_screen()))
+        out.append(Screen(PLACEHOLDER, table, column, placeholder_screen()))
+        out.append(Screen(INTRO, table, column, list_intro_screen(), alone=True))  # ':' leads: cheap alone, frequent
+    out.append(Screen(BLANK, SECTIONS, TEXT, f"^{re2_space()}*$", alone=True))  # empty or whitespace only: anchored
     return out
 
 
@@ -98,40 +96,30 @@ class Sections:
         return [pair in children for pair in zip(self._plain(ORG_KEY, rows), self._plain(SECTION_ID, rows), strict=True)]
 
 
-def _glued_rows(tables: Mapping[str, pd.DataFrame], found: Screens) -> dict[tuple[str, str], list[int] | None]:
-    """Rows of each prose column that may hold a run-together word: the distinct words of all the
-    prose are judged once, then one Aho–Corasick pass per column finds the rows holding a bad one."""
-    bad = glued_among(set(" ".join(found.pieces).split()))
-    return {(t, c): found.rows_with_any(t, c, bad) for t, c in prose_columns(tables)}
-
-
-def _word_hits(table: str, column: str, row: int, text: str, mixed: bool) -> Iterator[Hit]:
-    glued = glued_tokens(text)
-    if not (mixed or glued):
-        return
-    for i, line in enumerate(text.split("\n")):
-        if mixed:
-            for w in mixed_script_words(line):
-                yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word, excerpt_of(line))
-        if glued and not glued.isdisjoint(line.split()):
-            for w in run_together_tokens(line, glued):
-                yield Hit("run-together-words", f"words run together in {w.word!r}: {w.detail}", table, row, column, i, w.word,
-                          excerpt_of(line))
+def _word_hits(table: str, column: str, row: int, i: int, line: str) -> Iterator[Hit]:
+    """The word findings of line ``i`` of a prose cell. (A line's run-together tokens are those of
+    its cell that are on it, so judging line by line finds what judging the cell does.)"""
+    for w in mixed_script_words(line):
+        yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word, excerpt_of(line))
+    if glued := glued_tokens(line):
+        for w in run_together_tokens(line, glued):
+            yield Hit("run-together-words", f"words run together in {w.word!r}: {w.detail}", table, row, column, i, w.word, excerpt_of(line))
 
 
 def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens) -> list[Finding]:
-    """``mixed-script-word`` and ``run-together-words`` on every line of the prose columns."""
+    """``mixed-script-word`` and ``run-together-words`` on every line of the prose columns.
+
+    The distinct words of all the prose (:attr:`Screens.pieces`) are judged once; one Aho–Corasick
+    pass per column finds the rows holding a run-together one; of those rows and the rows the
+    mixed-script screen keeps, only the lines holding such a word or a letter of another script
+    are read in Python."""
+    bad = glued_among(set(" ".join(found.pieces).split()))
     hits: list[Hit] = []
-    for (table, column), glued in _glued_rows(tables, found).items():
-        mixed = found.rows(MIXED, table, column)
-        if mixed is None or glued is None:  # not screened: every row
-            rows: list[int] = list(range(len(tables[table])))
-            mixed_rows = set(rows)
-        else:
-            rows, mixed_rows = sorted(set(mixed) | set(glued)), set(mixed)
-        for row, text in zip(rows, found.values(table, column, rows), strict=True):
-            if _is_prose(text):
-                hits.extend(_word_hits(table, column, row, text, row in mixed_rows))  # type: ignore[arg-type]
+    for table, column in prose_columns(tables):
+        mixed, glued = found.rows(MIXED, table, column), found.rows_with_any(table, column, bad)
+        rows = None if mixed is None or glued is None else sorted(set(mixed) | set(glued))
+        for row, i, line in found.lines(table, column, rows, pattern=mixed_script_screen(), needles=bad):
+            hits.extend(_word_hits(table, column, row, i, line))
     return locator.findings(hits)
 
 
@@ -141,13 +129,15 @@ def list_intro_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, fo
     for table, column in prose_columns(tables):
         if column == HEADING:
             continue
-        candidates = [(row, text) for row, text in found.candidates(INTRO, table, column) if _is_prose(text)]
-        subheaded = sections.has_children([r for r, _ in candidates]) if table == SECTIONS else [False] * len(candidates)
-        for (row, text), has_subheadings in zip(candidates, subheaded, strict=True):
-            lines = text.split("\n")
-            for i in lists_missing(lines, has_subheadings=has_subheadings):
+        # each line that may introduce a list, with the two non-blank lines after it: all list_follows reads
+        intros = [x for x in found.lines_followed(table, column, found.rows(INTRO, table, column), pattern=list_intro_screen())
+                  if is_list_intro(x[2])]
+        subheaded = sections.has_children([x[0] for x in intros]) if table == SECTIONS else [False] * len(intros)
+        for (row, i, line, after), has_subheadings in zip(intros, subheaded, strict=True):
+            follows = list_follows([line, *after], 0)
+            if follows is False or (follows is None and not has_subheadings):
                 hits.append(Hit("list-intro-without-list", "line ends with ':' but no list follows", table, row, column, i,
-                                lines[i].strip(), excerpt_of(lines[i])))
+                                line.strip(), excerpt_of(line)))
     # a heading that ends with ':' introduces its text: the text must start with a list
     headings = [(row, h) for row, h in found.candidates(INTRO, SECTIONS, HEADING) if is_list_intro(h)]
     rows = [row for row, _ in headings]
@@ -165,12 +155,9 @@ def placeholder_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, f
     for table, column in prose_columns(tables):
         if column == HEADING:
             continue
-        for row, text in found.candidates(PLACEHOLDER, table, column):
-            if not _is_prose(text):
-                continue
-            for i, line in enumerate(text.split("\n")):
-                if reason := placeholder_reason(line):
-                    hits.append(Hit("placeholder-text", f"placeholder text: {reason}", table, row, column, i, line.strip(), excerpt_of(line)))
+        for row, i, line in found.lines(table, column, found.rows(PLACEHOLDER, table, column), pattern=placeholder_screen()):
+            if reason := placeholder_reason(line):
+                hits.append(Hit("placeholder-text", f"placeholder text: {reason}", table, row, column, i, line.strip(), excerpt_of(line)))
     headings = found.candidates(PLACEHOLDER, SECTIONS, HEADING)
     canonical = sections.texts(CANONICAL, [row for row, _ in headings])
     for (row, heading), known in zip(headings, canonical, strict=True):
@@ -203,7 +190,7 @@ def empty_section_findings(tables: Mapping[str, pd.DataFrame], locator: Locator,
 def text_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens | None = None) -> list[Finding]:
     """Every finding of this module; ``found``: the evaluated :func:`screens` with the prose as
     vocabulary (evaluated here when None)."""
-    found = found or Screens(tables, screens(tables), prose_columns(tables)).prepare().run().finish()
+    found = found or Screens(tables, screens(tables), prose_columns(tables)).prepare().run().run_vocabulary()
     sections = Sections(tables, found)
     return [
         *word_findings(tables, locator, found),

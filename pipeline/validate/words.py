@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -58,6 +59,8 @@ def script_of(ch: str) -> str | None:
     return "OTHER"
 
 
+_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"\S+")  # the tokens str.split() gives: both split on the characters str.isspace accepts
 _FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0530-\u058f\u13a0-\u13ff\u2c80-\u2cff]")
 
 
@@ -67,21 +70,17 @@ def mixed_script_screen() -> str:
     return re2_class(_FOREIGN_LETTER.pattern)
 
 
-def may_mix_scripts(text: str) -> bool:
-    """:func:`mixed_script_screen` of one text, in Python."""
-    return _FOREIGN_LETTER.search(text) is not None
-
-
 def mixed_script_words(line: str) -> list[WordIssue]:
     """Words that mix Latin letters with Cyrillic/Greek/... letters, or, in a Latin line, a look-alike
     letter standing alone or next to digits (e.g. a Cyrillic "С2" for "C2")."""
     if not _FOREIGN_LETTER.search(line):
         return []
     issues: list[WordIssue] = []
-    latin_letters = sum(1 for ch in line if script_of(ch) == "LATIN")
-    other_letters = sum(1 for ch in line if script_of(ch) not in (None, "LATIN"))
+    counts = Counter(line)  # each distinct character's script looked up once
+    latin_letters = sum(n for ch, n in counts.items() if script_of(ch) == "LATIN")
+    other_letters = sum(n for ch, n in counts.items() if script_of(ch) not in (None, "LATIN"))
     mostly_latin = latin_letters > 2 * other_letters
-    for m in re.finditer(r"\w+", line):
+    for m in _WORD.finditer(line):
         word = m.group()
         scripts = {script_of(ch) for ch in word} - {None}
         foreign = [ch for ch in word if script_of(ch) not in (None, "LATIN", "OTHER")]
@@ -108,6 +107,8 @@ _LOWER_ACRONYM = re.compile(r"^([a-z]+)([A-Z]{2,})")
 _ACRONYM_LOWER = re.compile(r"^([A-Z]{2,})([a-z]+)$")
 _DIGIT_WORD = re.compile(r"\d([a-z]{4,})")
 _ALPHA = re.compile(r"[^\W\d_]+")
+_SEPARATORS = re.compile(r"[-–—/’']")
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _cache_dir() -> Path:
@@ -194,7 +195,7 @@ def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:
     if _screen(use_model).clean(line):
         return []
     issues: list[WordIssue] = []
-    for m in re.finditer(r"\S+", line):
+    for m in _TOKEN.finditer(line):
         raw = m.group()
         if found := _token_issue(raw, use_model):
             issues.append(WordIssue(raw.strip("\"'‘’“”«».,;:!?…") or raw, m.start(), found))
@@ -205,7 +206,7 @@ def run_together_tokens(line: str, tokens: set[str], *, use_model: bool = True) 
     """:func:`run_together_words` of ``line`` when its run-together tokens are known to be among
     ``tokens`` (as :func:`glued_tokens` of its text answers): only those are looked at."""
     issues: list[WordIssue] = []
-    for m in re.finditer(r"\S+", line):
+    for m in _TOKEN.finditer(line):
         raw = m.group()
         if raw in tokens and (found := _token_issue(raw, use_model)):
             issues.append(WordIssue(raw.strip("\"'‘’“”«».,;:!?…") or raw, m.start(), found))
@@ -288,18 +289,26 @@ def _token_issue(raw: str, use_model: bool) -> str | None:
     if _ADDRESS.search(raw.strip(_EDGE)):
         return None
     if g := _PUNCT_GLUE.search(raw):
-        return f"no space after {g.group()[len(re.match(r'[a-z]+', g.group()).group())]!r}"
+        glue = g.group()
+        return f"no space after {glue[len(glue) - len(glue.lstrip(_LOWER))]!r}"  # the character after the lowercase run
     if _PAREN_GLUE.search(raw):
         return "no space before the parenthesis"
-    for part in re.split(r"[-–—/’']", raw.strip(_EDGE)):
-        if (g := _LOWER_CAPITAL.match(part)) or ((g := _LOWER_ACRONYM.match(part)) and g.group(1) in FUNCTION_WORDS):
-            return f"{g.group(1)!r} glued to {g.group(2)!r}"
-        if (g := _ACRONYM_LOWER.match(part)) and g.group(2) in FUNCTION_WORDS:
-            return f"{g.group(1)!r} glued to {g.group(2)!r}"
-        if g := _DIGIT_WORD.search(part):
-            return f"number glued to {g.group(1)!r}"
-        if use_model:
-            for a in _ALPHA.finditer(part):
-                if split := glued_split(a.group()):
-                    return "reads as " + repr(" ".join(split))
+    for part in _SEPARATORS.split(raw.strip(_EDGE)):
+        if found := _part_issue(part, use_model):
+            return found
+    return None
+
+
+def _part_issue(part: str, use_model: bool) -> str | None:
+    """What is run together in one part of a token (between hyphens, slashes, apostrophes), or None."""
+    if (g := _LOWER_CAPITAL.match(part)) or ((g := _LOWER_ACRONYM.match(part)) and g.group(1) in FUNCTION_WORDS):
+        return f"{g.group(1)!r} glued to {g.group(2)!r}"
+    if (g := _ACRONYM_LOWER.match(part)) and g.group(2) in FUNCTION_WORDS:
+        return f"{g.group(1)!r} glued to {g.group(2)!r}"
+    if g := _DIGIT_WORD.search(part):
+        return f"number glued to {g.group(1)!r}"
+    if use_model:
+        for a in _ALPHA.finditer(part):
+            if split := glued_split(a.group()):
+                return "reads as " + repr(" ".join(split))
     return None
