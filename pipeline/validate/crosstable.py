@@ -90,7 +90,8 @@ def established_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, *
         else:  # other values: only Python ints count (bool is an int, never above a year)
             rows = [row for row, v in enumerate(plain_values(s)) if isinstance(v, int) and v > year]
         for row, value in zip(rows, plain_values(s, rows), strict=True):
-            hits.append(Hit("established-in-future", f"year established {value} lies after {year}", name, row, ESTABLISHED, None, str(value)))
+            hits.append(Hit("established-in-future", f"year established {value} lies after {year}", name, row, ESTABLISHED, None,
+                            str(value)))
     return locator.findings(hits)
 
 

@@ -26,7 +26,7 @@ def is_bullet(line: str) -> bool:
 
 def is_label_item(line: str) -> bool:
     m = _LABEL_ITEM.match(line)
-    return bool(m) and len(m.group("label").split()) <= 6 and not line.rstrip().endswith(":")
+    return m is not None and len(m.group("label").split()) <= 6 and not line.rstrip().endswith(":")
 
 
 _DIGIT_COLON_END = re.compile(r"\d:$")

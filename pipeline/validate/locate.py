@@ -43,7 +43,7 @@ def is_missing(value: object) -> bool:
     if value is None or value is pd.NA:
         return True
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any scalar; non-scalars raise below
     except (TypeError, ValueError):
         return False
 
@@ -205,8 +205,9 @@ class Locator:
             for i, p in zip(inside, found, strict=True):
                 places[i] = p
         out = []
-        for h, p in zip(hits, places, strict=True):
-            p = p or Place(None, None, None)
+        nowhere = Place(None, None, None)
+        for h, found_place in zip(hits, places, strict=True):
+            p = found_place or nowhere
             out.append(Finding(h.rule, h.message, table=h.table, key=p.key, column=h.column, value=h.value,
                                source_file=p.source_file, source_line=p.source_line, excerpt=h.excerpt))
         return out

@@ -80,6 +80,14 @@ class Screen:
     alone: bool = False
 
 
+def _exploded(s: pl.Series, rows: Sequence[int]) -> pl.LazyFrame:
+    """One record per line of ``rows`` of ``s``: row, 0-based line number ``i``, ``line``; in order."""
+    idx = np.asarray(rows, dtype=np.int64)
+    lines = pl.col("line").str.split("\n")
+    return (pl.DataFrame({"row": idx, "line": s.gather(idx)}).lazy()
+            .with_columns(lines, i=pl.int_ranges(0, lines.list.len(), dtype=pl.Int64)).explode(["line", "i"]))
+
+
 def _rows(mask: pl.Series) -> np.ndarray:
     return np.flatnonzero(mask.fill_null(False).to_numpy())
 
@@ -145,7 +153,7 @@ class Screens:
             columns = list(dict.fromkeys(key.split("|", 1)[1] for key in exprs))
             frame = pl.DataFrame([self.strings(table, c).alias(c) for c in columns])  # type: ignore[union-attr]
             self._plan.append((table, frame.lazy().select(**exprs)))
-        texts = [pl.DataFrame([s.alias("t")]).lazy() for t, c in self.vocabulary if (s := self.strings(t, c)) is not None]
+        texts = [pl.DataFrame([text.alias("t")]).lazy() for t, c in self.vocabulary if (text := self.strings(t, c)) is not None]
         if texts:  # one lazy frame per column: the streaming engine splits them between the cores
             self._vocabulary_plan = pl.concat(texts).select(pl.col("t").str.split(" ").explode().unique())
         return self
@@ -157,13 +165,13 @@ class Screens:
             for key in result.columns:
                 kind, column = key.split("|", 1)
                 self._found[(kind, table, column)] = _rows(result[key])
-        for s in self.screens:  # each shared screen alone, over the rows its column's shared pass found
-            key = (s.kind, s.table, s.column)
-            if s.alone or key in self._found or (_SHARED, s.table, s.column) not in self._found:
+        for screen in self.screens:  # each shared screen alone, over the rows its column's shared pass found
+            shared = (_SHARED, screen.table, screen.column)
+            if screen.alone or shared not in self._found:
                 continue
-            found = self._found[(_SHARED, s.table, s.column)]
-            texts = self.strings(s.table, s.column).gather(found)  # type: ignore[union-attr]
-            self._found[key] = found[_rows(texts.str.contains(s.pattern))]
+            found = self._found[shared]
+            texts = self.strings(screen.table, screen.column).gather(found)  # type: ignore[union-attr]
+            self._found[(screen.kind, screen.table, screen.column)] = found[_rows(texts.str.contains(screen.pattern))]
         self._plan = []
         return self
 
@@ -227,9 +235,7 @@ class Screens:
         keep = [line.str.contains(pattern)] if pattern is not None else []
         keep += [line.str.contains_any(needles)] if needles else []
         cond = keep[0] if len(keep) == 1 else keep[0] | keep[1]
-        frame = (pl.DataFrame({"row": np.asarray(rows, dtype=np.int64), "line": s.gather(np.asarray(rows, dtype=np.int64))}).lazy()
-                 .with_columns(pl.col("line").str.split("\n")).explode("line")
-                 .with_columns(i=pl.int_range(pl.len()).over("row")).filter(cond.fill_null(False)).collect())
+        frame = _exploded(s, rows).filter(cond.fill_null(False)).collect()
         return list(zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), strict=True))
 
     def lines_followed(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str,
@@ -248,12 +254,9 @@ class Screens:
             return out
         if not len(rows):
             return []
-        line = pl.col("line")
-        nexts = [line.shift(-k).over("row").alias(f"n{k}") for k in range(1, following + 1)]
-        frame = (pl.DataFrame({"row": np.asarray(rows, dtype=np.int64), "line": s.gather(np.asarray(rows, dtype=np.int64))}).lazy()
-                 .with_columns(line.str.split("\n")).explode("line")
-                 .with_columns(i=pl.int_range(pl.len()).over("row"))
-                 .filter(line.str.contains(f"[^{re2_space()[1:]}").fill_null(False))  # non-blank lines
+        line, row = pl.col("line"), pl.col("row")
+        nexts = [pl.when(row.shift(-k) == row).then(line.shift(-k)).alias(f"n{k}") for k in range(1, following + 1)]
+        frame = (_exploded(s, rows).filter(line.str.contains(f"[^{re2_space()[1:]}").fill_null(False))  # non-blank lines
                  .with_columns(*nexts).filter(line.str.contains(pattern)).collect())
         after = zip(*(frame[f"n{k}"].to_list() for k in range(1, following + 1)), strict=True)
         return [(r, i, text, [x for x in nx if x is not None])

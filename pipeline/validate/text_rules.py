@@ -100,10 +100,12 @@ def _word_hits(table: str, column: str, row: int, i: int, line: str) -> Iterator
     """The word findings of line ``i`` of a prose cell. (A line's run-together tokens are those of
     its cell that are on it, so judging line by line finds what judging the cell does.)"""
     for w in mixed_script_words(line):
-        yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word, excerpt_of(line))
+        yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word,
+                  excerpt_of(line))
     if glued := glued_tokens(line):
         for w in run_together_tokens(line, glued):
-            yield Hit("run-together-words", f"words run together in {w.word!r}: {w.detail}", table, row, column, i, w.word, excerpt_of(line))
+            yield Hit("run-together-words", f"words run together in {w.word!r}: {w.detail}", table, row, column, i, w.word,
+                      excerpt_of(line))
 
 
 def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens) -> list[Finding]:

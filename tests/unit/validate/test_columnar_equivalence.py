@@ -107,7 +107,8 @@ def table_sets(draw) -> dict[str, pd.DataFrame]:
         parent = draw(st.sampled_from([None, "s0", "s1"]))
         text = draw(MAYBE_TEXT)
         sections.append({"organization_id": org, "section_id": f"s{k}", "parent_section_id": parent, "level": 1 + (parent is not None),
-                         "heading": draw(st.one_of(st.none(), TEXT)) or None, "canonical_heading": draw(st.sampled_from([None, "Digital tools"])),
+                         "heading": draw(st.one_of(st.none(), TEXT)) or None,
+                         "canonical_heading": draw(st.sampled_from([None, "Digital tools"])),
                          "footnote_number": None, "text": text, "text_source_line": draw(st.sampled_from([None, 20 + 3 * k])),
                          "source_line_start": 18 + 3 * k, "source_line_end": 19 + 3 * k})
     footnotes = [{"organization_id": "o0", "number": k + 1, "text": draw(MAYBE_TEXT), "source_line": 90 + k}
