@@ -30,22 +30,28 @@ def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = 
     frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
     locator = Locator(frames)
     found = Screens(frames, [*cells.screens(frames), *text_rules.screens(frames)], text_rules.prose_columns(frames)).prepare()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="atlas-screens") as pool:
-        screening, vocabulary = pool.submit(found.run), pool.submit(found.run_vocabulary)  # polars, GIL released
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens") as pool:  # polars releases the GIL
+        vocabulary = pool.submit(found.run_vocabulary)
+        alone, shared = pool.submit(found.run, alone=True), pool.submit(found.run, alone=False)
         findings = [
             *pandera_findings(frames, locator),
             *foreign_key_findings(frames, locator),
             *established_findings(frames, locator, today=today),
             *website_findings(frames, locator),
         ]
-        screening.result()
+        alone.result()
         sections = text_rules.Sections(frames, found)
         findings += [
-            *cells.cell_findings(frames, locator, found),
             *text_rules.list_intro_findings(frames, locator, found, sections),
-            *text_rules.placeholder_findings(frames, locator, found, sections),
             *text_rules.empty_section_findings(frames, locator, found, sections),
         ]
+        shared.result()
+        findings += [
+            *cells.cell_findings(frames, locator, found),
+            *text_rules.placeholder_findings(frames, locator, found, sections),
+        ]
         vocabulary.result()
-    # each rule's findings keep the order the rule found them in: the stable sort orders ties alike
-    return sorted([*findings, *text_rules.word_findings(frames, locator, found)], key=Finding.sort_key)
+        findings += text_rules.word_findings(frames, locator, found)
+    # each rule's findings keep the order the rule found them in, and two rules' findings never
+    # tie in the sort key (it holds the rule): the stable sort gives the same list in any rule order
+    return sorted(findings, key=Finding.sort_key)

@@ -44,7 +44,7 @@ def _missing_rows(df: pd.DataFrame, fields: list[str], parent: pd.DataFrame, ref
     if all(isinstance(a, _JOINABLE) and a == b for a, b in pairs):
         keys = [f"k{i}" for i in range(len(fields))]
         child = _frame(df, fields).with_row_index("row").drop_nulls(keys)
-        found = child.join(_frame(parent, ref_fields).unique(), on=keys, how="anti", nulls_equal=False)
+        found = child.join(_frame(parent, ref_fields), on=keys, how="anti", nulls_equal=False)
         return sorted(found["row"].to_list())
     known = set(zip(*(plain_values(parent[f]) for f in ref_fields), strict=True))
     keys_of = zip(*(plain_values(df[f]) for f in fields), strict=True)

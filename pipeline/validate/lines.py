@@ -29,12 +29,10 @@ def is_label_item(line: str) -> bool:
     return m is not None and len(m.group("label").split()) <= 6 and not line.rstrip().endswith(":")
 
 
-_DIGIT_COLON_END = re.compile(r"\d:$")
-
-
 def is_list_intro(line: str) -> bool:
+    """A line ending with ":" that is not a time or a ratio ("10:"): ``re``'s ``\\d`` is ``str.isdecimal``."""
     text = line.strip()
-    return text.endswith(":") and len(text) > 1 and not _DIGIT_COLON_END.search(text)
+    return text.endswith(":") and len(text) > 1 and not text[-2].isdecimal()
 
 
 def _next_nonblank(lines: list[str], start: int) -> int | None:
@@ -50,11 +48,14 @@ def list_follows(lines: list[str], intro: int) -> bool | None:
     j = _next_nonblank(lines, intro + 1)
     if j is None:
         return None
-    first = lines[j]
+    k = _next_nonblank(lines, j + 1)
+    return list_follows_lines(lines[j], lines[k] if k is not None else None)
+
+
+def list_follows_lines(first: str, second: str | None) -> bool:
+    """:func:`list_follows` from the first two non-blank lines after the introduction."""
     if is_bullet(first):
         return True
-    k = _next_nonblank(lines, j + 1)
-    second = lines[k] if k is not None else None
     if is_label_item(first) and second is not None and (is_label_item(second) or is_bullet(second)):
         return True
     short = lambda s: len(s.strip()) <= SHORT_LINE and not is_list_intro(s)  # noqa: E731

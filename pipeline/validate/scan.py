@@ -108,7 +108,7 @@ class Screens:
         self._strings: dict[tuple[str, str], pl.Series | None] = {}
         self._python: dict[tuple[str, str], list[str | None]] = {}
         self._found: dict[tuple[str, str, str], np.ndarray] = {}
-        self._plan: list[tuple[str, pl.LazyFrame]] = []
+        self._plans: dict[bool, list[tuple[str, pl.LazyFrame]]] = {True: [], False: []}  # by Screen.alone
         self._vocabulary_plan: pl.LazyFrame | None = None
 
     # -- columns ------------------------------------------------------------------------------
@@ -138,41 +138,44 @@ class Screens:
 
     def prepare(self) -> Screens:
         """Read the columns and plan the passes (call in the thread that owns the frames)."""
-        per_table: dict[str, dict[str, pl.Expr]] = {}
+        per_table: dict[tuple[bool, str], dict[str, pl.Expr]] = {}
         shared: dict[tuple[str, str], list[str]] = {}
         for s in self.screens:
             if self.strings(s.table, s.column) is None:
                 continue  # not screened: every row is a candidate
             if s.alone:
-                per_table.setdefault(s.table, {})[f"{s.kind}|{s.column}"] = pl.col(s.column).str.contains(s.pattern)
+                per_table.setdefault((True, s.table), {})[f"{s.kind}|{s.column}"] = pl.col(s.column).str.contains(s.pattern)
             else:
                 shared.setdefault((s.table, s.column), []).append(f"(?:{s.pattern})")
         for (table, column), patterns in shared.items():
-            per_table.setdefault(table, {})[f"{_SHARED}|{column}"] = pl.col(column).str.contains("|".join(dict.fromkeys(patterns)))
-        for table, exprs in per_table.items():
+            pattern = "|".join(dict.fromkeys(patterns))
+            per_table.setdefault((False, table), {})[f"{_SHARED}|{column}"] = pl.col(column).str.contains(pattern)
+        for (alone, table), exprs in per_table.items():
             columns = list(dict.fromkeys(key.split("|", 1)[1] for key in exprs))
             frame = pl.DataFrame([self.strings(table, c).alias(c) for c in columns])  # type: ignore[union-attr]
-            self._plan.append((table, frame.lazy().select(**exprs)))
+            self._plans[alone].append((table, frame.lazy().select(**exprs)))
         texts = [pl.DataFrame([text.alias("t")]).lazy() for t, c in self.vocabulary if (text := self.strings(t, c)) is not None]
         if texts:  # one lazy frame per column: the streaming engine splits them between the cores
             self._vocabulary_plan = pl.concat(texts).select(pl.col("t").str.split(" ").explode().unique())
         return self
 
-    def run(self) -> Screens:
-        """Evaluate the screens (polars releases the GIL: another thread may work meanwhile)."""
-        results = pl.collect_all([lf for _, lf in self._plan], engine="streaming") if self._plan else []
-        for (table, _), result in zip(self._plan, results, strict=True):
-            for key in result.columns:
-                kind, column = key.split("|", 1)
-                self._found[(kind, table, column)] = _rows(result[key])
-        for screen in self.screens:  # each shared screen alone, over the rows its column's shared pass found
+    def run(self, alone: bool | None = None) -> Screens:
+        """Evaluate the screens: those that run ``alone``, the shared ones (``alone=False``) or all
+        (None). Polars releases the GIL: another thread may work meanwhile."""
+        for which in (True, False) if alone is None else (alone,):
+            plan, self._plans[which] = self._plans[which], []
+            results = pl.collect_all([lf for _, lf in plan], engine="streaming") if plan else []
+            for (table, _), result in zip(plan, results, strict=True):
+                for key in result.columns:
+                    kind, column = key.split("|", 1)
+                    self._found[(kind, table, column)] = _rows(result[key])
+        for screen in self.screens if alone is not True else ():  # each shared screen over the rows its column's pass found
             shared = (_SHARED, screen.table, screen.column)
             if screen.alone or shared not in self._found:
                 continue
             found = self._found[shared]
             texts = self.strings(screen.table, screen.column).gather(found)  # type: ignore[union-attr]
             self._found[(screen.kind, screen.table, screen.column)] = found[_rows(texts.str.contains(screen.pattern))]
-        self._plan = []
         return self
 
     def run_vocabulary(self) -> Screens:

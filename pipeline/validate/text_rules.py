@@ -26,13 +26,14 @@ from pipeline.validate.lines import (
     heading_placeholder_reason,
     is_list_intro,
     list_follows,
+    list_follows_lines,
     list_intro_screen,
     placeholder_reason,
     placeholder_screen,
 )
 from pipeline.validate.locate import ORG_KEY, Hit, Locator, plain_values
 from pipeline.validate.scan import Screen, Screens, re2_space
-from pipeline.validate.words import glued_among, glued_tokens, mixed_script_screen, mixed_script_words, run_together_tokens
+from pipeline.validate.words import glued_among, glued_tokens, mixed_script_screen, mixed_script_words, run_together_issues
 
 # Prose columns of the data contract that editors write (checked by the text-quality rules).
 PROSE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -103,9 +104,8 @@ def _word_hits(table: str, column: str, row: int, i: int, line: str) -> Iterator
         yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word,
                   excerpt_of(line))
     if glued := glued_tokens(line):
-        for w in run_together_tokens(line, glued):
-            yield Hit("run-together-words", f"words run together in {w.word!r}: {w.detail}", table, row, column, i, w.word,
-                      excerpt_of(line))
+        for word, detail in run_together_issues(line, glued):
+            yield Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt_of(line))
 
 
 def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens) -> list[Finding]:
@@ -136,7 +136,7 @@ def list_intro_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, fo
                   if is_list_intro(x[2])]
         subheaded = sections.has_children([x[0] for x in intros]) if table == SECTIONS else [False] * len(intros)
         for (row, i, line, after), has_subheadings in zip(intros, subheaded, strict=True):
-            follows = list_follows([line, *after], 0)
+            follows = list_follows_lines(after[0], after[1] if len(after) > 1 else None) if after else None
             if follows is False or (follows is None and not has_subheadings):
                 hits.append(Hit("list-intro-without-list", "line ends with ':' but no list follows", table, row, column, i,
                                 line.strip(), excerpt_of(line)))
