@@ -771,6 +771,8 @@ def plot_scaling(columns: list[Column], path: Path) -> Path:
     measured = [c for c in columns if c.copies and not c.skipped and c.size_bytes]
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(13, 5.2))
     for ax, curves, unit in ((ax_t, CURVE_SECONDS, "seconds"), (ax_m, CURVE_MEMORY, "MB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
         for label, key in curves:
             xs, ys = _series(measured, key)
             if xs:
@@ -782,8 +784,6 @@ def plot_scaling(columns: list[Column], path: Path) -> Path:
             xs = [max(anchor[0][0], x1 * low / y1), x1]
             ax.plot(xs, [y1 * x / x1 for x in xs], ls="--", color="grey", lw=1, label="∝ corpus size")
             ax.set_ylim(low, high)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
         ax.set_xlabel("corpus size (MB of source text)")
         ax.set_ylabel(unit)
         ax.grid(True, which="both", alpha=0.3)
