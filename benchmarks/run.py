@@ -751,6 +751,7 @@ def prepare_corpus(col: Column, args: argparse.Namespace) -> bool:
 # --------------------------------------------------------------------------- the scaling curve
 
 CURVE_SECONDS = [("extraction, 1 core", "extract_s"), ("check_tables (pandera + rules)", "checks_s"),
+                 ("check_tables, CPU seconds (all threads)", "checks_cpu_s"),
                  ("Frictionless", "frictionless_s"), ("atlas run, end to end", "e2e_s"), ("re-run after one changed file", "rerun_s")]
 CURVE_MEMORY = [("peak RSS, largest process", "rss_peak_mb"), ("peak RSS, whole process tree", "rss_tree_mb")]
 
@@ -776,7 +777,7 @@ def plot_scaling(columns: list[Column], path: Path) -> Path:
         for label, key in curves:
             xs, ys = _series(measured, key)
             if xs:
-                ax.plot(xs, ys, marker="o", label=label)
+                ax.plot(xs, ys, marker="." if "CPU" in label else "o", ls=":" if "CPU" in label else "-", label=label)
         anchor = _series(measured, "e2e_s" if unit == "seconds" else "rss_tree_mb")
         if len(anchor[0]) >= 2:  # a line ∝ size through the largest point, within the plotted values
             low, high = ax.get_ylim()
