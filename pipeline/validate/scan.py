@@ -174,8 +174,10 @@ class Screens:
             if screen.alone or shared not in self._found:
                 continue
             found = self._found[shared]
-            texts = self.strings(screen.table, screen.column).gather(found)  # type: ignore[union-attr]
-            self._found[(screen.kind, screen.table, screen.column)] = found[_rows(texts.str.contains(screen.pattern))]
+            if len(found):
+                texts = self.strings(screen.table, screen.column).gather(found)  # type: ignore[union-attr]
+                found = found[_rows(texts.str.contains(screen.pattern))]
+            self._found[(screen.kind, screen.table, screen.column)] = found
         return self
 
     def run_vocabulary(self) -> Screens:
