@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.validate.scan import JoinedColumn, re2_space
+from pipeline.validate.scan import re2_space
 
 BULLET = re.compile(r"^\s*(?:[•▪◦‣●○■□➢➤►✓✔·*–—-]\s*|(?:\(?\d{1,2}|\(?[a-z]|\(?(?:ii|iii|iv|vi|vii|viii|ix))[.)]\s+)\S")
 _LABEL_ITEM = re.compile(r"^\s*(?P<label>[^\s:][^:]{0,60}):\s+\S")
@@ -26,12 +26,13 @@ def is_bullet(line: str) -> bool:
 
 def is_label_item(line: str) -> bool:
     m = _LABEL_ITEM.match(line)
-    return bool(m) and len(m.group("label").split()) <= 6 and not line.rstrip().endswith(":")
+    return m is not None and len(m.group("label").split()) <= 6 and not line.rstrip().endswith(":")
 
 
 def is_list_intro(line: str) -> bool:
+    """A line ending with ":" that is not a time or a ratio ("10:"): ``re``'s ``\\d`` is ``str.isdecimal``."""
     text = line.strip()
-    return text.endswith(":") and len(text) > 1 and not re.search(r"\d:$", text)
+    return text.endswith(":") and len(text) > 1 and not text[-2].isdecimal()
 
 
 def _next_nonblank(lines: list[str], start: int) -> int | None:
@@ -47,11 +48,14 @@ def list_follows(lines: list[str], intro: int) -> bool | None:
     j = _next_nonblank(lines, intro + 1)
     if j is None:
         return None
-    first = lines[j]
+    k = _next_nonblank(lines, j + 1)
+    return list_follows_lines(lines[j], lines[k] if k is not None else None)
+
+
+def list_follows_lines(first: str, second: str | None) -> bool:
+    """:func:`list_follows` from the first two non-blank lines after the introduction."""
     if is_bullet(first):
         return True
-    k = _next_nonblank(lines, j + 1)
-    second = lines[k] if k is not None else None
     if is_label_item(first) and second is not None and (is_label_item(second) or is_bullet(second)):
         return True
     short = lambda s: len(s.strip()) <= SHORT_LINE and not is_list_intro(s)  # noqa: E731
@@ -59,7 +63,9 @@ def list_follows(lines: list[str], intro: int) -> bool | None:
 
 
 def lists_missing(lines: list[str], *, has_subheadings: bool) -> list[int]:
-    """0-based lines that end with ``:`` and are not followed by a list."""
+    """0-based lines that end with ``:`` and are not followed by a list. (The rule reads only the
+    lines that may be introductions, each with the two non-blank lines after it: see
+    ``pipeline.validate.text_rules.list_intro_findings``; this is the same answer for one cell.)"""
     missing = []
     for i, line in enumerate(lines):
         if not is_list_intro(line):
@@ -75,46 +81,26 @@ def lists_missing(lines: list[str], *, has_subheadings: bool) -> list[int]:
 _MARKERS = re.compile(r"\b(?:TODO|TBC|TBD|FIXME|XXX+)\b|(?i:lorem ipsum)|(?i:\[(?:insert|add|to be|tbc|tbd|todo|check|\?)[^\]]*\])")
 _WHOLE_LINE_BODY = r"(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…|\?+|n/?a|tbc|tbd|todo|to be (?:completed|confirmed|added|written))[.!]?"
 _WHOLE_LINE = re.compile(r"(?i)^" + _WHOLE_LINE_BODY + "$")
-# Screens for :func:`placeholder_rows` (each may match more than the rule; never less): a reason
-# needs a "?", a whole placeholder line ("?"..., "...", "…", "[...]" or one of the words below) or a
-# match of _MARKERS, which holds "[", "TODO", "TBC", "TBD", "FIXME" or "XXX", or "orem" once lowercased.
+# Screens (each may match more than the rule; never less): a reason needs a "?", a whole
+# placeholder line ("?"..., "...", "…", "[...]" or one of the words below) or a match of
+# _MARKERS, which holds "[", "TODO", "TBC", "TBD", "FIXME" or "XXX", or "orem" once lowercased.
 _PLACEHOLDER_NEEDS = ("?", "...", "…", "[", "TODO", "TBC", "TBD", "FIXME", "XXX")
-_PLACEHOLDER_WORD = r"\s*(?i:n/?a|tbc|tbd|todo|to be )"
-_WORD_AT_START = re.compile(_PLACEHOLDER_WORD)
-_WORD_AT_LINE = re.compile(r"\n" + _PLACEHOLDER_WORD)  # a literal first character: a fast scan
-_ANY_LIST_INTRO = re.compile(r"(?m):\s*$")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
 _QUOTES = "\"'‘’“”«»"
 
 
-def placeholder_rows(column: JoinedColumn) -> set[int]:
-    """Rows of ``column`` (texts of several lines) in which some line may have a
-    :func:`placeholder_reason`: a screen that may answer more rows, never fewer."""
-    rows: set[int] = set()
-    for needle in _PLACEHOLDER_NEEDS:
-        rows |= column.rows_with(needle)
-    rows |= column.rows_with_ascii_nocase("orem")  # "lorem ipsum": re's IGNORECASE folds no other letter to o, r, e, m
-    if column.texts and _WORD_AT_START.match(column.texts[0]):
-        rows.add(0)
-    rows.update(column.row_at(m.end() - 1) for m in _WORD_AT_LINE.finditer(column.joined))
-    return rows
-
-
-def placeholder_screen_re2() -> str:
-    """:func:`placeholder_rows` as one RE2 pattern for Arrow (matches at least where it does)."""
+def placeholder_screen() -> str:
+    """Where a line may have a :func:`placeholder_reason`, as a column or line screen
+    (:mod:`pipeline.validate.scan`): a "?", "...", "…", "[", a marker, "orem" in any case, or a line
+    starting with one of the placeholder words."""
     ws = re2_space()
     needles = "|".join(re.escape(n).replace("…", "\\x{2026}") for n in _PLACEHOLDER_NEEDS)
     return f"{needles}|(?i:orem)|(?m:^{ws}*(?i:n/?a|tbc|tbd|todo|to be ))"
 
 
-def list_intro_screen_re2() -> str:
-    """:func:`list_intro_rows` as one RE2 pattern for Arrow (matches at least where it does)."""
+def list_intro_screen() -> str:
+    """Where a line may be a list introduction (:func:`is_list_intro`), as a column or line screen."""
     return f"(?m::{re2_space()}*$)"
-
-
-def list_intro_rows(column: JoinedColumn) -> set[int]:
-    """Rows of ``column`` in which some line may be a list introduction (a screen before :func:`lists_missing`)."""
-    return column.rows_matching(_ANY_LIST_INTRO)
 
 
 def placeholder_reason(line: str) -> str | None:

@@ -2,7 +2,9 @@
 
 Scope: build, once per set of tables, a lookup from a row (table + positional index) to the
 ``key`` (primary-key columns → values), ``source_file`` and ``source_line`` a finding should carry,
-and the exact line of a line inside a multi-line text cell. The rules are generic, read from the
+and the exact line of a line inside a multi-line text cell; and turn the rules' :class:`Hit` records
+(a rule's verdict on a row, before its place is known) into :class:`pipeline.findings.Finding`
+records, looking the places up for a whole batch at once. The rules are generic, read from the
 column names of the data contract:
 
 - the file is the row's ``source_file`` column, else the file of its ``organization_id`` in the
@@ -11,16 +13,18 @@ column names of the data contract:
 - line ``i`` (0-based) of a text column ``X`` is ``X_source_line + i`` when the table has such a
   column (``summary_source_line``, ``text_source_line``).
 
-It must not check anything or create findings.
+It must not check anything: the rules decide what a hit is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
+from pipeline.findings import Finding
 from pipeline.schemas import load_schemas
 
 ORG_KEY = "organization_id"
@@ -29,6 +33,9 @@ LINE_COLUMNS = ("source_line", "source_line_start")
 
 
 _PLAIN_TYPES = (str, int, bool)  # values of these exact types are never missing and already plain
+# pandas dtypes whose values Arrow turns into exactly the Python values :func:`plain` gives
+_ARROW_EXACT = (pd.StringDtype, pd.BooleanDtype, pd.Int8Dtype, pd.Int16Dtype, pd.Int32Dtype, pd.Int64Dtype,
+                pd.UInt8Dtype, pd.UInt16Dtype, pd.UInt32Dtype, pd.UInt64Dtype, pd.Float32Dtype, pd.Float64Dtype)
 
 
 def is_missing(value: object) -> bool:
@@ -37,7 +44,7 @@ def is_missing(value: object) -> bool:
     if value is None or value is pd.NA:
         return True
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any scalar; non-scalars raise below
     except (TypeError, ValueError):
         return False
 
@@ -58,6 +65,20 @@ def plain(value: object) -> object:
     return str(value)
 
 
+def plain_values(series: pd.Series, rows: Sequence[int] | None = None) -> list[object]:
+    """:func:`plain` of every value of ``series`` (or of its positional ``rows``), read through Arrow
+    for the nullable dtypes whose Arrow values are exactly those (no Python call per value)."""
+    if isinstance(series.dtype, _ARROW_EXACT):
+        import pyarrow as pa
+
+        arr = pa.array(series, from_pandas=True)
+        if rows is not None:
+            arr = arr.take(pa.array(rows, type=pa.int64()))
+        return arr.to_pylist()
+    values = series.tolist() if rows is None else series.take(list(rows)).tolist()
+    return [plain(v) for v in values]
+
+
 @dataclass(frozen=True)
 class Place:
     key: dict[str, object] | None
@@ -65,18 +86,34 @@ class Place:
     source_line: int | None
 
 
+class Hit(NamedTuple):  # a tuple: tens of thousands are made per run
+    """What a rule found in row ``row`` of ``table``, before its place is looked up.
+
+    ``column`` is the finding's column; ``text_line`` the 0-based line of that column's text the
+    hit is on (its source line is then ``<column>_source_line + text_line``), None for the row's
+    own line."""
+
+    rule: str
+    message: str
+    table: str
+    row: int
+    column: str | None = None
+    text_line: int | None = None
+    value: str | None = None
+    excerpt: str | None = None
+
+
 class Locator:
     """Answers "which key, file and line?" for rows of ``tables`` (positional row numbers).
 
-    Column values are read once per table and column (as plain Python values, on first use), so
-    each :meth:`place` is a few list look-ups rather than pandas indexing."""
+    :meth:`findings` looks the places of a batch of hits up with one Arrow ``take`` per column;
+    :meth:`place` answers one row (column values are then read once per table and column)."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame]):
         self.tables = tables
         self.schemas = load_schemas()
         self._org_files: dict[str, str] = {}
         self._values: dict[tuple[str, str], list[object] | None] = {}
-        self._lengths: dict[str, int] = {}
         self._key_columns: dict[str, list[str]] = {}
         for df in tables.values():
             if ORG_KEY in df.columns and FILE_COLUMN in df.columns:
@@ -87,61 +124,90 @@ class Locator:
     def org_file(self, organization_id: object) -> str | None:
         return None if is_missing(organization_id) else self._org_files.get(str(organization_id))
 
-    def values(self, table: str, column: str) -> list[object] | None:
-        """The values of ``table.column`` as plain Python values (:func:`plain`: missing → None),
-        read once and shared by every rule (None when there is no such table or column)."""
-        return self._column(table, column) if table in self.tables else None
-
     def _column(self, table: str, column: str) -> list[object] | None:
         """The plain values of ``table.column`` (None when there is no such column)."""
         if (table, column) in self._values:
             return self._values[(table, column)]
         df = self.tables[table]
-        values = [plain(v) for v in df[column].tolist()] if column in df.columns else None
+        values = plain_values(df[column]) if column in df.columns else None
         self._values[(table, column)] = values
         return values
 
-    def _length(self, table: str) -> int | None:
-        n = self._lengths.get(table)
-        if n is None:
-            df = self.tables.get(table)
-            if df is None:
-                return None
-            n = self._lengths[table] = len(df)
-        return n
+    def _at(self, table: str, column: str, rows: Sequence[int]) -> list[object] | None:
+        """The plain values of ``table.column`` at ``rows`` (None when there is no such column)."""
+        df = self.tables[table]
+        if column not in df.columns:
+            return None
+        whole = self._values.get((table, column))
+        return [whole[r] for r in rows] if whole is not None else plain_values(df[column], rows)
 
-    def key(self, table: str, row: int) -> dict[str, object] | None:
+    def key_columns(self, table: str) -> list[str]:
         cols = self._key_columns.get(table)
         if cols is None:
-            df = self.tables[table]
             pk = self.schemas[table].primary_key if table in self.schemas else []
-            cols = self._key_columns[table] = [c for c in pk if c in df.columns]
+            cols = self._key_columns[table] = [c for c in pk if c in self.tables[table].columns]
+        return cols
+
+    def key(self, table: str, row: int) -> dict[str, object] | None:
+        cols = self.key_columns(table)
         if not cols or not 0 <= row < len(self.tables[table]):
             return None
         return {c: self._column(table, c)[row] for c in cols}  # type: ignore[index]
 
     def place(self, table: str, row: int | None, column: str | None = None, line_offset: int | None = None) -> Place:
         """Key, file and line of ``row``; with ``column`` + ``line_offset``, of that line of the cell."""
-        n = self._length(table)
-        if n is None or row is None or not 0 <= row < n:
+        df = self.tables.get(table)
+        if df is None or row is None or not 0 <= row < len(df):
             return Place(None, None, None)
+        column = column if line_offset is not None else None
+        for c in (FILE_COLUMN, ORG_KEY, *LINE_COLUMNS, f"{column}_source_line", *self.key_columns(table)):
+            if c in df.columns:
+                self._column(table, c)  # read whole columns once: many single look-ups follow
+        return self.places(table, [row], [column], [line_offset])[0]
 
-        def get(c: str) -> object:
-            values = self._column(table, c)
-            return None if values is None else values[row]
+    def places(self, table: str, rows: Sequence[int], columns: Sequence[str | None], offsets: Sequence[int | None]) -> list[Place]:
+        """:meth:`place` of each ``(rows[i], columns[i], offsets[i])`` of ``table`` (rows in range)."""
+        if not rows:
+            return []
+        files = self._at(table, FILE_COLUMN, rows) or [None] * len(rows)
+        orgs = self._at(table, ORG_KEY, rows) if any(f is None for f in files) else None
+        if orgs is not None:
+            files = [self.org_file(o) if f is None else f for f, o in zip(files, orgs, strict=True)]
+        lines: list[object] = [None] * len(rows)
+        for c in dict.fromkeys(c for c, o in zip(columns, offsets, strict=True) if c is not None and o is not None):
+            firsts = self._at(table, f"{c}_source_line", rows)
+            if firsts is not None:
+                for i, (first, col, off) in enumerate(zip(firsts, columns, offsets, strict=True)):
+                    if col == c and off is not None and isinstance(first, int):
+                        lines[i] = first + off
+        for c in LINE_COLUMNS:
+            if all(v is not None for v in lines):
+                break
+            values = self._at(table, c, rows)
+            if values is not None:
+                lines = [v if line is None and isinstance(v, int) else line for line, v in zip(lines, values, strict=True)]
+        cols = self.key_columns(table)
+        key_values = [self._at(table, c, rows) or [] for c in cols]
+        keys = [dict(zip(cols, vs, strict=True)) for vs in zip(*key_values, strict=True)] if cols else [None] * len(rows)
+        return [Place(k, f, line) for k, f, line in zip(keys, files, lines, strict=True)]  # type: ignore[arg-type]
 
-        source_file = get(FILE_COLUMN)
-        if source_file is None:
-            source_file = self.org_file(get(ORG_KEY))
-        line = None
-        if column is not None and line_offset is not None:
-            first = get(f"{column}_source_line")
-            if isinstance(first, int):
-                line = first + line_offset
-        if line is None:
-            for c in LINE_COLUMNS:
-                value = get(c)
-                if isinstance(value, int):
-                    line = value
-                    break
-        return Place(self.key(table, row), source_file, line)
+    def findings(self, hits: Sequence[Hit]) -> list[Finding]:
+        """The findings of ``hits``, in their order, each with its key, source file and line."""
+        by_table: dict[str, list[int]] = {}
+        for i, h in enumerate(hits):
+            by_table.setdefault(h.table, []).append(i)
+        places: list[Place | None] = [None] * len(hits)
+        for table, idx in by_table.items():
+            df = self.tables.get(table)
+            n = -1 if df is None else len(df)
+            inside = [i for i in idx if 0 <= hits[i].row < n]
+            found = self.places(table, [hits[i].row for i in inside], [hits[i].column for i in inside], [hits[i].text_line for i in inside])
+            for i, p in zip(inside, found, strict=True):
+                places[i] = p
+        out = []
+        nowhere = Place(None, None, None)
+        for h, found_place in zip(hits, places, strict=True):
+            p = found_place or nowhere
+            out.append(Finding(h.rule, h.message, table=h.table, key=p.key, column=h.column, value=h.value,
+                               source_file=p.source_file, source_line=p.source_line, excerpt=h.excerpt))
+        return out

@@ -1,104 +1,268 @@
-"""Column-wide screens: which rows of a text column may hold a finding, found in C-speed passes.
+"""Column-wide screens: which rows (and lines) of a text column may hold a finding, found by polars.
 
-Scope: search a whole text column at once instead of calling a Python function per value: with
-Arrow's string kernels (RE2) on the column's Arrow array, or, when Arrow cannot take the column,
-by joining its values with newlines once and searching the joined text with ``re`` (each hit mapped
-back to its row with ``bisect`` over the row offsets). A screen may answer more rows than a rule
-reports (the rule still checks each row), never fewer: patterns searched in joined text must not
-need to match across the newline between two values, and patterns given to RE2 must use literal
-characters and classes only (RE2's ``\\s``, ``\\b``, ``\\d`` and case folding differ from ``re``).
+Scope: hold every text column the rules read as a polars string series (zero-copy from the Arrow
+strings of the pandas frames), evaluate the rules' screens over whole columns at once (polars runs
+them in Rust on every core and releases the GIL, so Python work can go on meanwhile), and answer
+sorted row numbers, the values of just those rows, and the lines of those rows that match a second,
+finer screen; also the distinct space-separated pieces of the prose (the vocabulary the word model
+judges once per word instead of once per occurrence).
+
+A screen may answer more rows than a rule reports (the rule still checks each row with its exact
+Python detectors), never fewer: its pattern (Rust ``regex`` syntax, also valid RE2) must match
+wherever the rule could find something, so it uses literal characters and classes only (``\\s``,
+``\\b``, ``\\d`` and case folding differ from ``re``). The screens of a column share one pass over
+its text (their patterns joined by ``|``); each screen is then run alone over the few rows that pass
+found. A screen marked ``alone`` (an anchored or literal-led pattern that is cheap by itself but
+matches many rows) gets its own pass instead. A column polars cannot hold (values that are not
+UTF-8 strings) is not screened: every row with a value is a candidate, its values are ``str`` of
+the plain Python values and every line of it passes a line screen.
+
 It must not decide findings nor know any rule.
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 
-from pipeline.validate.locate import is_missing
+import numpy as np
+import pandas as pd
+import polars as pl
 
+from pipeline.validate.locate import is_missing, plain
 
-class JoinedColumn:
-    """The values of one column ("" for a missing value) joined by ``"\\n"``."""
-
-    def __init__(self, values: Sequence[object]):
-        self.texts = [v if type(v) is str else "" if is_missing(v) else str(v) for v in values]
-        self.joined = "\n".join(self.texts)
-        # offset of each row in ``joined``
-        self.starts = list(accumulate(map((1).__add__, map(len, self.texts[:-1])), initial=0)) if self.texts else []
-
-    def row_at(self, pos: int) -> int:
-        return bisect_right(self.starts, pos) - 1
-
-    def _next_start(self, row: int) -> int:
-        return self.starts[row + 1] if row + 1 < len(self.starts) else len(self.joined) + 1
-
-    def rows_with(self, needle: str) -> set[int]:
-        """Rows whose value contains ``needle``."""
-        rows: set[int] = set()
-        pos = self.joined.find(needle)
-        while pos != -1:
-            row = self.row_at(pos)
-            rows.add(row)
-            pos = self.joined.find(needle, self._next_start(row))
-        return rows
-
-    def rows_with_ascii_nocase(self, needle: str) -> set[int]:
-        """Rows whose value contains ``needle`` (ASCII lowercase letters) in any mix of ASCII case.
-        (``bytes.lower`` changes only ASCII letters and is much faster than ``str.lower``.)"""
-        encoded = needle.encode()
-        return {row for row, text in enumerate(self.texts) if encoded in text.encode("utf-8", "surrogatepass").lower()}
-
-    def rows_starting_with(self, prefixes: tuple[str, ...]) -> set[int]:
-        """Rows whose value starts with one of ``prefixes``."""
-        return {row for row, text in enumerate(self.texts) if text.startswith(prefixes)}
-
-    def rows_matching(self, pattern: re.Pattern[str]) -> set[int]:
-        """Rows in which a search for ``pattern`` in the joined text starts a match."""
-        rows: set[int] = set()
-        m = pattern.search(self.joined)
-        while m is not None:
-            row = self.row_at(m.start())
-            rows.add(row)
-            m = pattern.search(self.joined, self._next_start(row))
-        return rows
-
-
-# -- the same screens in Arrow (RE2): see :func:`re2_class`, :func:`re2_space` -------------------
+_SHARED = "*"  # the kind of the pass shared by the screens of one column
+_VOCABULARY = "vocabulary"
 
 
 def re2_class(python_class: str) -> str:
-    """A Python character class of literal characters and ranges ("[a-z…]") in RE2 syntax."""
+    """A Python character class of literal characters and ranges ("[a-z…]") in RE2/Rust syntax."""
     body = python_class[1:-1]
     return "[" + "".join("-" if ch == "-" and 0 < i < len(body) - 1 else f"\\x{{{ord(ch):x}}}" for i, ch in enumerate(body)) + "]"
 
 
 @cache
 def re2_space() -> str:
-    """``re``'s ``\\s`` (every character ``str.isspace`` accepts) as an RE2 class. Unicode has no
+    """``re``'s ``\\s`` (every character ``str.isspace`` accepts) as an RE2/Rust class. Unicode has no
     whitespace outside the Basic Multilingual Plane, so only that is scanned (a few ms, once)."""
     return "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x10000) if chr(c).isspace()) + "]"
 
 
-def arrow_strings(series: object):  # -> pyarrow.Array | None
-    """``series`` as an Arrow string array, or None when Arrow cannot take it (then screen in Python)."""
+def column_strings(series: pd.Series) -> pl.Series | None:
+    """``series`` as a polars string series (missing → null), or None when its values are not all
+    strings Arrow can hold (then the rules read them in Python)."""
     import pyarrow as pa
 
     try:
         arr = pa.array(series, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError, UnicodeError):
         return None
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type)):
+        return None
+    out = pl.from_arrow(arr)
+    return out if isinstance(out, pl.Series) else None
 
 
-def arrow_rows(arr, re2_pattern: str) -> set[int]:
-    """Rows of the Arrow string array ``arr`` in which ``re2_pattern`` matches (nulls never)."""
-    import pyarrow.compute as pc
+def python_strings(series: pd.Series) -> list[str | None]:
+    """The values of ``series`` as the rules read them in Python: ``str`` of the plain value, None when missing."""
+    return [None if is_missing(v) else str(plain(v)) for v in series.tolist()]
 
-    hits = pc.match_substring_regex(arr, re2_pattern).fill_null(False).to_numpy(zero_copy_only=False)
-    return {int(i) for i in hits.nonzero()[0]}
+
+@dataclass(frozen=True)
+class Screen:
+    """Rows of ``table.column`` where ``pattern`` matches (see the module docstring)."""
+
+    kind: str
+    table: str
+    column: str
+    pattern: str
+    alone: bool = False
+
+
+def _exploded(s: pl.Series, rows: Sequence[int]) -> pl.LazyFrame:
+    """One record per line of ``rows`` of ``s``: row, 0-based line number ``i``, ``line``; in order."""
+    idx = np.asarray(rows, dtype=np.int64)
+    lines = pl.col("line").str.split("\n")
+    return (pl.DataFrame({"row": idx, "line": s.gather(idx)}).lazy()
+            .with_columns(lines, i=pl.int_ranges(0, lines.list.len(), dtype=pl.Int64)).explode(["line", "i"]))
+
+
+def _rows(mask: pl.Series) -> np.ndarray:
+    return np.flatnonzero(mask.fill_null(False).to_numpy())
+
+
+class Screens:
+    """The screens of a set of tables, evaluated together.
+
+    :meth:`prepare` (cheap, in the thread that owns the frames) reads the columns; :meth:`run` and
+    :meth:`run_vocabulary` do the column-wide work and may run in other threads (each once); then
+    :meth:`rows`, :meth:`candidates`, :meth:`lines` and :attr:`pieces` answer."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], screens: Iterable[Screen] = (),
+                 vocabulary: Iterable[tuple[str, str]] = ()):
+        self.tables = tables
+        self.screens = [s for s in screens if s.table in tables and s.column in tables[s.table].columns]
+        self.vocabulary = [(t, c) for t, c in vocabulary if t in tables and c in tables[t].columns]
+        self.pieces: set[str] = set()  # distinct " "-separated pieces of the vocabulary columns
+        self._strings: dict[tuple[str, str], pl.Series | None] = {}
+        self._python: dict[tuple[str, str], list[str | None]] = {}
+        self._found: dict[tuple[str, str, str], np.ndarray] = {}
+        self._plans: dict[bool, list[tuple[str, pl.LazyFrame]]] = {True: [], False: []}  # by Screen.alone
+        self._vocabulary_plan: pl.LazyFrame | None = None
+
+    # -- columns ------------------------------------------------------------------------------
+
+    def strings(self, table: str, column: str) -> pl.Series | None:
+        key = (table, column)
+        if key not in self._strings:
+            df = self.tables.get(table)
+            self._strings[key] = None if df is None or column not in df.columns else column_strings(df[column])
+        return self._strings[key]
+
+    def _python_values(self, table: str, column: str) -> list[str | None]:
+        key = (table, column)
+        if key not in self._python:
+            self._python[key] = python_strings(self.tables[table][column])
+        return self._python[key]
+
+    def values(self, table: str, column: str, rows: Sequence[int]) -> list[str | None]:
+        """The values of ``table.column`` at ``rows`` (None when missing)."""
+        s = self.strings(table, column)
+        if s is None:
+            values = self._python_values(table, column)
+            return [values[r] for r in rows]
+        return s.gather(np.asarray(rows, dtype=np.int64)).to_list() if len(rows) else []
+
+    # -- the column-wide passes -------------------------------------------------------------------
+
+    def prepare(self) -> Screens:
+        """Read the columns and plan the passes (call in the thread that owns the frames)."""
+        per_table: dict[tuple[bool, str], dict[str, pl.Expr]] = {}
+        shared: dict[tuple[str, str], list[str]] = {}
+        for s in self.screens:
+            if self.strings(s.table, s.column) is None:
+                continue  # not screened: every row is a candidate
+            if s.alone:
+                per_table.setdefault((True, s.table), {})[f"{s.kind}|{s.column}"] = pl.col(s.column).str.contains(s.pattern)
+            else:
+                shared.setdefault((s.table, s.column), []).append(f"(?:{s.pattern})")
+        for (table, column), patterns in shared.items():
+            pattern = "|".join(dict.fromkeys(patterns))
+            per_table.setdefault((False, table), {})[f"{_SHARED}|{column}"] = pl.col(column).str.contains(pattern)
+        for (alone, table), exprs in per_table.items():
+            columns = list(dict.fromkeys(key.split("|", 1)[1] for key in exprs))
+            frame = pl.DataFrame([self.strings(table, c).alias(c) for c in columns])  # type: ignore[union-attr]
+            self._plans[alone].append((table, frame.lazy().select(**exprs)))
+        texts = [pl.DataFrame([text.alias("t")]).lazy() for t, c in self.vocabulary if (text := self.strings(t, c)) is not None]
+        if texts:  # one lazy frame per column: the streaming engine splits them between the cores
+            self._vocabulary_plan = pl.concat(texts).select(pl.col("t").str.split(" ").explode().unique())
+        return self
+
+    def run(self, alone: bool | None = None) -> Screens:
+        """Evaluate the screens: those that run ``alone``, the shared ones (``alone=False``) or all
+        (None). Polars releases the GIL: another thread may work meanwhile."""
+        for which in (True, False) if alone is None else (alone,):
+            plan, self._plans[which] = self._plans[which], []
+            results = pl.collect_all([lf for _, lf in plan], engine="streaming") if plan else []
+            for (table, _), result in zip(plan, results, strict=True):
+                for key in result.columns:
+                    kind, column = key.split("|", 1)
+                    self._found[(kind, table, column)] = _rows(result[key])
+        for screen in self.screens if alone is not True else ():  # each shared screen over the rows its column's pass found
+            shared = (_SHARED, screen.table, screen.column)
+            if screen.alone or shared not in self._found:
+                continue
+            found = self._found[shared]
+            if len(found):
+                texts = self.strings(screen.table, screen.column).gather(found)  # type: ignore[union-attr]
+                found = found[_rows(texts.str.contains(screen.pattern))]
+            self._found[(screen.kind, screen.table, screen.column)] = found
+        return self
+
+    def run_vocabulary(self) -> Screens:
+        """Collect :attr:`pieces` (polars releases the GIL: another thread may work meanwhile)."""
+        pieces: set[str] = set()
+        if self._vocabulary_plan is not None:
+            pieces.update(self._vocabulary_plan.collect(engine="streaming").to_series().drop_nulls().to_list())
+        for t, c in self.vocabulary:
+            if self.strings(t, c) is None:
+                pieces.update(" ".join(v for v in self._python_values(t, c) if v is not None).split())
+        self.pieces, self._vocabulary_plan = pieces, None
+        return self
+
+    # -- answers ----------------------------------------------------------------------------------
+
+    def rows(self, kind: str, table: str, column: str) -> list[int] | None:
+        """Sorted rows of ``table.column`` the screen ``kind`` keeps; None when the column could
+        not be screened (every row with a value is then a candidate); [] when there is no such column."""
+        if table not in self.tables or column not in self.tables[table].columns:
+            return []
+        if self.strings(table, column) is None:
+            return None
+        key = (kind, table, column)
+        if key not in self._found:
+            raise KeyError(f"the screen {kind!r} of {table}.{column} was not planned or not run")
+        return self._found[key].tolist()
+
+    def candidates(self, kind: str, table: str, column: str) -> list[tuple[int, str]]:
+        """(row, value) of the rows the screen ``kind`` keeps that have a value, in row order."""
+        rows = self.rows(kind, table, column)
+        if rows is None:
+            return [(row, v) for row, v in enumerate(self._python_values(table, column)) if v is not None]
+        return [(row, v) for row, v in zip(rows, self.values(table, column, rows), strict=True) if v is not None]
+
+    def rows_with_any(self, table: str, column: str, needles: Iterable[str]) -> list[int] | None:
+        """Sorted rows of ``table.column`` that contain one of ``needles`` (Aho–Corasick); None when
+        the column could not be screened."""
+        s = self.strings(table, column)
+        if s is None:
+            return None
+        needles = sorted(set(needles))
+        if not needles:
+            return []
+        return _rows(pl.DataFrame([s.alias("t")]).lazy().select(pl.col("t").str.contains_any(needles)).collect().to_series()).tolist()
+
+    def lines(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str | None = None,
+              needles: Iterable[str] = ()) -> list[tuple[int, int, str]]:
+        """(row, 0-based line, line) of the lines of ``rows`` (None: every row) of ``table.column``
+        in which ``pattern`` matches or one of ``needles`` occurs, in row and line order (every line
+        when the column could not be screened)."""
+        s = self.strings(table, column)
+        if rows is None or s is None:
+            rows = [r for r, v in enumerate(self._python_values(table, column)) if v is not None] if rows is None else rows
+            texts = self.values(table, column, rows)
+            return [(r, i, line) for r, t in zip(rows, texts, strict=True) if t is not None for i, line in enumerate(t.split("\n"))]
+        needles = sorted(set(needles))
+        if not len(rows) or (pattern is None and not needles):
+            return []
+        line = pl.col("line")
+        keep = [line.str.contains(pattern)] if pattern is not None else []
+        keep += [line.str.contains_any(needles)] if needles else []
+        cond = keep[0] if len(keep) == 1 else keep[0] | keep[1]
+        frame = _exploded(s, rows).filter(cond.fill_null(False)).collect()
+        return list(zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), strict=True))
+
+    def lines_followed(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str,
+                       following: int = 2) -> list[tuple[int, int, str, list[str]]]:
+        """(row, 0-based line, line, the next ``following`` non-blank lines of its cell) of the
+        non-blank lines of ``rows`` (None: every row) of ``table.column`` in which ``pattern``
+        matches, in row and line order (every non-blank line when the column could not be
+        screened). Blank means ``str.isspace`` or empty, as ``str.strip`` sees it."""
+        s = self.strings(table, column)
+        if rows is None or s is None:
+            rows = [r for r, v in enumerate(self._python_values(table, column)) if v is not None] if rows is None else rows
+            out = []
+            for r, text in zip(rows, self.values(table, column, rows), strict=True):
+                kept = [(i, line) for i, line in enumerate(text.split("\n")) if line.strip()] if text is not None else []
+                out += [(r, i, line, [x for _, x in kept[k + 1 : k + 1 + following]]) for k, (i, line) in enumerate(kept)]
+            return out
+        if not len(rows):
+            return []
+        line, row = pl.col("line"), pl.col("row")
+        nexts = [pl.when(row.shift(-k) == row).then(line.shift(-k)).alias(f"n{k}") for k in range(1, following + 1)]
+        frame = (_exploded(s, rows).filter(line.str.contains(f"[^{re2_space()[1:]}").fill_null(False))  # non-blank lines
+                 .with_columns(*nexts).filter(line.str.contains(pattern)).collect())
+        after = zip(*(frame[f"n{k}"].to_list() for k in range(1, following + 1)), strict=True)
+        return [(r, i, text, [x for x in nx if x is not None])
+                for r, i, text, nx in zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), after, strict=True)]

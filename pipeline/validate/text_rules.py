@@ -4,16 +4,21 @@ Scope: turn the detectors of ``pipeline.validate.words`` and ``pipeline.validate
 findings (``mixed-script-word``, ``run-together-words``, ``list-intro-without-list``,
 ``placeholder-text``, ``empty-section``) for the prose columns named in :data:`PROSE_COLUMNS`.
 Line ``i`` of a multi-line text is source line ``<column>_source_line + i``
-(:class:`pipeline.validate.locate.Locator`). It must not name any organisation or text of the
-sample, and must not check values against the schema.
+(:class:`pipeline.validate.locate.Locator`).
+
+How it stays fast: every rule first screens whole columns (:mod:`pipeline.validate.scan`, one
+polars pass shared by the screens of a column), and the word model judges each distinct word of
+the prose once (:func:`pipeline.validate.words.glued_among`) before one Aho–Corasick pass finds the
+rows holding a run-together word; only the rows a screen keeps are read in Python, line by line,
+with the same detectors as before, in the same order. It must not name any organisation or text of
+the sample, and must not check values against the schema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from pipeline.findings import Finding, excerpt_of
@@ -21,16 +26,14 @@ from pipeline.validate.lines import (
     heading_placeholder_reason,
     is_list_intro,
     list_follows,
-    list_intro_rows,
-    list_intro_screen_re2,
-    lists_missing,
+    list_follows_lines,
+    list_intro_screen,
     placeholder_reason,
-    placeholder_rows,
-    placeholder_screen_re2,
+    placeholder_screen,
 )
-from pipeline.validate.locate import Locator, is_missing
-from pipeline.validate.scan import JoinedColumn, arrow_rows, arrow_strings
-from pipeline.validate.words import glued_tokens, mixed_script_rows, mixed_script_screen_re2, mixed_script_words, run_together_tokens
+from pipeline.validate.locate import ORG_KEY, Hit, Locator, plain_values
+from pipeline.validate.scan import Screen, Screens, re2_space
+from pipeline.validate.words import glued_among, glued_tokens, mixed_script_screen, mixed_script_words, run_together_issues
 
 # Prose columns of the data contract that editors write (checked by the text-quality rules).
 PROSE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -39,210 +42,161 @@ PROSE_COLUMNS: dict[str, tuple[str, ...]] = {
     "footnotes": ("text",),
 }
 SECTIONS = "sections"
+HEADING, TEXT, PARENT, SECTION_ID, CANONICAL = "heading", "text", "parent_section_id", "section_id", "canonical_heading"
+MIXED, PLACEHOLDER, INTRO, BLANK = "mixed", "placeholder", "intro", "blank"
 
 
-@dataclass(eq=False)  # one per text value: a plain class keeps making a hundred thousand of them cheap
-class Cell:
-    table: str
-    row: int
-    column: str
-    text: str  # the value; its lines are split only for the cells a rule looks at
-
-    @cached_property
-    def lines(self) -> list[str]:
-        return self.text.split("\n")
-
-
-def _values(tables: Mapping[str, pd.DataFrame], table: str, column: str, locator: Locator | None) -> list[object] | None:
-    """The values of ``table.column``, read through ``locator`` (shared by the rules) when it reads these tables."""
-    df = tables.get(table)
-    if df is None or column not in df.columns:
-        return None
-    if locator is not None and locator.tables.get(table) is df:
-        return locator.values(table, column)
-    return df[column].tolist()
-
-
-def prose_cells(tables: Mapping[str, pd.DataFrame], locator: Locator | None = None) -> Iterator[Cell]:
+def prose_columns(tables: Mapping[str, pd.DataFrame]) -> Iterator[tuple[str, str]]:
+    """(table, column) of every prose column present in ``tables``, in :data:`PROSE_COLUMNS` order."""
     for table, columns in PROSE_COLUMNS.items():
         df = tables.get(table)
-        if df is None:
-            continue
-        for column in columns:
-            values = _values(tables, table, column, locator)
-            if values is None:
-                continue
-            for row, value in enumerate(values):
-                if not is_missing(value) and (text := str(value)) and not text.isspace():
-                    yield Cell(table, row, column, text)
+        if df is not None:
+            yield from ((table, c) for c in columns if c in df.columns)
 
 
-class Screens:
-    """Which prose cells may hold a mixed-script word, a placeholder or a list introduction,
-    screened column-wide (:mod:`pipeline.validate.scan`) so the rules look line by line only at those."""
-
-    def __init__(self, tables: Mapping[str, pd.DataFrame], locator: Locator | None = None):
-        self._rows: dict[tuple[str, str, str], set[int]] = {}
-        for table, columns in PROSE_COLUMNS.items():
-            for column in columns:
-                df = tables.get(table)
-                if df is None or column not in df.columns:
-                    continue
-                arr = arrow_strings(df[column])  # Arrow's RE2 kernels, else the same screens in Python
-                if arr is not None:
-                    self._rows[("mixed", table, column)] = arrow_rows(arr, mixed_script_screen_re2())
-                    self._rows[("placeholder", table, column)] = arrow_rows(arr, placeholder_screen_re2())
-                    self._rows[("intro", table, column)] = arrow_rows(arr, list_intro_screen_re2())
-                    continue
-                joined = JoinedColumn(_values(tables, table, column, locator) or [])
-                self._rows[("mixed", table, column)] = mixed_script_rows(joined)
-                self._rows[("placeholder", table, column)] = placeholder_rows(joined)
-                self._rows[("intro", table, column)] = list_intro_rows(joined)
-
-    def may(self, kind: str, cell: Cell) -> bool:
-        return self.may_row(kind, cell.table, cell.column, cell.row)
-
-    def may_row(self, kind: str, table: str, column: str, row: int) -> bool:
-        rows = self._rows.get((kind, table, column))
-        return rows is None or row in rows
+def screens(tables: Mapping[str, pd.DataFrame]) -> list[Screen]:
+    """The column screens the rules of this module read."""
+    out: list[Screen] = []
+    for table, column in prose_columns(tables):
+        out.append(Screen(MIXED, table, column, mixed_script_screen()))
+        out.append(Screen(PLACEHOLDER, table, column, placeholder_screen()))
+        out.append(Screen(INTRO, table, column, list_intro_screen(), alone=True))  # ':' leads: cheap alone, frequent
+    out.append(Screen(BLANK, SECTIONS, TEXT, f"^{re2_space()}*$", alone=True))  # empty or whitespace only: anchored
+    return out
 
 
-def _finding(rule: str, message: str, cell: Cell, i: int, locator: Locator, value: str | None) -> Finding:
-    place = locator.place(cell.table, cell.row, cell.column, i)
-    return Finding(rule, message, table=cell.table, key=place.key, column=cell.column, value=value,
-                   source_file=place.source_file, source_line=place.source_line, excerpt=excerpt_of(cell.lines[i]))
+def _is_prose(value: str | None) -> bool:
+    return value is not None and bool(value) and not value.isspace()
 
 
-def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, *, cells: Sequence[Cell] | None = None,
-                  screens: Screens | None = None) -> list[Finding]:
+class Sections:
+    """What the section-level rules need to know about rows of ``sections``, read for those rows only."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], found: Screens):
+        self.df = tables.get(SECTIONS)
+        self.found = found
+        self._children: set[tuple[object, object]] | None = None
+
+    def _plain(self, column: str, rows: Sequence[int]) -> list[object]:
+        assert self.df is not None
+        return plain_values(self.df[column], rows) if column in self.df.columns else [None] * len(rows)
+
+    def texts(self, column: str, rows: Sequence[int]) -> list[str | None]:
+        """The values of ``column`` at ``rows`` as the rules read them (None when missing or no such column)."""
+        assert self.df is not None
+        return self.found.values(SECTIONS, column, rows) if column in self.df.columns else [None] * len(rows)
+
+    def has_children(self, rows: Sequence[int]) -> list[bool]:
+        """Whether each of ``rows`` is the parent of another section of its organisation."""
+        if self.df is None or PARENT not in self.df.columns or not len(rows):
+            return [False] * len(rows)
+        if self._children is None:
+            with_parent = np.flatnonzero(~self.df[PARENT].isna().to_numpy()).tolist()
+            self._children = set(zip(self._plain(ORG_KEY, with_parent), self._plain(PARENT, with_parent), strict=True))
+        children = self._children
+        return [pair in children for pair in zip(self._plain(ORG_KEY, rows), self._plain(SECTION_ID, rows), strict=True)]
+
+
+def _word_hits(table: str, column: str, row: int, i: int, line: str) -> Iterator[Hit]:
+    """The word findings of line ``i`` of a prose cell. (A line's run-together tokens are those of
+    its cell that are on it, so judging line by line finds what judging the cell does.)"""
+    for w in mixed_script_words(line):
+        yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word,
+                  excerpt_of(line))
+    if glued := glued_tokens(line):
+        for word, detail in run_together_issues(line, glued):
+            yield Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt_of(line))
+
+
+def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens) -> list[Finding]:
     """``mixed-script-word`` and ``run-together-words`` on every line of the prose columns.
 
-    Each cell is screened as a whole first (:class:`Screens`, one set of tokens), so only the
-    lines of the few suspicious cells are examined one by one."""
-    screens = screens or Screens(tables, locator)
-    out: list[Finding] = []
-    for cell in prose_cells(tables, locator) if cells is None else cells:
-        mixed = screens.may("mixed", cell)
-        glued = glued_tokens(cell.text)
-        if not (mixed or glued):
-            continue
-        for i, line in enumerate(cell.lines):
-            if mixed:
-                for w in mixed_script_words(line):
-                    out.append(_finding("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", cell, i, locator, w.word))
-            if glued and not glued.isdisjoint(line.split()):
-                for w in run_together_tokens(line, glued):
-                    out.append(_finding("run-together-words", f"words run together in {w.word!r}: {w.detail}", cell, i, locator, w.word))
-    return out
+    The distinct words of all the prose (:attr:`Screens.pieces`) are judged once; one Aho–Corasick
+    pass per column finds the rows holding a run-together one; of those rows and the rows the
+    mixed-script screen keeps, only the lines holding such a word or a letter of another script
+    are read in Python."""
+    bad = glued_among(set(" ".join(found.pieces).split()))
+    hits: list[Hit] = []
+    for table, column in prose_columns(tables):
+        mixed, glued = found.rows(MIXED, table, column), found.rows_with_any(table, column, bad)
+        rows = None if mixed is None or glued is None else sorted(set(mixed) | set(glued))
+        for row, i, line in found.lines(table, column, rows, pattern=mixed_script_screen(), needles=bad):
+            hits.extend(_word_hits(table, column, row, i, line))
+    return locator.findings(hits)
 
 
-def _children(tables: Mapping[str, pd.DataFrame], locator: Locator | None = None) -> set[tuple[object, object]]:
-    parents = _values(tables, SECTIONS, "parent_section_id", locator)
-    if parents is None:
-        return set()
-    orgs = _values(tables, SECTIONS, "organization_id", locator)
-    if orgs is None:
-        raise KeyError("organization_id")
-    return {(org, parent) for org, parent in zip(orgs, parents, strict=True) if not is_missing(parent)}
-
-
-SectionRow = tuple[int, dict, bool]
-# The columns of ``sections`` the section-level rules read.
-_SECTION_FIELDS = ("organization_id", "section_id", "heading", "canonical_heading", "text")
-
-
-def _section_rows(tables: Mapping[str, pd.DataFrame], locator: Locator | None = None) -> Iterator[SectionRow]:
-    """(row, record of :data:`_SECTION_FIELDS`, has child sections) for every section."""
-    sections = tables.get(SECTIONS)
-    if sections is None or sections.empty:
-        return
-    parents = _children(tables, locator)
-    columns = [c for c in _SECTION_FIELDS if c in sections.columns]
-    for row, values in enumerate(zip(*(_values(tables, SECTIONS, c, locator) for c in columns), strict=True)):
-        rec = dict(zip(columns, values, strict=True))
-        yield row, rec, (rec.get("organization_id"), rec.get("section_id")) in parents
-
-
-def list_intro_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, *, cells: Sequence[Cell] | None = None,
-                        sections: Sequence[SectionRow] | None = None, screens: Screens | None = None) -> list[Finding]:
+def list_intro_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens, sections: Sections) -> list[Finding]:
     """``list-intro-without-list``: a line (or heading) ending in ``:`` with no list after it."""
-    sections = list(_section_rows(tables, locator)) if sections is None else sections
-    screens = screens or Screens(tables, locator)
-    subheaded = {row: has for row, _, has in sections}
-    out: list[Finding] = []
-    for cell in prose_cells(tables, locator) if cells is None else cells:
-        if cell.column == "heading" or not screens.may("intro", cell):
+    hits: list[Hit] = []
+    for table, column in prose_columns(tables):
+        if column == HEADING:
             continue
-        has_subheadings = cell.table == SECTIONS and subheaded.get(cell.row, False)
-        for i in lists_missing(cell.lines, has_subheadings=has_subheadings):
-            out.append(_finding("list-intro-without-list", "line ends with ':' but no list follows", cell, i, locator, cell.lines[i].strip()))
+        # each line that may introduce a list, with the two non-blank lines after it: all list_follows reads
+        intros = [x for x in found.lines_followed(table, column, found.rows(INTRO, table, column), pattern=list_intro_screen())
+                  if is_list_intro(x[2])]
+        subheaded = sections.has_children([x[0] for x in intros]) if table == SECTIONS else [False] * len(intros)
+        for (row, i, line, after), has_subheadings in zip(intros, subheaded, strict=True):
+            follows = list_follows_lines(after[0], after[1] if len(after) > 1 else None) if after else None
+            if follows is False or (follows is None and not has_subheadings):
+                hits.append(Hit("list-intro-without-list", "line ends with ':' but no list follows", table, row, column, i,
+                                line.strip(), excerpt_of(line)))
     # a heading that ends with ':' introduces its text: the text must start with a list
-    for row, rec, has_children in sections:
-        if not screens.may_row("intro", SECTIONS, "heading", row):
-            continue
-        heading = rec.get("heading")
-        if is_missing(heading) or not is_list_intro(str(heading)):
-            continue
-        text = rec.get("text")
-        lines = [str(heading)] + ([] if is_missing(text) else str(text).split("\n"))
-        follows = list_follows(lines, 0)
+    headings = [(row, h) for row, h in found.candidates(INTRO, SECTIONS, HEADING) if is_list_intro(h)]
+    rows = [row for row, _ in headings]
+    for (row, heading), text, has_children in zip(headings, sections.texts(TEXT, rows), sections.has_children(rows), strict=True):
+        follows = list_follows([heading] + ([] if text is None else text.split("\n")), 0)
         if follows is False or (follows is None and not has_children):
-            place = locator.place(SECTIONS, row)
-            out.append(Finding("list-intro-without-list", "heading ends with ':' but no list follows", table=SECTIONS, key=place.key,
-                               column="heading", value=str(heading), source_file=place.source_file, source_line=place.source_line,
-                               excerpt=excerpt_of(str(heading))))
-    return out
+            hits.append(Hit("list-intro-without-list", "heading ends with ':' but no list follows", SECTIONS, row, HEADING, None,
+                            heading, excerpt_of(heading)))
+    return locator.findings(hits)
 
 
-def placeholder_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, *, cells: Sequence[Cell] | None = None,
-                         sections: Sequence[SectionRow] | None = None, screens: Screens | None = None) -> list[Finding]:
+def placeholder_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens, sections: Sections) -> list[Finding]:
     """``placeholder-text``: editorial notes, markers and questions left in headings and text."""
-    screens = screens or Screens(tables, locator)
-    out: list[Finding] = []
-    for cell in prose_cells(tables, locator) if cells is None else cells:
-        if cell.column == "heading" or not screens.may("placeholder", cell):
+    hits: list[Hit] = []
+    for table, column in prose_columns(tables):
+        if column == HEADING:
             continue
-        for i, line in enumerate(cell.lines):
+        for row, i, line in found.lines(table, column, found.rows(PLACEHOLDER, table, column), pattern=placeholder_screen()):
             if reason := placeholder_reason(line):
-                out.append(_finding("placeholder-text", f"placeholder text: {reason}", cell, i, locator, line.strip()))
-    for row, rec, _ in _section_rows(tables, locator) if sections is None else sections:
-        if not screens.may_row("placeholder", SECTIONS, "heading", row):
-            continue
-        heading = rec.get("heading")
-        if is_missing(heading):
-            continue
-        known = not is_missing(rec.get("canonical_heading"))
-        if reason := heading_placeholder_reason(str(heading), names_known_heading=known):
-            place = locator.place(SECTIONS, row)
-            out.append(Finding("placeholder-text", f"placeholder text: {reason}", table=SECTIONS, key=place.key, column="heading",
-                               value=str(heading), source_file=place.source_file, source_line=place.source_line,
-                               excerpt=excerpt_of(str(heading))))
-    return out
+                hits.append(Hit("placeholder-text", f"placeholder text: {reason}", table, row, column, i, line.strip(), excerpt_of(line)))
+    headings = found.candidates(PLACEHOLDER, SECTIONS, HEADING)
+    canonical = sections.texts(CANONICAL, [row for row, _ in headings])
+    for (row, heading), known in zip(headings, canonical, strict=True):
+        if reason := heading_placeholder_reason(heading, names_known_heading=known is not None):
+            hits.append(Hit("placeholder-text", f"placeholder text: {reason}", SECTIONS, row, HEADING, None, heading, excerpt_of(heading)))
+    return locator.findings(hits)
 
 
-def empty_section_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, *,
-                           sections: Sequence[SectionRow] | None = None) -> list[Finding]:
+def empty_section_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens, sections: Sections) -> list[Finding]:
     """``empty-section``: a heading with no text and no sub-headings."""
-    out: list[Finding] = []
-    for row, rec, has_children in _section_rows(tables, locator) if sections is None else sections:
-        text = rec.get("text")
-        if has_children or (not is_missing(text) and not str(text).isspace() and str(text)):
-            continue
-        place = locator.place(SECTIONS, row)
-        heading = "" if is_missing(rec.get("heading")) else str(rec["heading"])
-        out.append(Finding("empty-section", f"section {heading!r} has no text and no sub-headings", table=SECTIONS, key=place.key,
-                           column="text", value=heading, source_file=place.source_file, source_line=place.source_line,
-                           excerpt=excerpt_of(heading)))
-    return out
+    df = tables.get(SECTIONS)
+    if df is None or df.empty:
+        return []
+    blank = found.rows(BLANK, SECTIONS, TEXT) if TEXT in df.columns else None
+    if blank is None:  # no text column, or one that could not be screened: every row
+        rows = list(range(len(df)))
+    else:
+        rows = sorted(set(blank) | set(np.flatnonzero(df[TEXT].isna().to_numpy()).tolist()))
+    texts = sections.texts(TEXT, rows)
+    rows = [row for row, text in zip(rows, texts, strict=True) if not _is_prose(text)]
+    hits = []
+    for row, has_children, heading in zip(rows, sections.has_children(rows), sections.texts(HEADING, rows), strict=True):
+        if not has_children:
+            shown = heading or ""
+            hits.append(Hit("empty-section", f"section {shown!r} has no text and no sub-headings", SECTIONS, row, TEXT, None,
+                            shown, excerpt_of(shown)))
+    return locator.findings(hits)
 
 
-def text_findings(tables: Mapping[str, pd.DataFrame], locator: Locator) -> list[Finding]:
-    cells = list(prose_cells(tables, locator))  # split into lines once for every rule
-    sections = list(_section_rows(tables, locator))  # and the sections table read once
-    screens = Screens(tables, locator)  # and each prose column scanned once per screen
+def text_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens | None = None) -> list[Finding]:
+    """Every finding of this module; ``found``: the evaluated :func:`screens` with the prose as
+    vocabulary (evaluated here when None)."""
+    found = found or Screens(tables, screens(tables), prose_columns(tables)).prepare().run().run_vocabulary()
+    sections = Sections(tables, found)
     return [
-        *word_findings(tables, locator, cells=cells, screens=screens),
-        *list_intro_findings(tables, locator, cells=cells, sections=sections, screens=screens),
-        *placeholder_findings(tables, locator, cells=cells, sections=sections, screens=screens),
-        *empty_section_findings(tables, locator, sections=sections),
+        *word_findings(tables, locator, found),
+        *list_intro_findings(tables, locator, found, sections),
+        *placeholder_findings(tables, locator, found, sections),
+        *empty_section_findings(tables, locator, found, sections),
     ]

@@ -17,12 +17,13 @@ import marshal
 import os
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 from pipeline.fsutil import atomic_write_bytes
-from pipeline.validate.scan import JoinedColumn, re2_class
+from pipeline.validate.scan import re2_class
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +62,15 @@ def script_of(ch: str) -> str | None:
     return "OTHER"
 
 
+_WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"\S+")  # the tokens str.split() gives: both split on the characters str.isspace accepts
 _FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0530-\u058f\u13a0-\u13ff\u2c80-\u2cff]")
 
 
-def mixed_script_screen_re2() -> str:
-    """:func:`mixed_script_rows` as an RE2 pattern for Arrow."""
+def mixed_script_screen() -> str:
+    """A letter of the scripts :func:`mixed_script_words` looks for, as a column screen
+    (:mod:`pipeline.validate.scan`): a text without one has no mixed-script word."""
     return re2_class(_FOREIGN_LETTER.pattern)
-
-
-def mixed_script_rows(column: JoinedColumn) -> set[int]:
-    """Rows of ``column`` with a letter of the scripts :func:`mixed_script_words` looks for (a screen)."""
-    return column.rows_matching(_FOREIGN_LETTER)
 
 
 def mixed_script_words(line: str) -> list[WordIssue]:
@@ -80,11 +79,14 @@ def mixed_script_words(line: str) -> list[WordIssue]:
     if not _FOREIGN_LETTER.search(line):
         return []
     issues: list[WordIssue] = []
-    latin_letters = sum(1 for ch in line if script_of(ch) == "LATIN")
-    other_letters = sum(1 for ch in line if script_of(ch) not in (None, "LATIN"))
+    counts = Counter(line)  # each distinct character's script looked up once
+    latin_letters = sum(n for ch, n in counts.items() if script_of(ch) == "LATIN")
+    other_letters = sum(n for ch, n in counts.items() if script_of(ch) not in (None, "LATIN"))
     mostly_latin = latin_letters > 2 * other_letters
-    for m in re.finditer(r"\w+", line):
+    for m in _WORD.finditer(line):
         word = m.group()
+        if word.isascii():
+            continue  # ASCII letters are Latin: no letter of another script
         scripts = {script_of(ch) for ch in word} - {None}
         foreign = [ch for ch in word if script_of(ch) not in (None, "LATIN", "OTHER")]
         if not foreign:
@@ -103,6 +105,7 @@ def mixed_script_words(line: str) -> list[WordIssue]:
 # Tokens that are addresses, not words: URLs, e-mail, handles, domain names, paths.
 _ADDRESS = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.|@|/|\\|^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$)")
 _EDGE = "\"'‘’“”«»()[]{}<>.,;:!?…*"
+_WORD_EDGE = "\"'‘’“”«».,;:!?…"  # stripped from a run-together token for the finding's value
 _PUNCT_GLUE = re.compile(r"[a-z]{2,}[;,][A-Za-z]{2,}|[a-z]{2,}[.:?!][A-Z][a-z]+")
 _PAREN_GLUE = re.compile(r"[A-Za-z][a-z]{2,}\((?=[A-Z]{2,}\))")
 _LOWER_CAPITAL = re.compile(r"^([a-z]{2,})([A-Z][a-z]+)")
@@ -110,6 +113,8 @@ _LOWER_ACRONYM = re.compile(r"^([a-z]+)([A-Z]{2,})")
 _ACRONYM_LOWER = re.compile(r"^([A-Z]{2,})([a-z]+)$")
 _DIGIT_WORD = re.compile(r"\d([a-z]{4,})")
 _ALPHA = re.compile(r"[^\W\d_]+")
+_SEPARATORS = re.compile(r"[-–—/’']")
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _cache_dir() -> Path:
@@ -192,10 +197,10 @@ def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:
     if _screen(use_model).clean(line):
         return []
     issues: list[WordIssue] = []
-    for m in re.finditer(r"\S+", line):
+    for m in _TOKEN.finditer(line):
         raw = m.group()
         if found := _token_issue(raw, use_model):
-            issues.append(WordIssue(raw.strip("\"'‘’“”«».,;:!?…") or raw, m.start(), found))
+            issues.append(WordIssue(raw.strip(_WORD_EDGE) or raw, m.start(), found))
     return issues
 
 
@@ -203,17 +208,29 @@ def run_together_tokens(line: str, tokens: set[str], *, use_model: bool = True) 
     """:func:`run_together_words` of ``line`` when its run-together tokens are known to be among
     ``tokens`` (as :func:`glued_tokens` of its text answers): only those are looked at."""
     issues: list[WordIssue] = []
-    for m in re.finditer(r"\S+", line):
+    for m in _TOKEN.finditer(line):
         raw = m.group()
         if raw in tokens and (found := _token_issue(raw, use_model)):
-            issues.append(WordIssue(raw.strip("\"'‘’“”«».,;:!?…") or raw, m.start(), found))
+            issues.append(WordIssue(raw.strip(_WORD_EDGE) or raw, m.start(), found))
     return issues
+
+
+def run_together_issues(line: str, tokens: set[str], *, use_model: bool = True) -> list[tuple[str, str]]:
+    """(word, detail) of each :func:`run_together_tokens` of ``line``, without the offsets: one
+    C-level split of the line instead of a regex match per token."""
+    return [(raw.strip(_WORD_EDGE) or raw, found) for raw in line.split() if raw in tokens and (found := _token_issue(raw, use_model))]
 
 
 def glued_tokens(text: str, *, use_model: bool = True) -> set[str]:
     """The whitespace-delimited tokens of ``text`` (any number of lines) that are run together: a
     fast screen, so :func:`run_together_words` need only be called on the lines holding one."""
     return _screen(use_model).bad_in(text)
+
+
+def glued_among(tokens: set[str], *, use_model: bool = True) -> set[str]:
+    """The tokens of ``tokens`` (a vocabulary: distinct whitespace-free tokens) that are run
+    together; each token is judged once per process, whatever the number of its occurrences."""
+    return _screen(use_model).bad_among(tokens)
 
 
 class _TokenScreen:
@@ -246,6 +263,17 @@ class _TokenScreen:
                 self.bad.add(token)
         return found & self.bad
 
+    def bad_among(self, tokens: set[str]) -> set[str]:
+        """The tokens of ``tokens`` (distinct tokens, no whitespace) that have an issue."""
+        if len(self.good) + len(self.bad) > self.MAX_KNOWN:
+            self.good, self.bad = set(), set()
+        for token in tokens - self.good - self.bad:
+            if not _token_issue(token, self.use_model):
+                self.good.add(token)
+            else:
+                self.bad.add(token)
+        return tokens & self.bad
+
     def clean(self, text: str) -> bool:
         return not self.bad_in(text)
 
@@ -269,18 +297,26 @@ def _token_issue(raw: str, use_model: bool) -> str | None:
     if _ADDRESS.search(raw.strip(_EDGE)):
         return None
     if g := _PUNCT_GLUE.search(raw):
-        return f"no space after {g.group()[len(re.match(r'[a-z]+', g.group()).group())]!r}"
+        glue = g.group()
+        return f"no space after {glue[len(glue) - len(glue.lstrip(_LOWER))]!r}"  # the character after the lowercase run
     if _PAREN_GLUE.search(raw):
         return "no space before the parenthesis"
-    for part in re.split(r"[-–—/’']", raw.strip(_EDGE)):
-        if (g := _LOWER_CAPITAL.match(part)) or ((g := _LOWER_ACRONYM.match(part)) and g.group(1) in FUNCTION_WORDS):
-            return f"{g.group(1)!r} glued to {g.group(2)!r}"
-        if (g := _ACRONYM_LOWER.match(part)) and g.group(2) in FUNCTION_WORDS:
-            return f"{g.group(1)!r} glued to {g.group(2)!r}"
-        if g := _DIGIT_WORD.search(part):
-            return f"number glued to {g.group(1)!r}"
-        if use_model:
-            for a in _ALPHA.finditer(part):
-                if split := glued_split(a.group()):
-                    return "reads as " + repr(" ".join(split))
+    for part in _SEPARATORS.split(raw.strip(_EDGE)):
+        if found := _part_issue(part, use_model):
+            return found
+    return None
+
+
+def _part_issue(part: str, use_model: bool) -> str | None:
+    """What is run together in one part of a token (between hyphens, slashes, apostrophes), or None."""
+    if (g := _LOWER_CAPITAL.match(part)) or ((g := _LOWER_ACRONYM.match(part)) and g.group(1) in FUNCTION_WORDS):
+        return f"{g.group(1)!r} glued to {g.group(2)!r}"
+    if (g := _ACRONYM_LOWER.match(part)) and g.group(2) in FUNCTION_WORDS:
+        return f"{g.group(1)!r} glued to {g.group(2)!r}"
+    if g := _DIGIT_WORD.search(part):
+        return f"number glued to {g.group(1)!r}"
+    if use_model:
+        for a in _ALPHA.finditer(part):
+            if split := glued_split(a.group()):
+                return "reads as " + repr(" ".join(split))
     return None
