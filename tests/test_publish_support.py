@@ -158,7 +158,7 @@ def warning_finding() -> Finding:
 
 
 def error_finding() -> Finding:
-    return Finding("established-impossible", "Year 3020 is impossible", table="organizations", key={"organization_id": "acme"},
+    return Finding("established-in-future", "Year 3020 lies in the future", table="organizations", key={"organization_id": "acme"},
                    column="established", value="3020", source_file="profiles.txt", source_line=3)
 
 
