@@ -12,16 +12,17 @@ import bisect
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.extract.header import slug
-from pipeline.extract.mentions import TextBlock, organization_mentions
+from pipeline.extract.mentions import TextBlock, mentions
 from pipeline.extract.model import Extraction, FileExtraction
 from pipeline.findings import Finding
 from pipeline.schemas import TableSchema, load_schemas
 from pipeline.vocab import load_vocabulary
 
 _COMPARED = ("name", "acronym", "alternate_acronyms", "established", "established_text", "address", "website", "stakeholder_group")
-_PER_ORG_TABLES = ("sections", "policy_issues", "social_media_accounts", "footnotes", "country_mentions")
+_PER_ORG_TABLES = ("sections", "policy_issues", "social_media_accounts", "footnotes")
 
 
 class _Corpus:
@@ -42,7 +43,7 @@ def combine(files: Iterable[FileExtraction]) -> Extraction:
         owners = {org["source_line_start"]: _settle(corpus, org) for org in fx.rows.get("organizations", [])}
         _assign_rows(corpus, fx, owners)
     rows = corpus.rows
-    rows["organization_mentions"] = organization_mentions(rows["organizations"], _text_blocks(rows))
+    rows["country_mentions"], rows["organization_mentions"] = mentions(rows["organizations"], _text_blocks(rows))
     vocab = load_vocabulary()
     rows["issue_taxonomy"] = [
         {"issue": i.issue, "basket": i.basket, "provenance": i.provenance, "basket_assigned": i.basket_assigned, "vocabulary_version": vocab.version}
@@ -88,12 +89,17 @@ def _keep(corpus: _Corpus, org: dict) -> str:
 
 def _assign_rows(corpus: _Corpus, fx: FileExtraction, owners: dict[int, str | None]) -> None:
     """A file's other rows go to the organisation whose line range holds their line (renamed or
-    dropped with it); its field-level quarantine rows follow their organisation's id too."""
+    dropped with it)."""
+    orgs = fx.rows.get("organizations", [])
+    if all(owners[org["source_line_start"]] == org["organization_id"] for org in orgs):  # the usual case
+        for table in _PER_ORG_TABLES:
+            corpus.rows[table].extend(fx.rows.get(table, []))
+        return
     starts = sorted(owners)
     for table in _PER_ORG_TABLES:
         for r in fx.rows.get(table, []):
             oid = r["organization_id"]
-            line = r.get("source_line") or r.get("source_line_start")
+            line = r.get("source_line") or r.get("source_line_start") or 0
             idx = bisect.bisect_right(starts, line) - 1
             target = owners.get(starts[idx]) if idx >= 0 else oid
             if target is not None:
@@ -116,9 +122,15 @@ def _text_blocks(rows: dict[str, list[dict]]) -> Iterator[TextBlock]:
 def typed_frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
     """Rows → the schema's frame, sorted by primary key; built column by column (several times
     faster than from a list of records for the corpus's hundreds of thousands of rows)."""
-    dtypes = schema.dtypes()
-    frame = schema.frame(pd.DataFrame({c: pd.array([r.get(c) for r in rows], dtype=dtype) for c, dtype in dtypes.items()}))
+    frame = schema.frame(pd.DataFrame({c: _column([r.get(c) for r in rows], dtype) for c, dtype in schema.dtypes().items()}))
     key = schema.primary_key
     if key and len(frame):
         frame = frame.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
     return frame
+
+
+def _column(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:
+    """One typed column; strings go through Arrow directly (half the time of pandas' own path)."""
+    if dtype == "string":
+        return pd.array(pa.array(values, type=pa.large_string()), dtype="string")
+    return pd.array(values, dtype=dtype)

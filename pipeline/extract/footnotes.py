@@ -24,29 +24,27 @@ _QUOTED = (("‘", "’"), ("“", "”"), ("'", "'"), ('"', '"'), ("«", "»"))
 
 
 def _definition(line: str, previous: int | None) -> tuple[int, str] | None:
-    d = L.footnote_definition(line) if line[:1].isdigit() or line.lstrip()[:1].isdigit() else None
+    d = L.footnote_definition(line) if line.lstrip()[:1].isdigit() else None
     if d and d[0] >= SEQUENTIAL_FROM and d[0] != (previous or 0) + 1:
         return None  # "2022 – the year ..." in a footnote's text, not footnote 2022
     return d
 
 
-def find_block(lines: list[str], lo: int, hi: int) -> int | None:
+def find_block(lines: list[str], index: L.LineIndex, lo: int, hi: int) -> int | None:
     """Index where the trailing block of footnote definitions starts, or None."""
     defs: list[tuple[int, int]] = []
     previous = None
-    for k in range(lo, hi + 1):
-        line = lines[k]
-        if not line or not (line[0].isdigit() or (line[0] == " " and line.lstrip()[:1].isdigit())):
-            continue
-        d = _definition(line, previous)
+    for k in index.between(index.numbered, lo, hi):
+        d = _definition(lines[k], previous)
         if d:
             defs.append((k, d[0]))
             previous = d[0]
     if not defs:
         return None
-    # The block must have no heading after its start: find the last heading once (linear).
+    # The block must have no heading after its start: find the last heading once (headings are
+    # short lines, so only those are looked at).
     last_heading = -1
-    for m in range(hi, defs[0][0], -1):
+    for m in reversed(index.between(index.short, defs[0][0] + 1, hi)):
         text = lines[m]
         if text.strip() and not L.footnote_definition(text) and L.is_heading(text):
             last_heading = m
@@ -149,6 +147,7 @@ def local_term(note: str) -> str | None:
     return best[1] if best else None
 
 
+@lru_cache(maxsize=4096)
 def footnote_issue(note: str, vocab: Vocabulary) -> str | None:
     """The issue a footnote is about: the first taxonomy issue it names outside quotation marks."""
     plain = note

@@ -11,13 +11,15 @@ rows or ids (the sections step does).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from pipeline.extract import lines as L
-from pipeline.extract.matching import match_issue, match_section, split_marker
+from pipeline.extract.matching import IssueMatch, SectionMatch, match_issue, match_section, split_marker
 from pipeline.extract.model import Body, Heading
 from pipeline.findings import Finding, excerpt_of
 from pipeline.vocab import Vocabulary, fold
 
-SHORT_LINE = 160  # a heading or an account line is never longer than this
 _ACCOUNT_MAX = 120  # an account line outside the social section is shorter than this
 
 
@@ -34,56 +36,91 @@ class _Walk:
     def finding(self, rule: str, message: str, line: int, table: str, value: str, column: str | None = None, excerpt: str | None = None) -> None:
         self.body.findings.append(Finding(rule, message, table=table, column=column, value=value, source_file=self.rel, source_line=line, excerpt=excerpt or value))
 
-    def add(self, level: int, text: str, index: int, parent: Heading | None, canonical: str | None, match: str | None = None) -> Heading:
-        h = Heading(level, text, index, parent, canonical, match, footnote=split_marker(text)[1])
+    def add(self, level: int, r: _Read, index: int, parent: Heading | None, canonical: str | None, match: str | None = None) -> Heading:
+        h = Heading(level, r.text, index, parent, canonical, match, footnote=r.marker)
         self.body.headings.append(h)
         return h
 
 
-def walk_body(lines: list[str], lo: int, hi: int, rel: str, vocab: Vocabulary) -> Body:
-    """Headings, accounts and citations of lines ``lo``..``hi`` (0-based, inclusive)."""
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What a short line is, wherever it stands (the walk adds where it stands). A pure function of
+    the text, cached: the same headings recur in every profile."""
+
+    text: str
+    account: tuple[str, str] | None  # `Platform @handle`, a leading bullet allowed
+    known_account: bool  # an account line of a known platform, short enough outside its section
+    heading: bool
+    section: SectionMatch | None
+    issue: IssueMatch | None
+    marker: int | None  # the footnote marker of a heading
+
+
+@lru_cache(maxsize=1 << 16)
+def _read(t: str, vocab: Vocabulary) -> _Read:
+    account = L.social_account(L.BULLET.sub("", t, count=1)) if "@" in t else None
+    plain = L.social_account(t) if account else None
+    known = bool(plain and fold(plain[0]) in vocab.platforms and len(t) < _ACCOUNT_MAX)
+    heading = not known and L.heading_text(t)
+    return _Read(
+        t, account, known, heading,
+        match_section(t, vocab) if heading else None, match_issue(t, vocab) if heading else None, split_marker(t)[1] if heading else None,
+    )
+
+
+def walk_body(lines: list[str], index: L.LineIndex, lo: int, hi: int, rel: str, vocab: Vocabulary) -> Body:
+    """Headings, accounts and citations of lines ``lo``..``hi`` (0-based, inclusive). Only short
+    lines can be headings or accounts; prose lines are visited only for their citations."""
     w = _Walk(rel, vocab)
-    cites = w.body.citations
-    for k in range(lo, hi + 1):
-        raw = lines[k]
-        if len(raw) > SHORT_LINE and w.kind != "social" and raw[0] != " " and raw[-1] != " ":
-            if "(" in raw:  # a prose line: only its footnote citations matter
-                cites.extend((k + 1, n) for n in L.citations(raw))
-            continue
-        text = raw.strip()
-        if text:
-            _line(w, text, k)
+    consumed: set[int] = set()  # heading and account lines: their bracketed numbers are no citations
+    prev = lo - 1
+    for k in index.between(index.short, lo, hi):
+        if w.kind == "social":
+            _long_social_lines(w, lines, prev + 1, k - 1)
+        prev = k
+        text = lines[k].strip()
+        if text and _line(w, text, k):
+            consumed.add(k)
+    if w.kind == "social":
+        _long_social_lines(w, lines, prev + 1, hi)
+    for k in index.between(index.cited, lo, hi):
+        if k not in consumed:
+            w.body.citations.extend((k + 1, n) for n in L.citations(lines[k]))
     return w.body
 
 
-def _line(w: _Walk, t: str, k: int) -> None:
-    """One non-blank line that may be a heading or an account line."""
+def _long_social_lines(w: _Walk, lines: list[str], lo: int, hi: int) -> None:
+    """Long lines under the social-media heading are prose, not accounts: reported."""
+    for k in range(lo, hi + 1):
+        t = lines[k].strip()
+        if t:
+            w.finding("social-line-unparsed", f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line", k + 1, "social_media_accounts", t[:200], excerpt=excerpt_of(t[:1000]))
+
+
+def _line(w: _Walk, t: str, k: int) -> bool:
+    """One non-blank short line: a heading or an account line (True), or prose (False)."""
+    r = _read(t, w.vocab)
     line_no = k + 1
-    if w.kind == "social":
-        acc = L.social_account(L.BULLET.sub("", t, count=1))  # "• Twitter @x" is an account too
-        if acc:
-            w.body.accounts.append((acc[0], acc[1].lstrip("@").strip(), line_no))
-            return
+    if w.kind == "social" and r.account:
+        w.body.accounts.append((r.account[0], r.account[1].lstrip("@").strip(), line_no))
+        return True
     # Checked before headings: a short `Platform @handle` line also looks like a heading.
-    acc = L.social_account(t) if "@" in t else None
-    if acc and fold(acc[0]) in w.vocab.platforms and len(t) < _ACCOUNT_MAX:
-        w.body.accounts.append((acc[0], acc[1].lstrip("@").strip(), line_no))
+    if r.known_account and r.account:
+        w.body.accounts.append((r.account[0], r.account[1].lstrip("@").strip(), line_no))
         w.finding("social-line-outside-social-section", f"{t!r} is an account line outside the social-media section; recorded", line_no, "social_media_accounts", t)
-        return
-    if len(t) <= SHORT_LINE and L.is_heading(t):
-        _heading(w, t, k)
-        return
+        return True
+    if r.heading:
+        _heading(w, r, k)
+        return True
     if w.kind == "social":
         w.finding("social-line-unparsed", f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line", line_no, "social_media_accounts", t[:200], excerpt=excerpt_of(t[:1000]))
-    if "(" in t:
-        w.body.citations.extend((line_no, n) for n in L.citations(t))
+    return False
 
 
-def _heading(w: _Walk, t: str, k: int) -> None:
-    line_no = k + 1
-    sm = match_section(t, w.vocab)
+def _heading(w: _Walk, r: _Read, k: int) -> None:
+    line_no, t, sm = k + 1, r.text, r.section
     if sm:
-        w.top = w.add(1, t, k, None, sm.canonical)
+        w.top = w.add(1, r, k, None, sm.canonical)
         w.kind = w.vocab.section_kinds.get(sm.canonical, "section")
         w.issue = None
         if sm.kind == "misspelt":
@@ -95,18 +132,18 @@ def _heading(w: _Walk, t: str, k: int) -> None:
         w.finding("social-line-unparsed", f"{t!r} under the social-media heading is not a `Platform @handle` line", line_no, "social_media_accounts", t)
         return
     if w.kind == "issues":
-        _issue_heading(w, t, k)
+        _issue_heading(w, r, k)
         return
-    w.add(2 if w.top is not None else 1, t, k, w.top, None)
+    w.add(2 if w.top is not None else 1, r, k, w.top, None)
 
 
-def _issue_heading(w: _Walk, t: str, k: int) -> None:
+def _issue_heading(w: _Walk, r: _Read, k: int) -> None:
     """Under "Digital policy issues": an issue heading (level 2) or a sub-heading of one (level 3)."""
-    im = match_issue(t, w.vocab)
+    im = r.issue
     if im and not (im.match == "contains" and w.issue is not None and w.issue.canonical == im.issue):
-        w.issue = w.add(2, t, k, w.top, im.issue, im.match)
+        w.issue = w.add(2, r, k, w.top, im.issue, im.match)
     elif w.issue is not None:
-        w.add(3, t, k, w.issue, None)
+        w.add(3, r, k, w.issue, None)
     else:
-        w.add(2, t, k, w.top, None)
-        w.finding("unmapped-issue-heading", f"heading {t!r} under Digital policy issues names no issue of the taxonomy; kept as a sub-section", k + 1, "sections", t, "heading")
+        w.add(2, r, k, w.top, None)
+        w.finding("unmapped-issue-heading", f"heading {r.text!r} under Digital policy issues names no issue of the taxonomy; kept as a sub-section", k + 1, "sections", r.text, "heading")

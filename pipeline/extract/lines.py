@@ -7,11 +7,14 @@ organisation or sample content, only the format's conventions.
 
 from __future__ import annotations
 
+import bisect
 import re
+from dataclasses import dataclass
 
 from pipeline.vocab import Vocabulary, fold
 
 LABEL_WINDOW = 48  # a header label's colon comes within this many characters of the line start
+SHORT_LINE = 160  # a heading, name or account line is never longer than this
 HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*(.*?)\s*$")  # any `Label: value` line
 BULLET = re.compile(r"^\s*(?:[•◦▪▫●○‣∙·■□➢►*]|-(?=\s)|\d{1,2}[.)](?=\s))\s*")
 SOCIAL = re.compile(r"^\s*([A-Z][\w+.]*(?: [A-Z][\w+.]*)?)\s*:?\s*@\s*(\S.*?)\s*$")  # "Twitter @x", "Twitter: @x"
@@ -99,21 +102,30 @@ def citations(line: str) -> list[int]:
 def is_heading(line: str) -> bool:
     """Headings are short lines without a final full stop; '?' or ':' endings only when short."""
     text = line.strip()
-    if not text or len(text) > 160 or is_bullet(line):
+    return bool(text) and heading_text(text)
+
+
+_NOT_FIRST = frozenset("([\"'‘“")
+_NOT_LAST = frozenset(".;,!…")
+_BULLET_FIRST = frozenset("•◦▪▫●○‣∙·■□➢►*-")
+
+
+def heading_text(text: str) -> bool:
+    """``is_heading`` of a stripped, non-empty line (cheapest tests first: most lines fail one)."""
+    first, last = text[0], text[-1]
+    if last in _NOT_LAST or first in _NOT_FIRST or first.islower() or len(text) > SHORT_LINE:
         return False
-    if text.endswith(_SENTENCE_END) or text.endswith("…"):
+    if (first in _BULLET_FIRST or first.isdigit()) and BULLET.match(text):
         return False
-    if text[0].islower() or text[0] in "([\"'‘“":
+    if first in "Ss" and text[:12].lower().startswith(_PROSE_STARTS):
         return False
-    if text[:12].lower().startswith(_PROSE_STARTS):
+    words = len(text.split()) if text.count(" ") > 2 else text.count(" ") + 1
+    if words > 16:
         return False
-    words = text.split()
-    if len(words) > 16:
-        return False
-    if text.endswith("?"):
-        return len(words) <= 3  # a longer question is a sentence (often an editorial placeholder)
-    if text.endswith(":"):
-        return len(words) <= 5 and not LIST_INTRO_END.search(text)
+    if last == "?":
+        return words <= 3  # a longer question is a sentence (often an editorial placeholder)
+    if last == ":":
+        return words <= 5 and not LIST_INTRO_END.search(text)
     return not (". " in text[:-1] and not _TWO_SENTENCES.search(text))  # two sentences
 
 
@@ -131,3 +143,33 @@ def block_text(lines: list[str], rng: tuple[int, int] | None) -> str | None:
     if rng is None:
         return None
     return "\n".join([line.strip() for line in lines[rng[0] : rng[1] + 1]])
+
+
+@dataclass(frozen=True, slots=True)
+class LineIndex:
+    """Which lines of a file can be what, found once per file in a few passes that do not call
+    Python code per line: the steps then visit a few candidate lines instead of every line.
+    Lists of 0-based line indexes, ascending."""
+
+    short: list[int]  # non-empty lines short enough to be a name, heading or account line
+    labelled: list[int]  # lines with a colon near the start: header-label candidates
+    numbered: list[int]  # lines starting with a digit: footnote-definition candidates
+    cited: list[int]  # lines holding a bracketed number: footnote-citation candidates
+
+    def between(self, which: list[int], lo: int, hi: int) -> list[int]:
+        """The indexes of ``which`` within lines ``lo``..``hi`` (inclusive)."""
+        return which[bisect.bisect_left(which, lo) : bisect.bisect_right(which, hi)]
+
+
+def index_lines(text: str, lines: list[str]) -> LineIndex:
+    short = [k for k, line in enumerate(lines) if line and (len(line) <= SHORT_LINE or line[0] in " \t" or line[-1] in " \t")]
+    labelled = [k for k, line in enumerate(lines) if line.find(":", 0, LABEL_WINDOW) > 1]
+    numbered = [k for k, line in enumerate(lines) if line and (line[0].isdigit() or (line[0] == " " and line.lstrip()[:1].isdigit()))]
+    cited: list[int] = []
+    row, pos = 0, 0
+    for m in _PAREN_NUMBER.finditer(text):  # the pattern starts with "(": a fast scan, few hits
+        row += text.count("\n", pos, m.start())
+        pos = m.start()
+        if not cited or cited[-1] != row:
+            cited.append(row)
+    return LineIndex(short, labelled, numbered, cited)

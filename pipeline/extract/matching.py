@@ -28,10 +28,6 @@ def tokens(phrase: str) -> list[str]:
     return _TOKEN.findall(phrase)
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
 def phrase_variants(phrase: str) -> set[str]:
     """The ways a phrase may be written in prose: as given (spaces collapsed), its words joined by
     single spaces ("Korea, Republic of" → "Korea Republic of"), and with either apostrophe."""
@@ -48,17 +44,22 @@ class PhraseMatcher:
     (an Aho-Corasick automaton: the cost does not grow with how many phrases share a prefix)."""
 
     automaton: ahocorasick_rs.AhoCorasick
+    patterns: tuple[str, ...]  # the written forms searched for
     keys: tuple[str, ...]  # the key each pattern stands for, by pattern index
 
-    def find(self, text: str) -> Iterator[tuple[int, int, str]]:
-        """(start, end, key) of every phrase in ``text`` that is a whole word run."""
+    def find(self, text: str, exclude: str | None = None) -> Iterator[tuple[int, int, str]]:
+        """(start, end, key) of every phrase in ``text`` that is a whole word run (leaving out the
+        phrases of key ``exclude`` before anything else is looked at)."""
         n = len(text)
-        for index, start, end in self.automaton.find_matches_as_indexes(text):
-            if start and _is_word_char(text[start - 1]):
-                continue
-            if end < n and _is_word_char(text[end]):
-                continue
-            yield start, end, self.keys[index]
+        keys = self.keys
+        matches = self.automaton.find_matches_as_indexes(text)
+        if exclude is not None:
+            matches = [m for m in matches if keys[m[0]] != exclude]
+        for index, start, end in matches:
+            before = text[start - 1] if start else " "
+            after = text[end] if end < n else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                yield start, end, keys[index]
 
 
 def phrase_matcher(phrases: Iterable[tuple[str, str]]) -> PhraseMatcher | None:
@@ -71,7 +72,7 @@ def phrase_matcher(phrases: Iterable[tuple[str, str]]) -> PhraseMatcher | None:
         return None
     ordered = sorted(patterns)
     automaton = ahocorasick_rs.AhoCorasick(ordered, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=ahocorasick_rs.Implementation.DFA)
-    return PhraseMatcher(automaton, tuple(patterns[p] for p in ordered))
+    return PhraseMatcher(automaton, tuple(ordered), tuple(patterns[p] for p in ordered))
 
 
 # -- countries ------------------------------------------------------------------------------
@@ -82,6 +83,7 @@ class CountryMatcher:
     matcher: PhraseMatcher  # key: alpha-2
     codes: dict[str, str]  # folded name → alpha-2
     names: dict[str, str]  # alpha-2 → ISO short name
+    phrases: tuple[tuple[str, str], ...]  # (written form, alpha-2) of every name matched
 
     def find(self, text: str) -> Iterator[tuple[int, str, str]]:
         """(offset, alpha-2, mention as written) for every country named in ``text``."""
@@ -119,10 +121,11 @@ def country_matcher() -> CountryMatcher:
             forms[key] = _title(key)
     # Case-sensitive: country names are capitalised in prose ("Chad", "Guinea", "Jordan" as words
     # in lower case are not countries); the title-cased folded form covers missing accents.
-    phrases = set(forms.values()) | {_title(f) for f in forms} | {_title(f.title()) for f in forms.values()}
-    matcher = phrase_matcher((p, codes[fold(p)]) for p in phrases if fold(p) in codes)
+    written = set(forms.values()) | {_title(f) for f in forms} | {_title(f.title()) for f in forms.values()}
+    phrases = tuple(sorted((p, codes[fold(p)]) for p in written if fold(p) in codes))
+    matcher = phrase_matcher(phrases)
     assert matcher is not None
-    return CountryMatcher(matcher, codes, names)
+    return CountryMatcher(matcher, codes, names, phrases)
 
 
 def _title(folded: str) -> str:

@@ -1,10 +1,12 @@
 """Step 6: countries and organisations named in the profiles' text.
 
-Scope: ``country_mentions`` scans one file's text once (one Aho-Corasick pass) and keeps, per
-profile, the countries named in its summary, headings, prose and footnotes (not in its header),
-once per line and country. ``organization_mentions`` scans every text block of the corpus once for
-the names and acronyms of the corpus's organisations (linear however many organisations share
-their first words). It must not decide which profiles exist.
+Scope: one Aho-Corasick automaton holds every country name (pycountry plus the vocabulary's
+aliases) and every name and acronym of the corpus's organisations; each profile's text blocks
+(summary, headings, section texts, footnote lines) are scanned once, leftmost-longest, whole words
+only: linear in the text however many organisations share their first words. A country named
+inside an organisation's name ("… of Kenya") still counts as a country mention. One row per
+profile, line and country (or mentioned organisation); a profile naming itself is left out. It
+must not decide which profiles exist.
 """
 
 from __future__ import annotations
@@ -13,38 +15,9 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.extract.matching import country_matcher, phrase_matcher
+from pipeline.extract.matching import PhraseMatcher, country_matcher, phrase_matcher
 
-
-@dataclass(frozen=True, slots=True)
-class TextRange:
-    """Lines ``first``..``last`` (1-based, inclusive) whose mentions belong to ``organization_id``."""
-
-    organization_id: str
-    first: int
-    last: int
-
-
-def country_mentions(text: str, ranges: list[TextRange]) -> list[dict]:
-    """`country_mentions` rows for the profiles' ranges of one file (ranges in line order)."""
-    if not ranges:
-        return []
-    cm = country_matcher()
-    rows: list[dict] = []
-    seen: set[tuple[int, str]] = set()
-    line, pos, r = 1, 0, 0
-    for start, code, mention in cm.find(text):
-        line += text.count("\n", pos, start)
-        pos = start
-        while r < len(ranges) and ranges[r].last < line:
-            r += 1
-        if r == len(ranges):
-            break
-        if line < ranges[r].first or (line, code) in seen:
-            continue
-        seen.add((line, code))
-        rows.append({"organization_id": ranges[r].organization_id, "country_code": code, "country_name": cm.names.get(code, code), "mention": mention, "source_line": line})
-    return rows
+_COUNTRY = "\x00"  # prefix of a country key (organisation ids are slugs: never start so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,31 +29,87 @@ class TextBlock:
     first_line: int
 
 
-def organization_mentions(organizations: list[dict], blocks: Iterable[TextBlock]) -> list[dict]:
-    """Where a profile names another organisation of the dataset by its name or acronym."""
-    by_phrase: dict[str, str] = {}
+@dataclass(frozen=True)
+class _Corpus:
+    matcher: PhraseMatcher  # key: an organisation id, or _COUNTRY + alpha-2
+    inner: dict[int, list[tuple[int, int, str]]]  # pattern of an organisation → countries inside it
+    country_names: dict[str, str]
+
+
+def mentions(organizations: list[dict], blocks: Iterable[TextBlock]) -> tuple[list[dict], list[dict]]:
+    """(`country_mentions` rows, `organization_mentions` rows) of the profiles' text blocks."""
+    corpus = _corpus(organizations)
+    by_org: dict[str, list[TextBlock]] = {}
+    for b in blocks:
+        if b.text:
+            by_org.setdefault(b.organization_id, []).append(b)
+    countries: dict[tuple[str, int, str], dict] = {}
+    named: dict[tuple[str, int, str], dict] = {}
+    for oid, own in by_org.items():
+        _scan(corpus, oid, own, countries, named)
+    return list(countries.values()), list(named.values())
+
+
+def _corpus(organizations: list[dict]) -> _Corpus:
+    cm = country_matcher()
+    phrases: dict[str, str] = {}
     for org in organizations:
         for phrase in (org["name"], org["acronym"], *(org["alternate_acronyms"] or "").split(";")):
             if phrase and len(phrase) >= 2:
-                by_phrase.setdefault(" ".join(phrase.split()), org["organization_id"])
-    matcher = phrase_matcher((phrase, phrase) for phrase in by_phrase)
-    if matcher is None:
-        return []
-    # Every block in one string (joined by line breaks, which no phrase spans): one scan.
-    kept = [b for b in blocks if b.text]
-    starts: list[int] = []
-    pos = 0
-    for b in kept:
-        starts.append(pos)
-        pos += len(b.text) + 1
-    big = "\n".join([b.text for b in kept])
-    out: dict[tuple[str, int, str], dict] = {}
-    for start, end, phrase in matcher.find(big):
-        i = bisect.bisect_right(starts, start) - 1
-        block = kept[i]
-        target = by_phrase[phrase]
-        if target == block.organization_id:
+                phrases.setdefault(" ".join(phrase.split()), org["organization_id"])
+    matcher = phrase_matcher([*((p, _COUNTRY + code) for p, code in cm.phrases), *phrases.items()])
+    assert matcher is not None
+    inner: dict[int, list[tuple[int, int, str]]] = {}
+    for index, (pattern, key) in enumerate(zip(matcher.patterns, matcher.keys, strict=True)):
+        if key[0] != _COUNTRY and (found := [(start, start + len(mention), code) for start, code, mention in cm.find(pattern)]):
+            inner[index] = found
+    return _Corpus(matcher, inner, cm.names)
+
+
+class _Lines:
+    """Line numbers of offsets into one profile's joined blocks, for offsets met in increasing
+    order: counted from the previous offset, so a long line with many mentions stays linear."""
+
+    def __init__(self, big: str, blocks: list[TextBlock]) -> None:
+        self.big, self.blocks = big, blocks
+        self.starts: list[int] = []
+        pos = 0
+        for b in blocks:
+            self.starts.append(pos)
+            pos += len(b.text) + 1
+        self.block, self.pos, self.line = -1, 0, 0
+
+    def at(self, offset: int) -> int:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i != self.block or offset < self.pos:
+            self.block, self.pos, self.line = i, self.starts[i], self.blocks[i].first_line
+        self.line += self.big.count("\n", self.pos, offset)
+        self.pos = offset
+        return self.line
+
+
+def _scan(corpus: _Corpus, oid: str, blocks: list[TextBlock], countries: dict, named: dict) -> None:
+    """One profile: its blocks joined by line breaks (which no name spans), scanned once."""
+    big = "\n".join([b.text for b in blocks])
+    lines = _Lines(big, blocks)
+    n = len(big)
+    keys, inner, names = corpus.matcher.keys, corpus.inner, corpus.country_names
+    for index, start, end in corpus.matcher.automaton.find_matches_as_indexes(big):
+        key = keys[index]
+        if key == oid and index not in inner:  # the profile naming itself: most matches
             continue
-        line = block.first_line + big.count("\n", starts[i], start)
-        out.setdefault((block.organization_id, line, target), {"organization_id": block.organization_id, "mentioned_organization_id": target, "mention": big[start:end], "source_line": line})
-    return list(out.values())
+        found = [(key, start, end)] if key != oid and _whole_word(big, start, end, n) else []
+        found += [(_COUNTRY + code, start + a, start + b) for a, b, code in inner.get(index, ()) if _whole_word(big, start + a, start + b, n)]
+        for k, s, e in found:
+            line = lines.at(s)
+            if k[0] == _COUNTRY:
+                code = k[1:]
+                countries.setdefault((oid, line, code), {"organization_id": oid, "country_code": code, "country_name": names.get(code, code), "mention": big[s:e], "source_line": line})
+            else:
+                named.setdefault((oid, line, k), {"organization_id": oid, "mentioned_organization_id": k, "mention": big[s:e], "source_line": line})
+
+
+def _whole_word(text: str, start: int, end: int, n: int) -> bool:
+    before = text[start - 1] if start else " "
+    after = text[end] if end < n else " "
+    return not (before.isalnum() or before == "_" or after.isalnum() or after == "_")

@@ -17,7 +17,6 @@ from pipeline.extract import lines as L
 from pipeline.extract.footnotes import CitationCheck, check_citations, find_block, read_footnotes
 from pipeline.extract.header import Header, HeaderInput, parse_header
 from pipeline.extract.headings import walk_body
-from pipeline.extract.mentions import TextRange, country_mentions
 from pipeline.extract.model import Body, FieldDefect, ProfileSpan
 from pipeline.extract.profiles import find_profiles
 from pipeline.extract.sections import section_rows
@@ -25,7 +24,7 @@ from pipeline.findings import Finding, excerpt_of
 from pipeline.vocab import Vocabulary, fold
 
 LONG_LINE = 100_000
-TABLES = ("organizations", "sections", "policy_issues", "social_media_accounts", "footnotes", "country_mentions", "quarantine")
+TABLES = ("organizations", "sections", "policy_issues", "social_media_accounts", "footnotes", "quarantine")
 _EXCERPT_SCAN = 1_000  # an excerpt never needs more of a line than this (keeps long lines linear)
 
 
@@ -44,6 +43,7 @@ class _File:
     """What every step of one file needs: its lines, its name and the vocabulary."""
 
     lines: list[str]
+    index: L.LineIndex
     rel: str
     vocab: Vocabulary
     cut_off: bool  # the text does not end with a line break: its last line may be cut
@@ -53,11 +53,12 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    f = _File(lines, rel, vocab, not text.endswith("\n"))
+    f = _File(lines, L.index_lines(text, lines), rel, vocab, not text.endswith("\n"))
     out = FileRows()
-    out.findings += [Finding("line-too-long", f"line {k + 1} has {len(line):,} characters", source_file=rel, source_line=k + 1, excerpt=excerpt_of(line[:300]))
-                     for k, line in enumerate(lines) if len(line) > LONG_LINE]
-    spans, notes = find_profiles(lines, vocab)
+    if lines and max(map(len, lines)) > LONG_LINE:
+        out.findings += [Finding("line-too-long", f"line {k + 1} has {len(line):,} characters", source_file=rel, source_line=k + 1, excerpt=excerpt_of(line[:300]))
+                         for k, line in enumerate(lines) if len(line) > LONG_LINE]
+    spans, notes = find_profiles(lines, f.index, vocab)
     for note in notes:
         if note.column is None:
             out.findings.append(Finding("unknown-header-field", f"{note.label}: is not a known header field; the line is left out of the data", table="organizations", source_file=rel, source_line=note.line, excerpt=_excerpt(lines[note.line - 1])))
@@ -70,8 +71,8 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
     if pre:
         out.findings.append(Finding("text-before-first-profile", f"lines {pre[0] + 1}–{pre[1] + 1} come before the first profile and belong to none", source_file=rel, source_line=pre[0] + 1, excerpt=_excerpt(lines[pre[0]])))
         out.rows["quarantine"].append(_quarantine(f, pre[0], pre[1], None, "text-before-first-profile", "text before the first profile header"))
-    ranges = [r for span in spans if (r := _parse_profile(f, span, out)) is not None]
-    out.rows["country_mentions"] = country_mentions(text, ranges)
+    for span in spans:
+        _parse_profile(f, span, out)
     return out
 
 
@@ -104,13 +105,13 @@ class _Profile:
     prose_hi: int
 
 
-def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> TextRange | None:
-    """All rows of one profile; its text range for country mentions, or None when quarantined."""
+def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> None:
+    """All rows of one profile (or its quarantine row)."""
     rng = L.trim_range(f.lines, span.start, span.end)
     end = rng[1] if rng else span.end
-    fn_start = find_block(f.lines, span.header_end + 1, end)
+    fn_start = find_block(f.lines, f.index, span.header_end + 1, end)
     p = _Profile(span, end, span.header_end + 1, fn_start, (fn_start - 1) if fn_start is not None else end)
-    body = walk_body(f.lines, p.body_lo, p.prose_hi, f.rel, f.vocab)
+    body = walk_body(f.lines, f.index, p.body_lo, p.prose_hi, f.rel, f.vocab)
     first_head = body.headings[0].index if body.headings else p.prose_hi + 1
     summary_rng = L.trim_range(f.lines, p.body_lo, first_head - 1)
     name = f.lines[span.name_index].strip() if span.name_index is not None and not span.long_name else None
@@ -123,14 +124,13 @@ def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> TextRange | No
         row = _quarantine(f, span.start, end, label, header.blocking[0].rule if header.blocking else "profile-unidentifiable", reason)
         out.rows["quarantine"].append(row)
         out.findings += [replace(b, excerpt=row["excerpt"]) for b in header.blocking]  # the profile's first lines show which it is
-        return None
+        return
     key = {"organization_id": org_id}
     out.findings += [_with_excerpt(_keyed(x, key), f.lines) for x in header.findings + body.findings]
     out.rows["quarantine"] += [_quarantine(f, d.line - 1, d.line - 1, name or header.row.get("acronym"), d.rule, d.reason, organization_id=org_id, table="organizations", column=d.column, value=d.value) for d in header.defects]
     out.rows["organizations"].append({**header.row, "summary": L.block_text(f.lines, summary_rng), "summary_source_line": summary_rng[0] + 1 if summary_rng else None,
                                       "source_file": f.rel, "source_line_start": span.start + 1, "source_line_end": end + 1})
     _body_rows(f, p, body, org_id, out)
-    return TextRange(org_id, p.body_lo + 1, end + 1)
 
 
 def _check_whole(f: _File, p: _Profile, header: Header, has_text: bool) -> None:

@@ -27,12 +27,12 @@ class _Block:
     notes: list[HeaderNote]
 
 
-def find_profiles(lines: list[str], vocab: Vocabulary) -> tuple[list[ProfileSpan], list[HeaderNote]]:
+def find_profiles(lines: list[str], index: L.LineIndex, vocab: Vocabulary) -> tuple[list[ProfileSpan], list[HeaderNote]]:
     """The file's profiles in order, and the header lines they do not use (repeats, unknown labels)."""
     spans: list[ProfileSpan] = []
     notes: list[HeaderNote] = []
     prev_end = -1
-    for block in _header_blocks(lines, vocab):
+    for block in _header_blocks(lines, index, vocab):
         if block.first <= prev_end:
             continue
         name_index, long_name = _name_above(lines, block.first, prev_end, vocab)
@@ -69,19 +69,16 @@ def _name_above(lines: list[str], first: int, prev_end: int, vocab: Vocabulary) 
     return j, kind == "long"
 
 
-def _header_blocks(lines: list[str], vocab: Vocabulary) -> list[_Block]:
+def _header_blocks(lines: list[str], index: L.LineIndex, vocab: Vocabulary) -> list[_Block]:
     """Every run of header lines (blank lines and up to two unknown labels may separate them)."""
     blocks: list[_Block] = []
-    i, n = 0, len(lines)
-    find = str.find
-    while i < n:
-        line = lines[i]
-        if find(line, ":", 0, L.LABEL_WINDOW) < 2 or L.header_field(line, vocab) is None:
-            i += 1
+    last = -1
+    for i in index.labelled:
+        if i <= last or L.header_field(lines[i], vocab) is None:
             continue
         block = _read_block(lines, i, vocab)
         blocks.append(block)
-        i = block.last + 1
+        last = block.last
     return blocks
 
 
