@@ -9,6 +9,7 @@ order every table by its schema. It must not read files or parse profile text st
 from __future__ import annotations
 
 import bisect
+from operator import itemgetter
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
@@ -109,24 +110,39 @@ def _assign_rows(corpus: _Corpus, fx: FileExtraction, owners: dict[int, str | No
 def _text_blocks(rows: dict[str, list[dict]]) -> Iterator[TextBlock]:
     for org in rows["organizations"]:
         if org["summary"] and org["summary_source_line"] is not None:
-            yield TextBlock(org["organization_id"], org["summary"], org["summary_source_line"])
+            yield org["organization_id"], org["summary"], org["summary_source_line"]
     for s in rows["sections"]:
-        yield TextBlock(s["organization_id"], s["heading"], s["source_line_start"])
+        yield s["organization_id"], s["heading"], s["source_line_start"]
         if s["text"] and s["text_source_line"] is not None:
-            yield TextBlock(s["organization_id"], s["text"], s["text_source_line"])
+            yield s["organization_id"], s["text"], s["text_source_line"]
     for f in rows["footnotes"]:  # continuation lines are joined with spaces: scan each source line
         for line, part in f.get("_lines") or [(f["source_line"], f["text"])]:
-            yield TextBlock(f["organization_id"], part, line)
+            yield f["organization_id"], part, line
 
 
 def typed_frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
-    """Rows → the schema's frame, sorted by primary key; built column by column (several times
-    faster than from a list of records for the corpus's hundreds of thousands of rows)."""
-    frame = schema.frame(pd.DataFrame({c: _column([r.get(c) for r in rows], dtype) for c, dtype in schema.dtypes().items()}))
+    """Rows → the schema's frame, in primary-key order. The rows are sorted first (Python's sort is
+    stable and orders strings by code point, as Arrow orders UTF-8), then built into columns one
+    by one: several times faster than a frame from records sorted afterwards."""
     key = schema.primary_key
-    if key and len(frame):
-        frame = frame.sort_values(key, kind="stable", na_position="first").reset_index(drop=True)
-    return frame
+    if key and rows:
+        rows = _sorted(rows, key)
+    frame = pd.DataFrame({c: _column(_values(rows, c), dtype) for c, dtype in schema.dtypes().items()})
+    return schema.frame(frame)
+
+
+def _sorted(rows: list[dict], key: list[str]) -> list[dict]:
+    try:
+        return sorted(rows, key=itemgetter(*key))
+    except (KeyError, TypeError):  # a missing key value: nulls first, as the frames sort them
+        return sorted(rows, key=lambda r: tuple((r.get(c) is not None, r.get(c)) for c in key))
+
+
+def _values(rows: list[dict], column: str) -> list:
+    try:
+        return list(map(itemgetter(column), rows))
+    except KeyError:  # a row without this column (e.g. a whole-file quarantine row)
+        return [r.get(column) for r in rows]
 
 
 def _column(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:

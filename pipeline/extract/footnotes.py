@@ -31,27 +31,24 @@ def _definition(line: str, previous: int | None) -> tuple[int, str] | None:
 
 
 def find_block(lines: list[str], index: L.LineIndex, lo: int, hi: int) -> int | None:
-    """Index where the trailing block of footnote definitions starts, or None."""
-    defs: list[tuple[int, int]] = []
-    previous = None
-    for k in index.between(index.numbered, lo, hi):
-        d = _definition(lines[k], previous)
-        if d:
-            defs.append((k, d[0]))
-            previous = d[0]
-    if not defs:
-        return None
-    # The block must have no heading after its start: find the last heading once (headings are
-    # short lines, so only those are looked at).
-    last_heading = -1
-    for m in reversed(index.between(index.short, defs[0][0] + 1, hi)):
+    """Index where the trailing block of footnote definitions starts, or None: the first definition
+    after the profile's last heading that starts a numbered run (1, or n followed by n+1)."""
+    last_heading = lo - 1
+    for m in reversed(index.between(index.short, lo, hi)):  # headings are short lines
         text = lines[m]
         if text.strip() and not L.footnote_definition(text) and L.is_heading(text):
             last_heading = m
             break
+    defs: list[tuple[int, int]] = []
+    previous = None
+    for k in range(last_heading + 1, hi + 1):
+        d = _definition(lines[k], previous) if lines[k] else None
+        if d:
+            defs.append((k, d[0]))
+            previous = d[0]
     for idx, (k, number) in enumerate(defs):
         following = defs[idx + 1][1] if idx + 1 < len(defs) else None
-        if (number == 1 or following == number + 1) and k > last_heading:
+        if number == 1 or following == number + 1:
             return k
     return None
 

@@ -32,6 +32,7 @@ class _Walk:
         self.top: Heading | None = None
         self.kind: str | None = None  # section | issues | social, of the open level-1 section
         self.issue: Heading | None = None
+        self.cut: int | None = None  # a line the page was cut off in
 
     def finding(self, rule: str, message: str, line: int, table: str, value: str, column: str | None = None, excerpt: str | None = None) -> None:
         self.body.findings.append(Finding(rule, message, table=table, column=column, value=value, source_file=self.rel, source_line=line, excerpt=excerpt or value))
@@ -68,10 +69,12 @@ def _read(t: str, vocab: Vocabulary) -> _Read:
     )
 
 
-def walk_body(lines: list[str], index: L.LineIndex, lo: int, hi: int, rel: str, vocab: Vocabulary) -> Body:
+def walk_body(lines: list[str], index: L.LineIndex, lo: int, hi: int, rel: str, vocab: Vocabulary, cut: int | None = None) -> Body:
     """Headings, accounts and citations of lines ``lo``..``hi`` (0-based, inclusive). Only short
-    lines can be headings or accounts; prose lines are visited only for their citations."""
+    lines can be headings or accounts; prose lines are visited only for their citations. Line
+    ``cut``, where the page was cut off mid-line, is read as prose unless it names a section."""
     w = _Walk(rel, vocab)
+    w.cut = cut
     consumed: set[int] = set()  # heading and account lines: their bracketed numbers are no citations
     prev = lo - 1
     for k in index.between(index.short, lo, hi):
@@ -109,7 +112,7 @@ def _line(w: _Walk, t: str, k: int) -> bool:
         w.body.accounts.append((r.account[0], r.account[1].lstrip("@").strip(), line_no))
         w.finding("social-line-outside-social-section", f"{t!r} is an account line outside the social-media section; recorded", line_no, "social_media_accounts", t)
         return True
-    if r.heading:
+    if r.heading and (k != w.cut or r.section):
         _heading(w, r, k)
         return True
     if w.kind == "social":

@@ -153,7 +153,6 @@ class LineIndex:
 
     short: list[int]  # non-empty lines short enough to be a name, heading or account line
     labelled: list[int]  # lines with a colon near the start: header-label candidates
-    numbered: list[int]  # lines starting with a digit: footnote-definition candidates
     cited: list[int]  # lines holding a bracketed number: footnote-citation candidates
 
     def between(self, which: list[int], lo: int, hi: int) -> list[int]:
@@ -163,8 +162,32 @@ class LineIndex:
 
 def index_lines(text: str, lines: list[str]) -> LineIndex:
     short = [k for k, line in enumerate(lines) if line and (len(line) <= SHORT_LINE or line[0] in " \t" or line[-1] in " \t")]
-    labelled = [k for k, line in enumerate(lines) if line.find(":", 0, LABEL_WINDOW) > 1]
-    numbered = [k for k, line in enumerate(lines) if line and (line[0].isdigit() or (line[0] == " " and line.lstrip()[:1].isdigit()))]
+    return LineIndex(short, _lines_with(text, ":", LABEL_WINDOW), _cited_lines(text))
+
+
+def _lines_with(text: str, char: str, window: int) -> list[int]:
+    """Lines whose first ``char`` is among their first ``window`` characters (not the first one).
+    Linear: the first ``char`` of a line is found, then the search goes on from the next line."""
+    found: list[int] = []
+    row, pos = 0, 0  # the line being looked at, and where it starts
+    find, rfind, count = text.find, text.rfind, text.count
+    i = find(char)
+    while i != -1:
+        nl = rfind("\n", pos, i)
+        if nl != -1:
+            row += count("\n", pos, nl + 1)
+            pos = nl + 1
+        if 1 < i - pos < window:
+            found.append(row)
+        end = find("\n", i)
+        if end == -1:
+            break
+        row, pos = row + 1, end + 1
+        i = find(char, pos)
+    return found
+
+
+def _cited_lines(text: str) -> list[int]:
     cited: list[int] = []
     row, pos = 0, 0
     for m in _PAREN_NUMBER.finditer(text):  # the pattern starts with "(": a fast scan, few hits
@@ -172,4 +195,4 @@ def index_lines(text: str, lines: list[str]) -> LineIndex:
         pos = m.start()
         if not cited or cited[-1] != row:
             cited.append(row)
-    return LineIndex(short, labelled, numbered, cited)
+    return cited

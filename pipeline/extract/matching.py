@@ -185,6 +185,9 @@ def _match_issue(heading: str, vocab: Vocabulary) -> IssueMatch | None:
     return None
 
 
+_MISSPELT = 0.88  # similarity (difflib ratio) from which a heading is a misspelt known section
+
+
 @dataclass(frozen=True)
 class SectionMatch:
     canonical: str
@@ -210,10 +213,13 @@ def _match_section(heading: str, vocab: Vocabulary) -> SectionMatch | None:
     for known, canonical in vocab.sections.items():
         if abs(len(known) - len(key)) > 6:
             continue
-        ratio = difflib.SequenceMatcher(None, key, known).ratio()
+        sm = difflib.SequenceMatcher(None, key, known)
+        if sm.real_quick_ratio() < _MISSPELT or sm.quick_ratio() < _MISSPELT:  # upper bounds of ratio(): cheap rejects
+            continue
+        ratio = sm.ratio()
         if ratio > best_ratio:
             best, best_ratio = canonical, ratio
-    if best is not None and best_ratio >= 0.88:
+    if best is not None and best_ratio >= _MISSPELT:
         return SectionMatch(best, "misspelt")
     for known, canonical in (*vocab.sections.items(), *vocab.section_aliases.items()):
         if key.startswith(known + " ") and len(key.split()) <= len(known.split()) + 3:

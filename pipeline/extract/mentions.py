@@ -20,14 +20,7 @@ from pipeline.extract.matching import PhraseMatcher, country_matcher, phrase_mat
 _COUNTRY = "\x00"  # prefix of a country key (organisation ids are slugs: never start so)
 
 
-@dataclass(frozen=True, slots=True)
-class TextBlock:
-    """A piece of a profile's text (summary, heading, section text, footnote line) and its first line."""
-
-    organization_id: str
-    text: str
-    first_line: int
-
+TextBlock = tuple[str, str, int]  # (organization_id, text, first line): a summary, heading, section text or footnote line
 
 @dataclass(frozen=True)
 class _Corpus:
@@ -39,14 +32,16 @@ class _Corpus:
 def mentions(organizations: list[dict], blocks: Iterable[TextBlock]) -> tuple[list[dict], list[dict]]:
     """(`country_mentions` rows, `organization_mentions` rows) of the profiles' text blocks."""
     corpus = _corpus(organizations)
-    by_org: dict[str, list[TextBlock]] = {}
-    for b in blocks:
-        if b.text:
-            by_org.setdefault(b.organization_id, []).append(b)
+    by_org: dict[str, tuple[list[str], list[int]]] = {}
+    for oid, text, first_line in blocks:
+        if text:
+            texts, lines = by_org.setdefault(oid, ([], []))
+            texts.append(text)
+            lines.append(first_line)
     countries: dict[tuple[str, int, str], dict] = {}
     named: dict[tuple[str, int, str], dict] = {}
-    for oid, own in by_org.items():
-        _scan(corpus, oid, own, countries, named)
+    for oid, (texts, lines) in by_org.items():
+        _scan(corpus, oid, texts, lines, countries, named)
     return list(countries.values()), list(named.values())
 
 
@@ -70,28 +65,28 @@ class _Lines:
     """Line numbers of offsets into one profile's joined blocks, for offsets met in increasing
     order: counted from the previous offset, so a long line with many mentions stays linear."""
 
-    def __init__(self, big: str, blocks: list[TextBlock]) -> None:
-        self.big, self.blocks = big, blocks
+    def __init__(self, big: str, texts: list[str], first_lines: list[int]) -> None:
+        self.big, self.first_lines = big, first_lines
         self.starts: list[int] = []
         pos = 0
-        for b in blocks:
+        for text in texts:
             self.starts.append(pos)
-            pos += len(b.text) + 1
+            pos += len(text) + 1
         self.block, self.pos, self.line = -1, 0, 0
 
     def at(self, offset: int) -> int:
         i = bisect.bisect_right(self.starts, offset) - 1
         if i != self.block or offset < self.pos:
-            self.block, self.pos, self.line = i, self.starts[i], self.blocks[i].first_line
+            self.block, self.pos, self.line = i, self.starts[i], self.first_lines[i]
         self.line += self.big.count("\n", self.pos, offset)
         self.pos = offset
         return self.line
 
 
-def _scan(corpus: _Corpus, oid: str, blocks: list[TextBlock], countries: dict, named: dict) -> None:
+def _scan(corpus: _Corpus, oid: str, texts: list[str], first_lines: list[int], countries: dict, named: dict) -> None:
     """One profile: its blocks joined by line breaks (which no name spans), scanned once."""
-    big = "\n".join([b.text for b in blocks])
-    lines = _Lines(big, blocks)
+    big = "\n".join(texts)
+    lines = _Lines(big, texts, first_lines)
     n = len(big)
     keys, inner, names = corpus.matcher.keys, corpus.inner, corpus.country_names
     for index, start, end in corpus.matcher.automaton.find_matches_as_indexes(big):

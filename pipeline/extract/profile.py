@@ -111,7 +111,7 @@ def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> None:
     end = rng[1] if rng else span.end
     fn_start = find_block(f.lines, f.index, span.header_end + 1, end)
     p = _Profile(span, end, span.header_end + 1, fn_start, (fn_start - 1) if fn_start is not None else end)
-    body = walk_body(f.lines, f.index, p.body_lo, p.prose_hi, f.rel, f.vocab)
+    body = walk_body(f.lines, f.index, p.body_lo, p.prose_hi, f.rel, f.vocab, len(f.lines) - 1 if f.cut_off else None)
     first_head = body.headings[0].index if body.headings else p.prose_hi + 1
     summary_rng = L.trim_range(f.lines, p.body_lo, first_head - 1)
     name = f.lines[span.name_index].strip() if span.name_index is not None and not span.long_name else None

@@ -1,0 +1,24 @@
+"""The per-file line index (issue 11, speed): the candidate lines it finds in a few C-speed passes
+are exactly the lines the per-line definitions select, on any text (hypothesis)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract.lines import LABEL_WINDOW, SHORT_LINE, index_lines
+
+PIECES = st.sampled_from(["Acronym: X", ":", "a:", "ab:", " Website :", "(1)", "(12)", "(2022)", "((3))", "x" * 50 + ":", "x" * 170, " ", "\t", "word", "\n", "\n\n", "é’"])
+TEXTS = st.lists(st.one_of(PIECES, st.text(max_size=20)), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_the_index_matches_the_per_line_definitions(text):
+    lines = text.split("\n")
+    index = index_lines(text, lines)
+    assert index.short == [k for k, line in enumerate(lines) if line and (len(line) <= SHORT_LINE or line[0] in " \t" or line[-1] in " \t")]
+    assert index.labelled == [k for k, line in enumerate(lines) if line.find(":", 0, LABEL_WINDOW) > 1]
+    assert index.cited == [k for k, line in enumerate(lines) if re.search(r"\(\d{1,4}\)", line)]
