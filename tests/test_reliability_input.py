@@ -111,7 +111,8 @@ def test_profile_cut_off_inside_its_header(extract_files):
     assert list(rows["source_file"]) == ["a.txt"] and list(rows["established"]) == [1999]  # b.txt's copy is a repeat
     assert pd.isna(rows["address"].iloc[0])  # a.txt ends inside the Address line
     (q,) = _quarantine(ex, "a.txt")
-    assert (q["rule"], q["source_line_start"], q["organization_id"], q["table"], q["column"], q["value"]) == ("profile-truncated", 35, "cut", "organizations", "address", "Rue du")
+    cell = (q["organization_id"], q["table"], q["column"], q["value"])
+    assert (q["rule"], q["source_line_start"], *cell) == ("profile-truncated", 35, "cut", "organizations", "address", "Rue du")
     assert not any(f.severity == "error" for f in ex.findings if f.source_file == "a.txt")
 
 
@@ -132,7 +133,11 @@ def test_missing_acronym_is_kept_with_id_from_name(extract_files):
     assert (f.source_file, f.source_line) == ("a.txt", 29)
 
 
-@pytest.mark.parametrize(("value", "rule"), [("20006", "established-impossible"), ("0999", "established-impossible"), ("2999", "established-impossible"), ("1", "established-impossible"), ("soon", "established-unparseable")])
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [("20006", "established-impossible"), ("0999", "established-impossible"), ("2999", "established-impossible"),
+     ("1", "established-impossible"), ("soon", "established-unparseable")],
+)
 def test_impossible_year_is_nulled_and_the_record_kept(extract_files, value, rule):
     """Issue 11: one bad field never costs the record. The year is published empty, the value is
     kept in the quarantine with its organisation, table and column, and a warning names file and line."""
@@ -151,7 +156,11 @@ def test_impossible_year_is_nulled_and_the_record_kept(extract_files, value, rul
     assert not any(f.severity == "error" for f in ex.findings)
 
 
-@pytest.mark.parametrize("website", ["javascript:alert(1)", "JavaScript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "ftp://example.org", "not a url", "https://example.org/a b"])
+@pytest.mark.parametrize(
+    "website",
+    ["javascript:alert(1)", "JavaScript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd",
+     "ftp://example.org", "not a url", "https://example.org/a b"],
+)
 def test_non_http_website_is_nulled_and_the_record_kept(extract_files, website):
     ex = extract_files({"a.txt": GOOD + "\n" + make_profile(acronym="JS", website=website)})
     _good_kept(ex)
@@ -286,7 +295,7 @@ def test_every_rejected_record_is_quarantined_with_its_reason(extract_files):
     }
     assert q["reason"].notna().all() and (q["reason"].str.len() > 10).all()
     fields = q[q["column"].notna()]
-    assert dict(zip(fields["organization_id"], fields["column"], strict=True)) == {"y1": "established", "js1": "website"}  # field-level rows
+    assert dict(zip(fields["organization_id"], fields["column"], strict=True)) == {"y1": "established", "js1": "website"}  # per field
     assert set(ex.tables["organizations"]["organization_id"]) == {"good", "stray", "y1", "js1", "cut"}
     errors = {f.source_file for f in ex.findings if f.severity == "error"}
     assert errors == {"empty.txt", "binary.txt", "anon.txt", "prose.txt"}

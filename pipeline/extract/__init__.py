@@ -56,8 +56,13 @@ def _extract_file(path: Path, rel: str) -> FileExtraction:
 def _whole_file(rel: str, line_count: int, findings: list[Finding]) -> dict:
     first = findings[0] if findings else None
     return {
-        "source_file": rel, "source_line_start": 1, "source_line_end": max(line_count, 1), "name": None,
-        "rule": first.rule if first else "file-unreadable", "reason": first.message if first else "unreadable", "excerpt": None,
+        "source_file": rel,
+        "source_line_start": 1,
+        "source_line_end": max(line_count, 1),
+        "name": None,
+        "rule": first.rule if first else "file-unreadable",
+        "reason": first.message if first else "unreadable",
+        "excerpt": None,
     }
 
 

@@ -130,7 +130,15 @@ def _city_then_zip(parts: list[str], convention: _Convention, vocab: Vocabulary)
     """`Suite 300 Seattle, WA 98101-1234` or `London SW1A 2AA`: city, then state and code."""
     if not parts:
         return None, None, None
-    zip_only = re.compile(rf"(?:(?:{convention.states})\s+)?(?P<zip>{convention.zip_pattern})" if convention.states else rf"(?P<zip>{convention.zip_pattern})") if convention.zip_pattern else None
+    zip_only = (
+        re.compile(
+            rf"(?:(?:{convention.states})\s+)?(?P<zip>{convention.zip_pattern})"
+            if convention.states
+            else rf"(?P<zip>{convention.zip_pattern})"
+        )
+        if convention.zip_pattern
+        else None
+    )
     postal = None
     last = parts[-1]
     if zip_only and (m := zip_only.fullmatch(last)):  # "..., Seattle, WA 98101": the code alone

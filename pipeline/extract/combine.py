@@ -9,8 +9,8 @@ order every table by its schema. It must not read files or parse profile text st
 from __future__ import annotations
 
 import bisect
-from operator import itemgetter
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 
 import pandas as pd
 import pyarrow as pa
@@ -47,7 +47,13 @@ def combine(files: Iterable[FileExtraction]) -> Extraction:
     rows["country_mentions"], rows["organization_mentions"] = mentions(rows["organizations"], _text_blocks(rows))
     vocab = load_vocabulary()
     rows["issue_taxonomy"] = [
-        {"issue": i.issue, "basket": i.basket, "provenance": i.provenance, "basket_assigned": i.basket_assigned, "vocabulary_version": vocab.version}
+        {
+            "issue": i.issue,
+            "basket": i.basket,
+            "provenance": i.provenance,
+            "basket_assigned": i.basket_assigned,
+            "vocabulary_version": vocab.version,
+        }
         for i in vocab.issues.values()
     ]
     tables = {name: typed_frame(schema, rows[name]) for name, schema in load_schemas().items()}
@@ -64,21 +70,61 @@ def _settle(corpus: _Corpus, org: dict) -> str | None:
     # A name with no letters or digits (slug "") cannot tell two organisations apart.
     if slug(org["name"] or "") and slug(first["name"] or "") and slug(org["name"]) != slug(first["name"]):
         new_id = f"{oid}-{slug(org['name'])}"
-        corpus.findings.append(Finding("duplicate-organization", f"identifier {oid!r} is already used by {first['name']!r} ({where}); this profile of {org['name']!r} needs a distinct acronym", severity="warning", table="organizations", key={"organization_id": new_id}, column="acronym", value=org["acronym"], source_file=org["source_file"], source_line=org["source_line_start"]))
+        corpus.findings.append(
+            Finding(
+                "duplicate-organization",
+                f"identifier {oid!r} is already used by {first['name']!r} ({where}); "
+                f"this profile of {org['name']!r} needs a distinct acronym",
+                severity="warning",
+                table="organizations",
+                key={"organization_id": new_id},
+                column="acronym",
+                value=org["acronym"],
+                source_file=org["source_file"],
+                source_line=org["source_line_start"],
+            )
+        )
         if new_id not in corpus.kept:
             return _keep(corpus, {**org, "organization_id": new_id})
     diff = [c for c in _COMPARED if org.get(c) != first.get(c)]
     if diff:
         detail = "; ".join(f"{c}: {first.get(c)!r} vs {org.get(c)!r}" for c in diff)
-        corpus.findings.append(Finding("duplicate-organization", f"{oid!r} is profiled again with conflicting values (first at {where}): {detail}", table="organizations", key={"organization_id": oid}, column=diff[0], value=str(org.get(diff[0])), source_file=org["source_file"], source_line=org["source_line_start"]))
+        corpus.findings.append(
+            Finding(
+                "duplicate-organization",
+                f"{oid!r} is profiled again with conflicting values (first at {where}): {detail}",
+                table="organizations",
+                key={"organization_id": oid},
+                column=diff[0],
+                value=str(org.get(diff[0])),
+                source_file=org["source_file"],
+                source_line=org["source_line_start"],
+            )
+        )
         reason = f"second profile of {oid!r} with conflicting values ({detail}); the first, at {where}, is kept"
     else:
-        corpus.findings.append(Finding("duplicate-organization-same", f"{oid!r} is profiled again with the same header (first at {where}); the repeat is left out", table="organizations", key={"organization_id": oid}, source_file=org["source_file"], source_line=org["source_line_start"]))
+        corpus.findings.append(
+            Finding(
+                "duplicate-organization-same",
+                f"{oid!r} is profiled again with the same header (first at {where}); the repeat is left out",
+                table="organizations",
+                key={"organization_id": oid},
+                source_file=org["source_file"],
+                source_line=org["source_line_start"],
+            )
+        )
         reason = f"repeat of the profile at {where}"
-    corpus.rows["quarantine"].append({
-        "source_file": org["source_file"], "source_line_start": org["source_line_start"], "source_line_end": org["source_line_end"],
-        "name": org["name"] or org["acronym"], "rule": "duplicate-organization", "reason": reason, "excerpt": None,
-    })
+    corpus.rows["quarantine"].append(
+        {
+            "source_file": org["source_file"],
+            "source_line_start": org["source_line_start"],
+            "source_line_end": org["source_line_end"],
+            "name": org["name"] or org["acronym"],
+            "rule": "duplicate-organization",
+            "reason": reason,
+            "excerpt": None,
+        }
+    )
     return None
 
 
@@ -149,4 +195,4 @@ def _column(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:
     """One typed column; strings go through Arrow directly (half the time of pandas' own path)."""
     if dtype == "string":
         return pd.array(pa.array(values, type=pa.large_string()), dtype="string")
-    return pd.array(values, dtype=dtype)
+    return pd.array(values, dtype=dtype)  # type: ignore[call-overload]  # pandas-stubs types dtypes as literals; ours come from schemas/

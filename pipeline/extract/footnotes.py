@@ -71,7 +71,17 @@ def read_footnotes(lines: list[str], start: int, hi: int, rel: str) -> tuple[dic
         number, text = d
         previous = number
         if number in notes:
-            findings.append(Finding("footnote-duplicate-number", f"footnote {number} is defined twice; the first is kept", table="footnotes", value=str(number), source_file=rel, source_line=k + 1, excerpt=excerpt_of(t[:1000])))
+            findings.append(
+                Finding(
+                    "footnote-duplicate-number",
+                    f"footnote {number} is defined twice; the first is kept",
+                    table="footnotes",
+                    value=str(number),
+                    source_file=rel,
+                    source_line=k + 1,
+                    excerpt=excerpt_of(t[:1000]),
+                )
+            )
             current = None
             continue
         current = notes[number] = Footnote(number, text, k + 1, [(k + 1, text)])
@@ -104,20 +114,53 @@ def check_citations(c: CitationCheck, lines: list[str], vocab: Vocabulary) -> li
     prose = [(line, n) for line, n in dict.fromkeys(c.citations) if n <= _PROSE_CITATION_MAX or n in c.notes]
     for line_no, number in prose:
         if number not in c.notes:
-            findings.append(Finding("footnote-undefined", f"the text cites footnote ({number}), which the profile does not define", table="sections", key=c.key, value=str(number), source_file=c.rel, source_line=line_no, excerpt=excerpt_of(lines[line_no - 1][:1000])))
+            findings.append(
+                Finding(
+                    "footnote-undefined",
+                    f"the text cites footnote ({number}), which the profile does not define",
+                    table="sections",
+                    key=c.key,
+                    value=str(number),
+                    source_file=c.rel,
+                    source_line=line_no,
+                    excerpt=excerpt_of(lines[line_no - 1][:1000]),
+                )
+            )
     cited = set(by_number) | {n for _, n in prose}
     for number, note in sorted(c.notes.items()):
         if number not in cited:
-            findings.append(Finding("footnote-uncited", f"footnote {number} is never cited in the profile", table="footnotes", key={**c.key, "number": number}, source_file=c.rel, source_line=note.line, excerpt=excerpt_of(note.text[:1000])))
+            findings.append(
+                Finding(
+                    "footnote-uncited",
+                    f"footnote {number} is never cited in the profile",
+                    table="footnotes",
+                    key={**c.key, "number": number},
+                    source_file=c.rel,
+                    source_line=note.line,
+                    excerpt=excerpt_of(note.text[:1000]),
+                )
+            )
     return findings
 
 
 def _heading_citations(c: CitationCheck, number: int, hs: list[Heading], vocab: Vocabulary) -> list[Finding]:
     def finding(rule: str, message: str, h: Heading) -> Finding:
-        return Finding(rule, message, table="sections", key={**c.key, "section_id": h.section_id}, column="footnote_number", value=str(number), source_file=c.rel, source_line=h.index + 1, excerpt=h.text)
+        return Finding(
+            rule,
+            message,
+            table="sections",
+            key={**c.key, "section_id": h.section_id},
+            column="footnote_number",
+            value=str(number),
+            source_file=c.rel,
+            source_line=h.index + 1,
+            excerpt=h.text,
+        )
 
     if number not in c.notes:
-        return [finding("footnote-undefined", f"heading {h.text!r} cites footnote {number}, which the profile does not define", h) for h in hs]
+        return [
+            finding("footnote-undefined", f"heading {h.text!r} cites footnote {number}, which the profile does not define", h) for h in hs
+        ]
     out = []
     if len(hs) > 1:
         where = ", ".join(f"{h.text!r} (line {h.index + 1})" for h in hs)
@@ -125,7 +168,9 @@ def _heading_citations(c: CitationCheck, number: int, hs: list[Heading], vocab: 
     about = footnote_issue(c.notes[number].text, vocab)
     for h in hs:
         if about and about != (h.canonical if h.match else None):
-            out.append(finding("footnote-issue-mismatch", f"footnote {number} is about {about!r} but is cited on the heading {h.text!r}", h))
+            out.append(
+                finding("footnote-issue-mismatch", f"footnote {number} is about {about!r} but is cited on the heading {h.text!r}", h)
+            )
     return out
 
 

@@ -81,7 +81,17 @@ class _Reader:
         self.label = given.name or "profile"
 
     def finding(self, rule: str, message: str, line: int | None, column: str | None = None, value: str | None = None) -> None:
-        self.out.findings.append(Finding(rule, f"{self.label!r}: {message}", table="organizations", column=column, value=value, source_file=self.given.rel, source_line=line))
+        self.out.findings.append(
+            Finding(
+                rule,
+                f"{self.label!r}: {message}",
+                table="organizations",
+                column=column,
+                value=value,
+                source_file=self.given.rel,
+                source_line=line,
+            )
+        )
 
     def defect(self, f: HeaderField, rule: str, reason: str) -> None:
         """The field is published as null; its value is kept with the reason."""
@@ -102,7 +112,12 @@ def parse_header(given: HeaderInput, vocab: Vocabulary, *, today: date | None = 
     _stakeholder_group(r)
     for column in ("established", "address", "website", "stakeholder_group"):
         if column not in given.fields:
-            r.finding("missing-header-field", f"no {column.replace('_', ' ').capitalize()} line in the header", given.name_line or r.first_line(), column)
+            r.finding(
+                "missing-header-field",
+                f"no {column.replace('_', ' ').capitalize()} line in the header",
+                given.name_line or r.first_line(),
+                column,
+            )
     return r.out
 
 
@@ -118,10 +133,27 @@ def _identity(r: _Reader) -> None:
     row["organization_id"] = slug(row["acronym"] or "") or slug(given.name or "") or None
     where = acronym_field.line if acronym_field else given.name_line
     if not given.name and not acronyms:
-        r.out.blocking.append(Finding("profile-unidentifiable", "profile has neither a name line nor an acronym, so it cannot be identified", table="organizations", source_file=given.rel, source_line=r.first_line()))
+        r.out.blocking.append(
+            Finding(
+                "profile-unidentifiable",
+                "profile has neither a name line nor an acronym, so it cannot be identified",
+                table="organizations",
+                source_file=given.rel,
+                source_line=r.first_line(),
+            )
+        )
     elif row["organization_id"] is None:
-        r.out.blocking.append(Finding("profile-unidentifiable", f"neither the acronym {row['acronym']!r} nor the name {given.name!r} gives an identifier (it needs Latin letters or digits)",
-                                      table="organizations", column="organization_id", source_file=given.rel, source_line=where))
+        r.out.blocking.append(
+            Finding(
+                "profile-unidentifiable",
+                f"neither the acronym {row['acronym']!r} nor the name {given.name!r} gives an identifier "
+                "(it needs Latin letters or digits)",
+                table="organizations",
+                column="organization_id",
+                source_file=given.rel,
+                source_line=where,
+            )
+        )
     elif not given.name:
         r.finding("missing-name", "the profile has no name line above its header", r.first_line(), "name")
     elif not acronyms:
@@ -140,12 +172,20 @@ def _established(r: _Reader) -> None:
             return
         year = int(m.group(1))
         if not FIRST_YEAR <= year <= r.today.year:
-            r.defect(f, "established-impossible", f"year established {year} is impossible (it must lie between {FIRST_YEAR} and {r.today.year})")
+            r.defect(
+                f, "established-impossible", f"year established {year} is impossible (it must lie between {FIRST_YEAR} and {r.today.year})"
+            )
             return
         row["established"], row["established_source"] = year, "header"
         if f.value.strip() != m.group(1):  # "c. 1950", "1919 (Geneva office 1946)", "12 May 1998"
             row["established_text"] = f.value.strip()
-            r.finding("established-qualified", f"Established {f.value!r} is read as {year}; the line as written is kept in established_text", f.line, "established", f.value)
+            r.finding(
+                "established-qualified",
+                f"Established {f.value!r} is read as {year}; the line as written is kept in established_text",
+                f.line,
+                "established",
+                f.value,
+            )
         return
     _established_from_summary(r)
 
@@ -171,7 +211,13 @@ def _address(r: _Reader) -> None:
     parsed = read_address(f.value, r.vocab)
     row["postal_code"], row["city"], row["country_code"] = parsed.postal_code, parsed.city, parsed.country_code
     if parsed.problems:
-        r.finding("address-unparsed", f"could not read the whole address ({'; '.join(parsed.problems)}); what was read is published, the rest left empty", f.line, "address", f.value)
+        r.finding(
+            "address-unparsed",
+            f"could not read the whole address ({'; '.join(parsed.problems)}); what was read is published, the rest left empty",
+            f.line,
+            "address",
+            f.value,
+        )
 
 
 def _website(r: _Reader) -> None:
@@ -200,4 +246,10 @@ def _stakeholder_group(r: _Reader) -> None:
     known = r.vocab.stakeholder_groups.get(group_key(f.value))
     row["stakeholder_group"] = known or f.value
     if known is None:
-        r.finding("stakeholder-group-unknown", f"stakeholder group {f.value!r} is not in vocabularies/stakeholder_groups.csv; published as written", f.line, "stakeholder_group", f.value)
+        r.finding(
+            "stakeholder-group-unknown",
+            f"stakeholder group {f.value!r} is not in vocabularies/stakeholder_groups.csv; published as written",
+            f.line,
+            "stakeholder_group",
+            f.value,
+        )

@@ -34,8 +34,14 @@ class _Walk:
         self.issue: Heading | None = None
         self.cut: int | None = None  # a line the page was cut off in
 
-    def finding(self, rule: str, message: str, line: int, table: str, value: str, column: str | None = None, excerpt: str | None = None) -> None:
-        self.body.findings.append(Finding(rule, message, table=table, column=column, value=value, source_file=self.rel, source_line=line, excerpt=excerpt or value))
+    def finding(
+        self, rule: str, message: str, line: int, table: str, value: str, column: str | None = None, excerpt: str | None = None
+    ) -> None:
+        self.body.findings.append(
+            Finding(
+                rule, message, table=table, column=column, value=value, source_file=self.rel, source_line=line, excerpt=excerpt or value
+            )
+        )
 
     def add(self, level: int, r: _Read, index: int, parent: Heading | None, canonical: str | None, match: str | None = None) -> Heading:
         h = Heading(level, r.text, index, parent, canonical, match, footnote=r.marker)
@@ -64,8 +70,13 @@ def _read(t: str, vocab: Vocabulary) -> _Read:
     known = bool(plain and fold(plain[0]) in vocab.platforms and len(t) < _ACCOUNT_MAX)
     heading = not known and L.heading_text(t)
     return _Read(
-        t, account, known, heading,
-        match_section(t, vocab) if heading else None, match_issue(t, vocab) if heading else None, split_marker(t)[1] if heading else None,
+        t,
+        account,
+        known,
+        heading,
+        match_section(t, vocab) if heading else None,
+        match_issue(t, vocab) if heading else None,
+        split_marker(t)[1] if heading else None,
     )
 
 
@@ -97,11 +108,29 @@ def _long_social_lines(w: _Walk, lines: list[str], lo: int, hi: int) -> None:
     for k in range(lo, hi + 1):
         t = lines[k].strip()
         if t:
-            w.finding("social-line-unparsed", f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line", k + 1, "social_media_accounts", t[:200], excerpt=excerpt_of(t[:1000]))
+            w.finding(
+                "social-line-unparsed",
+                f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line",
+                k + 1,
+                "social_media_accounts",
+                t[:200],
+                excerpt=excerpt_of(t[:1000]),
+            )
 
 
 def _line(w: _Walk, t: str, k: int) -> bool:
     """One non-blank short line: a heading or an account line (True), or prose (False)."""
+    if "@" not in t and (t[-1] in L.NOT_LAST or t[0].islower()):  # plain prose: most unique lines
+        if w.kind == "social":
+            w.finding(
+                "social-line-unparsed",
+                f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line",
+                k + 1,
+                "social_media_accounts",
+                t[:200],
+                excerpt=excerpt_of(t[:1000]),
+            )
+        return False
     r = _read(t, w.vocab)
     line_no = k + 1
     if w.kind == "social" and r.account:
@@ -110,13 +139,26 @@ def _line(w: _Walk, t: str, k: int) -> bool:
     # Checked before headings: a short `Platform @handle` line also looks like a heading.
     if r.known_account and r.account:
         w.body.accounts.append((r.account[0], r.account[1].lstrip("@").strip(), line_no))
-        w.finding("social-line-outside-social-section", f"{t!r} is an account line outside the social-media section; recorded", line_no, "social_media_accounts", t)
+        w.finding(
+            "social-line-outside-social-section",
+            f"{t!r} is an account line outside the social-media section; recorded",
+            line_no,
+            "social_media_accounts",
+            t,
+        )
         return True
     if r.heading and (k != w.cut or r.section):
         _heading(w, r, k)
         return True
     if w.kind == "social":
-        w.finding("social-line-unparsed", f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line", line_no, "social_media_accounts", t[:200], excerpt=excerpt_of(t[:1000]))
+        w.finding(
+            "social-line-unparsed",
+            f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line",
+            line_no,
+            "social_media_accounts",
+            t[:200],
+            excerpt=excerpt_of(t[:1000]),
+        )
     return False
 
 
@@ -132,7 +174,13 @@ def _heading(w: _Walk, r: _Read, k: int) -> None:
             w.finding("variant-heading", f"heading {t!r} read as the section {sm.canonical!r}", line_no, "sections", t, "heading")
         return
     if w.kind == "social":
-        w.finding("social-line-unparsed", f"{t!r} under the social-media heading is not a `Platform @handle` line", line_no, "social_media_accounts", t)
+        w.finding(
+            "social-line-unparsed",
+            f"{t!r} under the social-media heading is not a `Platform @handle` line",
+            line_no,
+            "social_media_accounts",
+            t,
+        )
         return
     if w.kind == "issues":
         _issue_heading(w, r, k)
@@ -149,4 +197,11 @@ def _issue_heading(w: _Walk, r: _Read, k: int) -> None:
         w.add(3, r, k, w.issue, None)
     else:
         w.add(2, r, k, w.top, None)
-        w.finding("unmapped-issue-heading", f"heading {r.text!r} under Digital policy issues names no issue of the taxonomy; kept as a sub-section", k + 1, "sections", r.text, "heading")
+        w.finding(
+            "unmapped-issue-heading",
+            f"heading {r.text!r} under Digital policy issues names no issue of the taxonomy; kept as a sub-section",
+            k + 1,
+            "sections",
+            r.text,
+            "heading",
+        )

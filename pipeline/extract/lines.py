@@ -106,14 +106,14 @@ def is_heading(line: str) -> bool:
 
 
 _NOT_FIRST = frozenset("([\"'‘“")
-_NOT_LAST = frozenset(".;,!…")
+NOT_LAST = frozenset(".;,!…")  # a line ending so is prose, never a heading
 _BULLET_FIRST = frozenset("•◦▪▫●○‣∙·■□➢►*-")
 
 
 def heading_text(text: str) -> bool:
     """``is_heading`` of a stripped, non-empty line (cheapest tests first: most lines fail one)."""
     first, last = text[0], text[-1]
-    if last in _NOT_LAST or first in _NOT_FIRST or first.islower() or len(text) > SHORT_LINE:
+    if last in NOT_LAST or first in _NOT_FIRST or first.islower() or len(text) > SHORT_LINE:
         return False
     if (first in _BULLET_FIRST or first.isdigit()) and BULLET.match(text):
         return False

@@ -71,7 +71,9 @@ def phrase_matcher(phrases: Iterable[tuple[str, str]]) -> PhraseMatcher | None:
     if not patterns:
         return None
     ordered = sorted(patterns)
-    automaton = ahocorasick_rs.AhoCorasick(ordered, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=ahocorasick_rs.Implementation.DFA)
+    automaton = ahocorasick_rs.AhoCorasick(
+        ordered, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=ahocorasick_rs.Implementation.DFA
+    )
     return PhraseMatcher(automaton, tuple(ordered), tuple(patterns[p] for p in ordered))
 
 

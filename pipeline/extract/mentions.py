@@ -22,6 +22,7 @@ _COUNTRY = "\x00"  # prefix of a country key (organisation ids are slugs: never 
 
 TextBlock = tuple[str, str, int]  # (organization_id, text, first line): a summary, heading, section text or footnote line
 
+
 @dataclass(frozen=True)
 class _Corpus:
     matcher: PhraseMatcher  # key: an organisation id, or _COUNTRY + alpha-2
@@ -94,14 +95,27 @@ def _scan(corpus: _Corpus, oid: str, texts: list[str], first_lines: list[int], c
         if key == oid and index not in inner:  # the profile naming itself: most matches
             continue
         found = [(key, start, end)] if key != oid and _whole_word(big, start, end, n) else []
-        found += [(_COUNTRY + code, start + a, start + b) for a, b, code in inner.get(index, ()) if _whole_word(big, start + a, start + b, n)]
+        found += [
+            (_COUNTRY + code, start + a, start + b) for a, b, code in inner.get(index, ()) if _whole_word(big, start + a, start + b, n)
+        ]
         for k, s, e in found:
             line = lines.at(s)
             if k[0] == _COUNTRY:
                 code = k[1:]
-                countries.setdefault((oid, line, code), {"organization_id": oid, "country_code": code, "country_name": names.get(code, code), "mention": big[s:e], "source_line": line})
+                countries.setdefault(
+                    (oid, line, code),
+                    {
+                        "organization_id": oid,
+                        "country_code": code,
+                        "country_name": names.get(code, code),
+                        "mention": big[s:e],
+                        "source_line": line,
+                    },
+                )
             else:
-                named.setdefault((oid, line, k), {"organization_id": oid, "mentioned_organization_id": k, "mention": big[s:e], "source_line": line})
+                named.setdefault(
+                    (oid, line, k), {"organization_id": oid, "mentioned_organization_id": k, "mention": big[s:e], "source_line": line}
+                )
 
 
 def _whole_word(text: str, start: int, end: int, n: int) -> bool:

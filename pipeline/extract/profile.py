@@ -56,21 +56,59 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
     f = _File(lines, L.index_lines(text, lines), rel, vocab, not text.endswith("\n"))
     out = FileRows()
     if lines and max(map(len, lines)) > LONG_LINE:
-        out.findings += [Finding("line-too-long", f"line {k + 1} has {len(line):,} characters", source_file=rel, source_line=k + 1, excerpt=excerpt_of(line[:300]))
-                         for k, line in enumerate(lines) if len(line) > LONG_LINE]
+        out.findings += [
+            Finding(
+                "line-too-long",
+                f"line {k + 1} has {len(line):,} characters",
+                source_file=rel,
+                source_line=k + 1,
+                excerpt=excerpt_of(line[:300]),
+            )
+            for k, line in enumerate(lines)
+            if len(line) > LONG_LINE
+        ]
     spans, notes = find_profiles(lines, f.index, vocab)
     for note in notes:
         if note.column is None:
-            out.findings.append(Finding("unknown-header-field", f"{note.label}: is not a known header field; the line is left out of the data", table="organizations", source_file=rel, source_line=note.line, excerpt=_excerpt(lines[note.line - 1])))
+            out.findings.append(
+                Finding(
+                    "unknown-header-field",
+                    f"{note.label}: is not a known header field; the line is left out of the data",
+                    table="organizations",
+                    source_file=rel,
+                    source_line=note.line,
+                    excerpt=_excerpt(lines[note.line - 1]),
+                )
+            )
         else:
-            out.findings.append(Finding("duplicate-header-field", f"{note.label}: given twice in one header; the first is used", table="organizations", column=note.column, source_file=rel, source_line=note.line, excerpt=_excerpt(lines[note.line - 1])))
+            out.findings.append(
+                Finding(
+                    "duplicate-header-field",
+                    f"{note.label}: given twice in one header; the first is used",
+                    table="organizations",
+                    column=note.column,
+                    source_file=rel,
+                    source_line=note.line,
+                    excerpt=_excerpt(lines[note.line - 1]),
+                )
+            )
     if not spans:
         _no_profiles(f, out)
         return out
     pre = L.trim_range(lines, 0, spans[0].start - 1)
     if pre:
-        out.findings.append(Finding("text-before-first-profile", f"lines {pre[0] + 1}–{pre[1] + 1} come before the first profile and belong to none", source_file=rel, source_line=pre[0] + 1, excerpt=_excerpt(lines[pre[0]])))
-        out.rows["quarantine"].append(_quarantine(f, pre[0], pre[1], None, "text-before-first-profile", "text before the first profile header"))
+        out.findings.append(
+            Finding(
+                "text-before-first-profile",
+                f"lines {pre[0] + 1}–{pre[1] + 1} come before the first profile and belong to none",
+                source_file=rel,
+                source_line=pre[0] + 1,
+                excerpt=_excerpt(lines[pre[0]]),
+            )
+        )
+        out.rows["quarantine"].append(
+            _quarantine(f, pre[0], pre[1], None, "text-before-first-profile", "text before the first profile header")
+        )
     for span in spans:
         _parse_profile(f, span, out)
     return out
@@ -79,8 +117,16 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
 def _no_profiles(f: _File, out: FileRows) -> None:
     nonblank = [k for k, line in enumerate(f.lines) if line.strip()]
     first, last = (nonblank[0], nonblank[-1]) if nonblank else (0, max(len(f.lines) - 1, 0))
-    out.findings.append(Finding("no-profiles", f"{f.rel} holds no profile: no header block (a name line followed by Acronym:, Established:, Address:, Website: or Stakeholder group:) was found",
-                                source_file=f.rel, source_line=first + 1, excerpt=_excerpt(f.lines[first]) if f.lines else None))
+    out.findings.append(
+        Finding(
+            "no-profiles",
+            f"{f.rel} holds no profile: no header block (a name line followed by Acronym:, Established:, Address:, Website: "
+            "or Stakeholder group:) was found",
+            source_file=f.rel,
+            source_line=first + 1,
+            excerpt=_excerpt(f.lines[first]) if f.lines else None,
+        )
+    )
     out.rows["quarantine"].append(_quarantine(f, first, last, None, "no-profiles", "no profile header found in the file"))
 
 
@@ -88,9 +134,17 @@ def _quarantine(f: _File, first: int, last: int, name: str | None, rule: str, re
     """A quarantine row: a rejected range of lines, or (with ``cell``) one nulled field."""
     shown = [line.strip()[:_EXCERPT_SCAN] for line in f.lines[first : last + 1] if line.strip()][:3]
     return {
-        "source_file": f.rel, "source_line_start": first + 1, "source_line_end": max(last, first) + 1,
-        "name": name, "rule": rule, "reason": reason, "excerpt": excerpt_of(" | ".join(shown), 400) if shown else None,
-        "organization_id": cell.get("organization_id"), "table": cell.get("table"), "column": cell.get("column"), "value": cell.get("value"),
+        "source_file": f.rel,
+        "source_line_start": first + 1,
+        "source_line_end": max(last, first) + 1,
+        "name": name,
+        "rule": rule,
+        "reason": reason,
+        "excerpt": excerpt_of(" | ".join(shown), 400) if shown else None,
+        "organization_id": cell.get("organization_id"),
+        "table": cell.get("table"),
+        "column": cell.get("column"),
+        "value": cell.get("value"),
     }
 
 
@@ -115,7 +169,17 @@ def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> None:
     first_head = body.headings[0].index if body.headings else p.prose_hi + 1
     summary_rng = L.trim_range(f.lines, p.body_lo, first_head - 1)
     name = f.lines[span.name_index].strip() if span.name_index is not None and not span.long_name else None
-    header = parse_header(HeaderInput(span.fields, name, span.name_index + 1 if span.name_index is not None else None, L.block_text(f.lines, summary_rng) or "", summary_rng[0] + 1 if summary_rng else None, f.rel), f.vocab)
+    header = parse_header(
+        HeaderInput(
+            span.fields,
+            name,
+            span.name_index + 1 if span.name_index is not None else None,
+            L.block_text(f.lines, summary_rng) or "",
+            summary_rng[0] + 1 if summary_rng else None,
+            f.rel,
+        ),
+        f.vocab,
+    )
     _check_whole(f, p, header, bool(body.headings or summary_rng or fn_start is not None))
     org_id = header.row["organization_id"]
     if header.blocking or not org_id:
@@ -125,11 +189,33 @@ def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> None:
         out.rows["quarantine"].append(row)
         out.findings += [replace(b, excerpt=row["excerpt"]) for b in header.blocking]  # the profile's first lines show which it is
         return
-    key = {"organization_id": org_id}
+    key: dict[str, object] = {"organization_id": org_id}
     out.findings += [_with_excerpt(_keyed(x, key), f.lines) for x in header.findings + body.findings]
-    out.rows["quarantine"] += [_quarantine(f, d.line - 1, d.line - 1, name or header.row.get("acronym"), d.rule, d.reason, organization_id=org_id, table="organizations", column=d.column, value=d.value) for d in header.defects]
-    out.rows["organizations"].append({**header.row, "summary": L.block_text(f.lines, summary_rng), "summary_source_line": summary_rng[0] + 1 if summary_rng else None,
-                                      "source_file": f.rel, "source_line_start": span.start + 1, "source_line_end": end + 1})
+    out.rows["quarantine"] += [
+        _quarantine(
+            f,
+            d.line - 1,
+            d.line - 1,
+            name or header.row.get("acronym"),
+            d.rule,
+            d.reason,
+            organization_id=org_id,
+            table="organizations",
+            column=d.column,
+            value=d.value,
+        )
+        for d in header.defects
+    ]
+    out.rows["organizations"].append(
+        {
+            **header.row,
+            "summary": L.block_text(f.lines, summary_rng),
+            "summary_source_line": summary_rng[0] + 1 if summary_rng else None,
+            "source_file": f.rel,
+            "source_line_start": span.start + 1,
+            "source_line_end": end + 1,
+        }
+    )
     _body_rows(f, p, body, org_id, out)
 
 
@@ -139,28 +225,57 @@ def _check_whole(f: _File, p: _Profile, header: Header, has_text: bool) -> None:
     span = p.span
     if span.long_name and span.name_index is not None:
         n = len(f.lines[span.name_index].strip())
-        header.blocking.insert(0, Finding("name-too-long", f"the line above the header has {n:,} characters: too long for an organisation's name, so the profile cannot be named", table="organizations", column="name", source_file=f.rel, source_line=span.name_index + 1))
+        header.blocking.insert(
+            0,
+            Finding(
+                "name-too-long",
+                f"the line above the header has {n:,} characters: too long for an organisation's name, so the profile cannot be named",
+                table="organizations",
+                column="name",
+                source_file=f.rel,
+                source_line=span.name_index + 1,
+            ),
+        )
     if has_text:
         return
     label = header.row.get("name") or header.row.get("acronym") or "profile"
-    header.findings.append(Finding("profile-truncated", f"{label!r} ends inside its header: no text follows the header lines; the record is kept", table="organizations", source_file=f.rel, source_line=span.header_end + 1))
+    header.findings.append(
+        Finding(
+            "profile-truncated",
+            f"{label!r} ends inside its header: no text follows the header lines; the record is kept",
+            table="organizations",
+            source_file=f.rel,
+            source_line=span.header_end + 1,
+        )
+    )
     last = max(span.fields.values(), key=lambda x: x.line)
     if f.cut_off and last.line == len(f.lines) and last.column != "acronym" and header.row.get(last.column) is not None:
         header.row[last.column] = None  # the file ends inside this line: its value may be cut off
         if last.column == "address":
             header.row["postal_code"] = header.row["city"] = header.row["country_code"] = None
-        header.defects.append(FieldDefect(last.column, last.value, last.line, "profile-truncated", f"the file ends inside the {last.label} line, so its value {last.value!r} may be cut off"))
+        header.defects.append(
+            FieldDefect(
+                last.column,
+                last.value,
+                last.line,
+                "profile-truncated",
+                f"the file ends inside the {last.label} line, so its value {last.value!r} may be cut off",
+            )
+        )
 
 
 def _body_rows(f: _File, p: _Profile, body: Body, org_id: str, out: FileRows) -> None:
-    key = {"organization_id": org_id}
+    key: dict[str, object] = {"organization_id": org_id}
     notes, note_findings = read_footnotes(f.lines, p.fn_start, p.end, f.rel) if p.fn_start is not None else ({}, [])
     sec = section_rows(body.headings, f.lines, p.prose_hi + 1, org_id, f.rel, f.vocab, notes)
     out.rows["sections"] += sec.sections
     out.rows["policy_issues"] += sec.policy_issues
     out.findings += [_keyed(x, key) for x in note_findings] + sec.findings
     out.findings += check_citations(CitationCheck(notes, body.headings, body.citations, key, f.rel), f.lines, f.vocab)
-    out.rows["footnotes"] += [{"organization_id": org_id, "number": n.number, "text": n.text, "source_line": n.line, "_lines": n.parts} for _, n in sorted(notes.items())]
+    out.rows["footnotes"] += [
+        {"organization_id": org_id, "number": n.number, "text": n.text, "source_line": n.line, "_lines": n.parts}
+        for _, n in sorted(notes.items())
+    ]
     out.rows["social_media_accounts"] += _accounts(f, body.accounts, key, out.findings)
 
 
@@ -172,7 +287,19 @@ def _accounts(f: _File, accounts: list[tuple[str, str, int]], key: dict[str, obj
             continue
         seen.add((platform, handle))
         if fold(platform) not in f.vocab.platforms:
-            findings.append(Finding("unknown-social-platform", f"platform {platform!r} is not in vocabularies/social_platforms.csv", table="social_media_accounts", key={**key, "platform": platform, "handle": handle}, column="platform", value=platform, source_file=f.rel, source_line=line_no, excerpt=_excerpt(f.lines[line_no - 1])))
+            findings.append(
+                Finding(
+                    "unknown-social-platform",
+                    f"platform {platform!r} is not in vocabularies/social_platforms.csv",
+                    table="social_media_accounts",
+                    key={**key, "platform": platform, "handle": handle},
+                    column="platform",
+                    value=platform,
+                    source_file=f.rel,
+                    source_line=line_no,
+                    excerpt=_excerpt(f.lines[line_no - 1]),
+                )
+            )
         rows.append({"organization_id": key["organization_id"], "platform": platform, "handle": handle, "source_line": line_no})
     return rows
 

@@ -50,7 +50,10 @@ def main() -> int:
                     shutil.copytree(tmp, args.save_failures / f"seed-{seed}", dirs_exist_ok=True)
         checked += len(batch.expected)
         seed += 1
-    print(f"{checked} generated profiles checked in {time.time() - started:.0f} s (seeds {args.seed}–{seed - 1}): {failures} failing batch(es)")
+    print(
+        f"{checked} generated profiles checked in {time.time() - started:.0f} s "
+        f"(seeds {args.seed}–{seed - 1}): {failures} failing batch(es)"
+    )
     return 1 if failures else 0
 
 

@@ -28,7 +28,13 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sources" / "geneva-digital-atlas-2022.txt"
 VOCAB = REPO / "vocabularies"
 _SAMPLE_LABEL = re.compile(r"^(Acronym|Established|Address|Website|Stakeholder group):\s*(.*?)\s*$")
-_COLUMN = {"Acronym": "acronym", "Established": "established", "Address": "address", "Website": "website", "Stakeholder group": "stakeholder_group"}
+_COLUMN = {
+    "Acronym": "acronym",
+    "Established": "established",
+    "Address": "address",
+    "Website": "website",
+    "Stakeholder group": "stakeholder_group",
+}
 _ACCOUNT = re.compile(r"^([A-Z][A-Za-z]+) @(\S.*?)\s*$")
 _YEAR_STATEMENT = re.compile(r"\b(?:established|founded|created|set up|launched|establishment|foundation|creation|inception)\s+in\b", re.I)
 _SYLLABLES = [c + v for c in "BDFGKLMNPRSTVZ" for v in "AEIOU"]
@@ -242,7 +248,13 @@ def write_profile(rng: random.Random, src: SampleProfile, uid: int) -> tuple[lis
         fields.update({"address": address, "postal_code": postal, "city": city, "country_code": country})
     if w.chance(0.8):
         host = token.lower()
-        website, published = rng.choice(((f"https://www.{host}.org/", f"https://www.{host}.org/"), (f"http://{host}.int", f"http://{host}.int"), (f"www.{host}.org", f"https://www.{host}.org")))
+        website, published = rng.choice(
+            (
+                (f"https://www.{host}.org/", f"https://www.{host}.org/"),
+                (f"http://{host}.int", f"http://{host}.int"),
+                (f"www.{host}.org", f"https://www.{host}.org"),
+            )
+        )
         header.append(("website", w.label("website") + website))
         fields["website"] = published
     if w.chance(0.8):
@@ -259,9 +271,13 @@ def write_profile(rng: random.Random, src: SampleProfile, uid: int) -> tuple[lis
     return lines, Expected(oid, fields["name"], fields, sections, issues, accounts, len(header) + keep_name)  # type: ignore[arg-type]
 
 
-def _body(w: _Writer, src: SampleProfile, acronym: str, summary_year: int | None) -> tuple[list[str], list[str], set[str], set[tuple[str, str]]]:
+def _body(
+    w: _Writer, src: SampleProfile, acronym: str, summary_year: int | None
+) -> tuple[list[str], list[str], set[str], set[tuple[str, str]]]:
     rng = w.rng
-    paragraphs = list(src.paragraphs) or [f"{acronym} works on digital policy in many ways, with partners from every region, and publishes its research and data openly."]
+    paragraphs = list(src.paragraphs) or [
+        f"{acronym} works on digital policy in many ways, with partners from every region, and publishes its research and data openly."
+    ]
     summary = rng.choice(paragraphs)
     if summary_year is not None:
         summary = f"Established in {summary_year}, {acronym} works with partners worldwide. " + summary
@@ -348,7 +364,20 @@ def check(extraction, batch: Batch) -> Iterator[str]:
         if row is None:
             yield f"lost: {e.organization_id}\n{e.text[:600]}"
             continue
-        for column in ("name", "acronym", "alternate_acronyms", "established", "established_source", "established_text", "address", "postal_code", "city", "country_code", "website", "stakeholder_group"):
+        for column in (
+            "name",
+            "acronym",
+            "alternate_acronyms",
+            "established",
+            "established_source",
+            "established_text",
+            "address",
+            "postal_code",
+            "city",
+            "country_code",
+            "website",
+            "stakeholder_group",
+        ):
             want = e.fields.get(column)
             if column == "name":
                 want = e.name

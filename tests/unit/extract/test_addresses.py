@@ -46,7 +46,10 @@ def test_address_by_country_convention(address, postal, city, country):
     assert (a.postal_code, a.city, a.country_code) == (postal, city, country)
 
 
-@pytest.mark.parametrize("address", ["1600 Example Avenue, Springfield, United States", "154 Rue de l'Essai, Switzerland", "Suite 1202 Geneva Plaza, Switzerland"])
+@pytest.mark.parametrize(
+    "address",
+    ["1600 Example Avenue, Springfield, United States", "154 Rue de l'Essai, Switzerland", "Suite 1202 Geneva Plaza, Switzerland"],
+)
 def test_a_street_or_suite_number_is_never_a_postal_code(address):
     a = read_address(address, load_vocabulary())
     assert a.postal_code is None and "no postal code" in a.problems
@@ -59,7 +62,9 @@ def test_a_code_of_another_country_is_not_read_as_postal_code():
 
 
 def test_a_us_and_a_french_address_in_profiles(extract_files):
-    us = make_profile(name="Example Data Alliance", acronym="EDA", address="1200 Example Avenue, Suite 300 Springfield, United States of America")
+    us = make_profile(
+        name="Example Data Alliance", acronym="EDA", address="1200 Example Avenue, Suite 300 Springfield, United States of America"
+    )
     fr = make_profile(name="Observatoire de l'Exemple", acronym="OBX", address="3 allée des Tests, F-01210 Ferney-Voltaire, France")
     ex = extract_files({"us.txt": us, "fr.txt": fr})
     eda, obx = org(ex, "eda"), org(ex, "obx")

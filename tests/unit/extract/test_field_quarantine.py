@@ -26,13 +26,29 @@ def test_established_1_keeps_the_organisation_with_a_null_year(extract_files):
     assert (row["name"], row["city"], row["website"]) == ("Typo Foundation", "Geneva", "https://example.org/")
     assert len(ex.tables["sections"].query("organization_id == 'typo'")) == 4 and len(ex.tables["social_media_accounts"]) == 2
     (f,) = _findings(ex, "established-impossible")
-    assert (f.source_file, f.source_line, f.column, f.value, f.severity, f.key) == ("a.txt", 33, "established", "1", "warning", {"organization_id": "typo"})
+    assert (f.source_file, f.source_line, f.column, f.value, f.severity, f.key) == (
+        "a.txt",
+        33,
+        "established",
+        "1",
+        "warning",
+        {"organization_id": "typo"},
+    )
     (q,) = ex.tables["quarantine"].to_dict("records")
-    assert (q["organization_id"], q["table"], q["column"], q["value"], q["rule"], q["source_line_start"]) == ("typo", "organizations", "established", "1", "established-impossible", 33)
+    assert (q["organization_id"], q["table"], q["column"], q["value"], q["rule"], q["source_line_start"]) == (
+        "typo",
+        "organizations",
+        "established",
+        "1",
+        "established-impossible",
+        33,
+    )
     assert not [f for f in ex.findings if f.severity == "error"]
 
 
-@pytest.mark.parametrize(("value", "year"), [("c. 1950", 1950), ("1919 (Geneva office 1946)", 1919), ("before 1900", 1900), ("12 May 1998", 1998)])
+@pytest.mark.parametrize(
+    ("value", "year"), [("c. 1950", 1950), ("1919 (Geneva office 1946)", 1919), ("before 1900", 1900), ("12 May 1998", 1998)]
+)
 def test_established_qualifiers_are_kept_not_lost(extract_files, value, year):
     """Issue 16: the qualifier of `Established: c. 1950` was lost silently."""
     ex = extract_files({"a.txt": make_profile(acronym="QUAL", established=value)})
@@ -67,7 +83,9 @@ def test_severities_of_field_defects_and_blocking_errors():
 def test_a_merge_the_detection_misses_is_a_blocking_error(extract_files):
     """Issue 16's safety net: a profile whose header could not be recognised (here an Address line
     with no name line above it) runs into the previous one; its repeated top-level section blocks."""
-    second = "Address: Quai de l'Exemple 4, 1201 Genève, Switzerland\n\nThe observatory studies ports.\n\nDigital activities\n\nPort data.\n"
+    second = (
+        "Address: Quai de l'Exemple 4, 1201 Genève, Switzerland\n\nThe observatory studies ports.\n\nDigital activities\n\nPort data.\n"
+    )
     ex = extract_files({"a.txt": GOOD + "\n" + second})
     (f,) = _findings(ex, "section-repeated")
     assert (f.source_file, f.source_line, f.severity, f.value) == ("a.txt", 33, "error", "Digital activities")
@@ -81,7 +99,9 @@ def test_ten_thousand_footnotes_give_ten_thousand_rows(extract_files):
     f = ex.tables["footnotes"]
     assert len(f) == 10_000 and list(f["number"]) == list(range(1, 10_001))
     assert f["text"].str.len().max() < 30
-    assert f.set_index("number").loc[999, "text"] == "Note number 999." and f.set_index("number").loc[10_000, "text"] == "Note number 10000."
+    assert (
+        f.set_index("number").loc[999, "text"] == "Note number 999." and f.set_index("number").loc[10_000, "text"] == "Note number 10000."
+    )
 
 
 def test_a_year_in_a_footnote_is_not_a_footnote_number(extract_files):

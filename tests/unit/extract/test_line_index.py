@@ -10,7 +10,27 @@ from hypothesis import strategies as st
 
 from pipeline.extract.lines import LABEL_WINDOW, SHORT_LINE, index_lines
 
-PIECES = st.sampled_from(["Acronym: X", ":", "a:", "ab:", " Website :", "(1)", "(12)", "(2022)", "((3))", "x" * 50 + ":", "x" * 170, " ", "\t", "word", "\n", "\n\n", "é’"])
+PIECES = st.sampled_from(
+    [
+        "Acronym: X",
+        ":",
+        "a:",
+        "ab:",
+        " Website :",
+        "(1)",
+        "(12)",
+        "(2022)",
+        "((3))",
+        "x" * 50 + ":",
+        "x" * 170,
+        " ",
+        "\t",
+        "word",
+        "\n",
+        "\n\n",
+        "é’",
+    ]
+)
 TEXTS = st.lists(st.one_of(PIECES, st.text(max_size=20)), max_size=40).map("".join)
 
 

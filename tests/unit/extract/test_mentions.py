@@ -27,16 +27,26 @@ def test_thousands_of_organisations_sharing_their_first_words():
 
 def test_a_country_inside_an_organisation_name_is_a_country_mention_too():
     orgs = [_org("pmk", "Permanent Mission of Kenya", "PMK"), _org("writer", "Writer Institute", "WRI")]
-    countries, named = mentions(orgs, [("writer", "WRI met the Permanent Mission of Kenya.", 7), ("pmk", "The Permanent Mission of Kenya hosts events.", 9)])
+    countries, named = mentions(
+        orgs, [("writer", "WRI met the Permanent Mission of Kenya.", 7), ("pmk", "The Permanent Mission of Kenya hosts events.", 9)]
+    )
     assert [(r["organization_id"], r["mentioned_organization_id"]) for r in named] == [("writer", "pmk")]  # not itself
-    assert sorted((r["organization_id"], r["country_code"], r["mention"]) for r in countries) == [("pmk", "KE", "Kenya"), ("writer", "KE", "Kenya")]
+    assert sorted((r["organization_id"], r["country_code"], r["mention"]) for r in countries) == [
+        ("pmk", "KE", "Kenya"),
+        ("writer", "KE", "Kenya"),
+    ]
 
 
 def test_whole_words_only_and_flexible_spacing():
     orgs = [_org("gip", "Geneva Internet Platform – Digital Watch", "GIP"), _org("w", "Writer", "WRX")]
-    text = "GIPS is not GIP; so is Côte d'Ivoire and Nigerian is not Niger.\nThe Geneva Internet Platform Digital Watch names GIP twice: GIP."
+    text = (
+        "GIPS is not GIP; so is Côte d'Ivoire and Nigerian is not Niger.\nThe Geneva Internet Platform Digital Watch names GIP twice: GIP."
+    )
     countries, named = mentions(orgs, [("w", text, 1)])
-    assert sorted((r["mention"], r["source_line"]) for r in named) == [("GIP", 1), ("Geneva Internet Platform Digital Watch", 2)]  # one row per line
+    assert sorted((r["mention"], r["source_line"]) for r in named) == [
+        ("GIP", 1),
+        ("Geneva Internet Platform Digital Watch", 2),
+    ]  # one row per line
     assert sorted((r["country_code"], r["mention"]) for r in countries) == [("CI", "Côte d'Ivoire"), ("NE", "Niger")]
 
 
