@@ -1,6 +1,7 @@
 """Controlled vocabularies read from ``vocabularies/`` (data files editors extend without code).
 
-Scope: load the issue taxonomy, aliases, section headings, social platforms and country aliases into
+Scope: load the issue taxonomy, aliases, section headings and their aliases, social platforms, stakeholder
+groups, country and city aliases, postcode prefixes and address words into
 immutable lookup structures, once per process. It must not match text against them; the
 extractors do that.
 """
