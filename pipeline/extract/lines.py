@@ -18,9 +18,7 @@ SHORT_LINE = 160  # a heading, name or account line is never longer than this
 HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*(.*?)\s*$")  # any `Label: value` line
 BULLET = re.compile(r"^\s*(?:[•◦▪▫●○‣∙·■□➢►*]|-(?=\s)|\d{1,2}[.)](?=\s))\s*")
 SOCIAL = re.compile(r"^\s*([A-Z][\w+.]*(?: [A-Z][\w+.]*)?)\s*:?\s*@\s*(\S.*?)\s*$")  # "Twitter @x", "Twitter: @x"
-FOOTNOTE = re.compile(r"^\s*(\d{1,5})\s*[-–—]\s*(\S.*?)\s*$")
-# A footnote citation in prose: "... until MC13 (2)." / "87 members (3) and ...".
-CITATION = re.compile(r"(?<=[\w’'\")\]])\s?\((\d{1,4})\)(?=[\s.,;:!?)]|$)")
+FOOTNOTE = re.compile(r"\s*(\d{1,5})\s*[-–—]\s*(\S.*)")  # `1-text`, `12 – text` (text right-stripped by the caller)
 _PAREN_NUMBER = re.compile(r"\((\d{1,4})\)")
 LIST_INTRO_END = re.compile(
     r"\b(?:include|includes|including|included|following|follows|below|are|is|were|was|namely|such as|"
@@ -87,16 +85,33 @@ def social_account(line: str) -> tuple[str, str] | None:
 
 def footnote_definition(line: str) -> tuple[int, str] | None:
     m = FOOTNOTE.match(line)
-    return (int(m.group(1)), m.group(2)) if m else None
+    if not m:
+        return None
+    return int(m.group(1)), m.group(2).rstrip()
 
 
 def citations(line: str) -> list[int]:
-    """Footnote numbers cited in a prose line; an enumeration "(1) ... (2) ..." is not a citation.
+    """Footnote numbers cited in a prose line ("... until MC13 (2)." / "87 members (3) and ..."):
+    a bracketed number right after a word, a quote or a bracket (one space allowed between), and
+    before a space, punctuation or the end. An enumeration "(1) ... (2) ..." is not a citation.
     Numbers of three or four digits are candidates only: the caller keeps those the profile defines."""
-    numbers = _PAREN_NUMBER.findall(line)
-    if not numbers or ("1" in numbers and "2" in numbers):
+    found = [(m.start(), m.end(), m.group(1)) for m in _PAREN_NUMBER.finditer(line)]
+    numbers = {n for _, _, n in found}
+    if not found or ("1" in numbers and "2" in numbers):
         return []
-    return [int(n) for n in CITATION.findall(line)]
+    out = []
+    for start, end, number in found:
+        before = line[start - 1] if start else ""
+        if before.isspace() and start > 1:  # "members (3)": one space between
+            before = line[start - 2]
+        after = line[end] if end < len(line) else " "
+        if before and (before.isalnum() or before in _CITED_AFTER) and (after.isspace() or after in _CITED_BEFORE):
+            out.append(int(number))
+    return out
+
+
+_CITED_AFTER = frozenset("_’'\")]")  # besides letters and digits, what a citation may follow
+_CITED_BEFORE = frozenset(".,;:!?)")  # besides spaces, what may follow a citation
 
 
 def is_heading(line: str) -> bool:

@@ -169,12 +169,13 @@ def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> None:
     first_head = body.headings[0].index if body.headings else p.prose_hi + 1
     summary_rng = L.trim_range(f.lines, p.body_lo, first_head - 1)
     name = f.lines[span.name_index].strip() if span.name_index is not None and not span.long_name else None
+    summary = L.block_text(f.lines, summary_rng)
     header = parse_header(
         HeaderInput(
             span.fields,
             name,
             span.name_index + 1 if span.name_index is not None else None,
-            L.block_text(f.lines, summary_rng) or "",
+            summary or "",
             summary_rng[0] + 1 if summary_rng else None,
             f.rel,
         ),
@@ -209,7 +210,7 @@ def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> None:
     out.rows["organizations"].append(
         {
             **header.row,
-            "summary": L.block_text(f.lines, summary_rng),
+            "summary": summary,
             "summary_source_line": summary_rng[0] + 1 if summary_rng else None,
             "source_file": f.rel,
             "source_line_start": span.start + 1,
