@@ -55,7 +55,7 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
         lines.pop()
     f = _File(lines, L.index_lines(text, lines), rel, vocab, not text.endswith("\n"))
     out = FileRows()
-    if lines and max(map(len, lines)) > LONG_LINE:
+    if _has_long_line(text):
         out.findings += [
             Finding(
                 "line-too-long",
@@ -112,6 +112,18 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
     for span in spans:
         _parse_profile(f, span, out)
     return out
+
+
+def _has_long_line(text: str) -> bool:
+    """Is some line longer than LONG_LINE? Windows of LONG_LINE characters are searched from their
+    end for a line break, so the text is crossed in a few steps rather than line by line."""
+    pos, n = 0, len(text)
+    while n - pos > LONG_LINE:
+        nl = text.rfind("\n", pos, pos + LONG_LINE + 1)
+        if nl == -1:
+            return True
+        pos = nl + 1
+    return False
 
 
 def _no_profiles(f: _File, out: FileRows) -> None:
