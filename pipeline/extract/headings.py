@@ -26,13 +26,13 @@ _ACCOUNT_MAX = 120  # an account line outside the social section is shorter than
 class _Walk:
     """The state of one walk: the open level-1 section, its kind, and the open issue heading."""
 
-    def __init__(self, rel: str, vocab: Vocabulary) -> None:
+    def __init__(self, rel: str, vocab: Vocabulary, cut: int | None) -> None:
         self.rel, self.vocab = rel, vocab
         self.body = Body()
         self.top: Heading | None = None
         self.kind: str | None = None  # section | issues | social, of the open level-1 section
         self.issue: Heading | None = None
-        self.cut: int | None = None  # a line the page was cut off in
+        self.cut = cut  # a line the page was cut off in
 
     def finding(
         self, rule: str, message: str, line: int, table: str, value: str, column: str | None = None, excerpt: str | None = None
@@ -84,8 +84,7 @@ def walk_body(lines: list[str], index: L.LineIndex, lo: int, hi: int, rel: str, 
     """Headings, accounts and citations of lines ``lo``..``hi`` (0-based, inclusive). Only short
     lines can be headings or accounts; prose lines are visited only for their citations. Line
     ``cut``, where the page was cut off mid-line, is read as prose unless it names a section."""
-    w = _Walk(rel, vocab)
-    w.cut = cut
+    w = _Walk(rel, vocab, cut)
     consumed: set[int] = set()  # heading and account lines: their bracketed numbers are no citations
     prev = lo - 1
     for k in index.between(index.short, lo, hi):

@@ -1,12 +1,12 @@
 """One source file's text → profiles → rows of every table, step by step.
 
-Scope: run the extraction steps over one file: find profiles (``profiles``) → read each header
-(``header``) → walk the body's headings (``headings``) → build sections (``sections``) → read
-footnotes (``footnotes``) → find country mentions (``mentions``); record every row's provenance
-and turn problems into findings. A field that cannot be right is nulled and kept in the quarantine
-with its table, organisation and column; a profile that cannot be identified is quarantined whole
-with its reason. It must not look at other files (cross-file work is in ``combine``) and must not
-name any organisation.
+Scope: run the extraction steps over one file: index its lines (``lines``) → find profiles
+(``profiles``) → read each header (``header``) → walk the body's headings (``headings``) → build
+sections (``sections``) → read footnotes (``footnotes``); record every row's provenance and turn
+problems into findings. A field that cannot be right is nulled and kept in the quarantine with its
+table, organisation and column; a profile that cannot be identified is quarantined whole with its
+reason. The last step, mentions of countries and organisations (``mentions``), needs the whole
+corpus and runs in ``combine``. It must not look at other files and must not name any organisation.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pipeline.extract import lines as L
 from pipeline.extract.footnotes import CitationCheck, check_citations, find_block, read_footnotes
 from pipeline.extract.header import Header, HeaderInput, parse_header
 from pipeline.extract.headings import walk_body
-from pipeline.extract.model import Body, FieldDefect, ProfileSpan
+from pipeline.extract.model import Body, FieldDefect, HeaderNote, ProfileSpan
 from pipeline.extract.profiles import find_profiles
 from pipeline.extract.sections import section_rows
 from pipeline.findings import Finding, excerpt_of
@@ -56,62 +56,46 @@ def parse_file(text: str, rel: str, vocab: Vocabulary) -> FileRows:
     f = _File(lines, L.index_lines(text, lines), rel, vocab, not text.endswith("\n"))
     out = FileRows()
     if _has_long_line(text):
-        out.findings += [
-            Finding(
-                "line-too-long",
-                f"line {k + 1} has {len(line):,} characters",
-                source_file=rel,
-                source_line=k + 1,
-                excerpt=excerpt_of(line[:300]),
-            )
-            for k, line in enumerate(lines)
-            if len(line) > LONG_LINE
-        ]
+        out.findings += [_long_line(f, k) for k, line in enumerate(lines) if len(line) > LONG_LINE]
     spans, notes = find_profiles(lines, f.index, vocab)
-    for note in notes:
-        if note.column is None:
-            out.findings.append(
-                Finding(
-                    "unknown-header-field",
-                    f"{note.label}: is not a known header field; the line is left out of the data",
-                    table="organizations",
-                    source_file=rel,
-                    source_line=note.line,
-                    excerpt=_excerpt(lines[note.line - 1]),
-                )
-            )
-        else:
-            out.findings.append(
-                Finding(
-                    "duplicate-header-field",
-                    f"{note.label}: given twice in one header; the first is used",
-                    table="organizations",
-                    column=note.column,
-                    source_file=rel,
-                    source_line=note.line,
-                    excerpt=_excerpt(lines[note.line - 1]),
-                )
-            )
+    out.findings += [_header_note(f, note) for note in notes]
     if not spans:
         _no_profiles(f, out)
         return out
-    pre = L.trim_range(lines, 0, spans[0].start - 1)
+    _text_before(f, spans[0], out)
+    for span in spans:
+        _parse_profile(f, span, out)
+    return out
+
+
+def _long_line(f: _File, k: int) -> Finding:
+    line = f.lines[k]
+    return Finding(
+        "line-too-long", f"line {k + 1} has {len(line):,} characters", source_file=f.rel, source_line=k + 1, excerpt=excerpt_of(line[:300])
+    )
+
+
+def _header_note(f: _File, note: HeaderNote) -> Finding:
+    """A header line left out: an unknown label, or a field given twice."""
+    if note.column is None:
+        message, rule = f"{note.label}: is not a known header field; the line is left out of the data", "unknown-header-field"
+    else:
+        message, rule = f"{note.label}: given twice in one header; the first is used", "duplicate-header-field"
+    excerpt = _excerpt(f.lines[note.line - 1])
+    return Finding(rule, message, table="organizations", column=note.column, source_file=f.rel, source_line=note.line, excerpt=excerpt)
+
+
+def _text_before(f: _File, first: ProfileSpan, out: FileRows) -> None:
+    """Text before the first profile (another page's): kept in the quarantine, with a warning."""
+    pre = L.trim_range(f.lines, 0, first.start - 1)
     if pre:
+        message = f"lines {pre[0] + 1}–{pre[1] + 1} come before the first profile and belong to none"
         out.findings.append(
-            Finding(
-                "text-before-first-profile",
-                f"lines {pre[0] + 1}–{pre[1] + 1} come before the first profile and belong to none",
-                source_file=rel,
-                source_line=pre[0] + 1,
-                excerpt=_excerpt(lines[pre[0]]),
-            )
+            Finding("text-before-first-profile", message, source_file=f.rel, source_line=pre[0] + 1, excerpt=_excerpt(f.lines[pre[0]]))
         )
         out.rows["quarantine"].append(
             _quarantine(f, pre[0], pre[1], None, "text-before-first-profile", "text before the first profile header")
         )
-    for span in spans:
-        _parse_profile(f, span, out)
-    return out
 
 
 def _has_long_line(text: str) -> bool:
@@ -162,73 +146,62 @@ def _quarantine(f: _File, first: int, last: int, name: str | None, rule: str, re
 
 @dataclass
 class _Profile:
-    """One profile while its steps run: its lines and the parts found so far."""
+    """One profile while its steps run: where its parts lie, and what was read of it so far."""
 
     span: ProfileSpan
     end: int  # last non-blank line
-    body_lo: int
-    fn_start: int | None
-    prose_hi: int
+    fn_start: int | None  # first line of the footnote block
+    prose_hi: int  # last line of the prose (before the footnotes)
+    name: str | None = None
+    summary: str | None = None
+    summary_line: int | None = None
+
+    @property
+    def body_lo(self) -> int:
+        return self.span.header_end + 1
 
 
 def _parse_profile(f: _File, span: ProfileSpan, out: FileRows) -> None:
-    """All rows of one profile (or its quarantine row)."""
+    """All rows of one profile (or its quarantine row): locate its parts, walk its body, read its
+    header, then publish it or quarantine it."""
     rng = L.trim_range(f.lines, span.start, span.end)
     end = rng[1] if rng else span.end
     fn_start = find_block(f.lines, f.index, span.header_end + 1, end)
-    p = _Profile(span, end, span.header_end + 1, fn_start, (fn_start - 1) if fn_start is not None else end)
+    p = _Profile(span, end, fn_start, (fn_start - 1) if fn_start is not None else end)
     body = walk_body(f.lines, f.index, p.body_lo, p.prose_hi, f.rel, f.vocab, len(f.lines) - 1 if f.cut_off else None)
-    first_head = body.headings[0].index if body.headings else p.prose_hi + 1
-    summary_rng = L.trim_range(f.lines, p.body_lo, first_head - 1)
-    name = f.lines[span.name_index].strip() if span.name_index is not None and not span.long_name else None
-    summary = L.block_text(f.lines, summary_rng)
-    header = parse_header(
-        HeaderInput(
-            span.fields,
-            name,
-            span.name_index + 1 if span.name_index is not None else None,
-            summary or "",
-            summary_rng[0] + 1 if summary_rng else None,
-            f.rel,
-        ),
-        f.vocab,
-    )
+    summary_rng = L.trim_range(f.lines, p.body_lo, (body.headings[0].index if body.headings else p.prose_hi + 1) - 1)
+    p.summary, p.summary_line = L.block_text(f.lines, summary_rng), summary_rng[0] + 1 if summary_rng else None
+    p.name = f.lines[span.name_index].strip() if span.name_index is not None and not span.long_name else None
+    name_line = span.name_index + 1 if span.name_index is not None else None
+    header = parse_header(HeaderInput(span.fields, p.name, name_line, p.summary or "", p.summary_line, f.rel), f.vocab)
     _check_whole(f, p, header, bool(body.headings or summary_rng or fn_start is not None))
+    if header.blocking or not header.row["organization_id"]:
+        _quarantine_profile(f, p, header, out)
+    else:
+        _publish(f, p, header, body, out)
+
+
+def _quarantine_profile(f: _File, p: _Profile, header: Header, out: FileRows) -> None:
+    """A profile that cannot be published: one quarantine row with every reason, and its errors."""
+    span = p.span
+    label = p.name or header.row.get("acronym") or (f.lines[span.name_index].strip()[:200] if span.name_index is not None else None)
+    reason = "; ".join(b.message for b in header.blocking) or "no identifier"
+    row = _quarantine(f, span.start, p.end, label, header.blocking[0].rule if header.blocking else "profile-unidentifiable", reason)
+    out.rows["quarantine"].append(row)
+    out.findings += [replace(b, excerpt=row["excerpt"]) for b in header.blocking]  # the profile's first lines show which it is
+
+
+def _publish(f: _File, p: _Profile, header: Header, body: Body, out: FileRows) -> None:
+    """The organisation's row, its nulled fields in the quarantine, its findings and body rows."""
     org_id = header.row["organization_id"]
-    if header.blocking or not org_id:
-        label = name or header.row.get("acronym") or (f.lines[span.name_index].strip()[:200] if span.name_index is not None else None)
-        reason = "; ".join(b.message for b in header.blocking) or "no identifier"
-        row = _quarantine(f, span.start, end, label, header.blocking[0].rule if header.blocking else "profile-unidentifiable", reason)
-        out.rows["quarantine"].append(row)
-        out.findings += [replace(b, excerpt=row["excerpt"]) for b in header.blocking]  # the profile's first lines show which it is
-        return
     key: dict[str, object] = {"organization_id": org_id}
     out.findings += [_with_excerpt(_keyed(x, key), f.lines) for x in header.findings + body.findings]
-    out.rows["quarantine"] += [
-        _quarantine(
-            f,
-            d.line - 1,
-            d.line - 1,
-            name or header.row.get("acronym"),
-            d.rule,
-            d.reason,
-            organization_id=org_id,
-            table="organizations",
-            column=d.column,
-            value=d.value,
-        )
-        for d in header.defects
-    ]
-    out.rows["organizations"].append(
-        {
-            **header.row,
-            "summary": summary,
-            "summary_source_line": summary_rng[0] + 1 if summary_rng else None,
-            "source_file": f.rel,
-            "source_line_start": span.start + 1,
-            "source_line_end": end + 1,
-        }
-    )
+    label = p.name or header.row.get("acronym")
+    for d in header.defects:
+        cell = {"organization_id": org_id, "table": "organizations", "column": d.column, "value": d.value}
+        out.rows["quarantine"].append(_quarantine(f, d.line - 1, d.line - 1, label, d.rule, d.reason, **cell))
+    source = {"source_file": f.rel, "source_line_start": p.span.start + 1, "source_line_end": p.end + 1}
+    out.rows["organizations"].append({**header.row, "summary": p.summary, "summary_source_line": p.summary_line, **source})
     _body_rows(f, p, body, org_id, out)
 
 
