@@ -38,6 +38,20 @@ _COLUMN = {
 _ACCOUNT = re.compile(r"^([A-Z][A-Za-z]+) @(\S.*?)\s*$")
 _YEAR_STATEMENT = re.compile(r"\b(?:established|founded|created|set up|launched|establishment|foundation|creation|inception)\s+in\b", re.I)
 _SYLLABLES = [c + v for c in "BDFGKLMNPRSTVZ" for v in "AEIOU"]
+COLUMNS = (
+    "name",
+    "acronym",
+    "alternate_acronyms",
+    "established",
+    "established_source",
+    "established_text",
+    "address",
+    "postal_code",
+    "city",
+    "country_code",
+    "website",
+    "stakeholder_group",
+)
 SECTIONS = ("Digital activities", "Digital policy issues", "Digital tools", "Future of meetings", "Social media channels")
 JUNK = (
     "Back to the list of actors in International Geneva.",
@@ -74,6 +88,7 @@ class Expected:
     issues: set[str] | None
     accounts: set[tuple[str, str]] | None
     header_lines: int = 0  # the name line (if any) and the header lines come first
+    unchecked: set[str] = field(default_factory=set)  # columns the generator cannot vouch for
     text: str = ""  # the profile as written (for failure messages)
 
 
@@ -334,6 +349,8 @@ def write_batch(seed: int, files: int, per_file: int) -> Batch:
             header_end += len(body) - len(last.text)
             body = body[: rng.randrange(header_end, len(body) + 1)]
             last.sections = last.issues = last.accounts = None
+            if last.fields.get("established_source") == "summary":  # the cut may fall before the year
+                last.unchecked |= {"established", "established_source", "established_text"}
         else:
             body += "\n"
         batch.files[f"variants-{seed}-{f:03d}.txt"] = body
@@ -364,24 +381,9 @@ def check(extraction, batch: Batch) -> Iterator[str]:
         if row is None:
             yield f"lost: {e.organization_id}\n{e.text[:600]}"
             continue
-        for column in (
-            "name",
-            "acronym",
-            "alternate_acronyms",
-            "established",
-            "established_source",
-            "established_text",
-            "address",
-            "postal_code",
-            "city",
-            "country_code",
-            "website",
-            "stakeholder_group",
-        ):
-            want = e.fields.get(column)
-            if column == "name":
-                want = e.name
-            if row[column] != want:
+        for column in COLUMNS:
+            want = e.name if column == "name" else e.fields.get(column)
+            if column not in e.unchecked and row[column] != want:
                 yield f"{e.organization_id}.{column}: extracted {row[column]!r}, written {want!r}\n{e.text[:600]}"
         if e.sections is not None and sections.get(e.organization_id, []) != e.sections:
             yield f"{e.organization_id}: sections {sections.get(e.organization_id)} != {e.sections}\n{e.text[:1500]}"
