@@ -43,6 +43,11 @@ class _Walk:
             )
         )
 
+    def unparsed(self, t: str, k: int) -> None:
+        """A line under the social-media heading that is no `Platform @handle` line: reported."""
+        message = f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line"
+        self.finding("social-line-unparsed", message, k + 1, "social_media_accounts", t[:200], excerpt=excerpt_of(t[:1000]))
+
     def add(self, level: int, r: _Read, index: int, parent: Heading | None, canonical: str | None, match: str | None = None) -> Heading:
         h = Heading(level, r.text, index, parent, canonical, match, footnote=r.marker)
         self.body.headings.append(h)
@@ -107,28 +112,14 @@ def _long_social_lines(w: _Walk, lines: list[str], lo: int, hi: int) -> None:
     for k in range(lo, hi + 1):
         t = lines[k].strip()
         if t:
-            w.finding(
-                "social-line-unparsed",
-                f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line",
-                k + 1,
-                "social_media_accounts",
-                t[:200],
-                excerpt=excerpt_of(t[:1000]),
-            )
+            w.unparsed(t, k)
 
 
 def _line(w: _Walk, t: str, k: int) -> bool:
     """One non-blank short line: a heading or an account line (True), or prose (False)."""
     if "@" not in t and (t[-1] in L.NOT_LAST or t[0].islower()):  # plain prose: most unique lines
         if w.kind == "social":
-            w.finding(
-                "social-line-unparsed",
-                f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line",
-                k + 1,
-                "social_media_accounts",
-                t[:200],
-                excerpt=excerpt_of(t[:1000]),
-            )
+            w.unparsed(t, k)
         return False
     r = _read(t, w.vocab)
     line_no = k + 1
@@ -150,14 +141,7 @@ def _line(w: _Walk, t: str, k: int) -> bool:
         _heading(w, r, k)
         return True
     if w.kind == "social":
-        w.finding(
-            "social-line-unparsed",
-            f"{t[:200]!r} under the social-media heading is not a `Platform @handle` line",
-            line_no,
-            "social_media_accounts",
-            t[:200],
-            excerpt=excerpt_of(t[:1000]),
-        )
+        w.unparsed(t, k)
     return False
 
 
@@ -173,13 +157,7 @@ def _heading(w: _Walk, r: _Read, k: int) -> None:
             w.finding("variant-heading", f"heading {t!r} read as the section {sm.canonical!r}", line_no, "sections", t, "heading")
         return
     if w.kind == "social":
-        w.finding(
-            "social-line-unparsed",
-            f"{t!r} under the social-media heading is not a `Platform @handle` line",
-            line_no,
-            "social_media_accounts",
-            t,
-        )
+        w.unparsed(t, k)
         return
     if w.kind == "issues":
         _issue_heading(w, r, k)
