@@ -48,7 +48,13 @@ def test_address_by_country_convention(address, postal, city, country):
 
 @pytest.mark.parametrize(
     "address",
-    ["1600 Example Avenue, Springfield, United States", "154 Rue de l'Essai, Switzerland", "Suite 1202 Geneva Plaza, Switzerland"],
+    [
+        "1600 Example Avenue, Springfield, United States",
+        "154 Rue de l'Essai, Switzerland",
+        "Suite 1202 Geneva Plaza, Switzerland",
+        "Case postale 1204 Genève, Switzerland",  # the box number, with no postal code after it
+        "Office 1211 Geneva, Switzerland",
+    ],
 )
 def test_a_street_or_suite_number_is_never_a_postal_code(address):
     a = read_address(address, load_vocabulary())

@@ -121,3 +121,17 @@ def test_a_ten_thousand_character_name_line_is_quarantined_with_its_reason(extra
     (q,) = ex.tables["quarantine"].to_dict("records")
     assert (q["rule"], q["source_line_start"], q["name"]) == ("name-too-long", 29, "LONG")
     assert "10,009 characters" in q["reason"]
+
+
+def test_a_too_long_name_above_a_single_header_line_is_still_a_profile(extract_files):
+    """With one header line only, the (too long) name line is what makes it a profile: it must
+    not run into the profile before it."""
+    text = (
+        GOOD + "\n" + "Observatory " * 900 + "\n\nWebsite: https://long.example\n\nIt studies ports.\n\nDigital activities\n\nPort data.\n"
+    )
+    ex = extract_files({"a.txt": text})
+    assert set(ex.tables["organizations"]["organization_id"]) == {"good"}
+    assert list(ex.tables["sections"].query("organization_id == 'good'")["section_id"])[-1] == "social-media-channels"
+    (f,) = _findings(ex, "name-too-long")
+    assert (f.source_line, f.severity) == (29, "error")
+    assert not _findings(ex, "section-repeated")
