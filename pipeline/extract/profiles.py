@@ -36,7 +36,7 @@ def find_profiles(lines: list[str], index: L.LineIndex, vocab: Vocabulary) -> tu
         if block.first <= prev_end:
             continue
         name_index, long_name = _name_above(lines, block.first, prev_end, vocab)
-        if not _starts_profile(block, lines, name_index, long_name, vocab):
+        if not _starts_profile(block, lines, name_index, vocab):
             continue
         if spans:
             spans[-1].end = (block.first if name_index is None else name_index) - 1
@@ -46,11 +46,10 @@ def find_profiles(lines: list[str], index: L.LineIndex, vocab: Vocabulary) -> tu
     return spans, notes
 
 
-def _starts_profile(block: _Block, lines: list[str], name_index: int | None, long_name: bool, vocab: Vocabulary) -> bool:
-    """Two fields, an acronym alone, or one field under a name line (not a heading of the text)."""
+def _starts_profile(block: _Block, lines: list[str], name_index: int | None, vocab: Vocabulary) -> bool:
+    """Two fields, an acronym alone, or one field under a name line (even one too long to be a
+    name; not a heading of the text)."""
     if len(block.fields) >= 2 or "acronym" in block.fields:
-        return True
-    if long_name:
         return True
     return name_index is not None and match_issue(lines[name_index], vocab) is None
 
