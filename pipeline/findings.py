@@ -44,21 +44,73 @@ RULES: dict[str, Rule] = _rules(
     ("cache-entry-invalid", "info", "Extraction cache entry could not be used", "Nothing to do: the file was extracted again and its cache entry replaced."),
     ("line-too-long", "warning", "Very long line", "Check the file: a line this long is usually a paste or conversion accident."),
     ("text-before-first-profile", "warning", "Text before the first profile", "Delete the stray text or add the profile header it belongs to."),
-    ("no-profiles", "error", "No profile found in file", "A profile starts with the name line followed by `Acronym:`, `Established:` ... lines."),
+    (
+        "no-profiles",
+        "error",
+        "No profile found in file",
+        "A profile starts with the name line followed by `Acronym:`, `Established:`, `Address:`, `Website:` or "
+        "`Stakeholder group:` lines.",
+    ),
     # -- profile header ---------------------------------------------------------------------
     ("profile-unidentifiable", "error", "Profile has neither name nor acronym", "Add the organisation's name line or an `Acronym:` line."),
-    ("profile-truncated", "error", "Profile ends inside its header", "The profile has header lines but no text: restore the missing part."),
+    (
+        "profile-truncated",
+        "warning",
+        "Profile ends inside its header",
+        "The profile has header lines but no text (the page was cut off): restore the missing part. The record is kept; "
+        "a header value the file ends in the middle of is left empty.",
+    ),
+    (
+        "name-too-long",
+        "error",
+        "Name line far too long",
+        "The line above the header is too long to be a name: put the organisation's name on its own line; the profile "
+        "is quarantined until then.",
+    ),
     ("missing-name", "warning", "Profile has no name line", "Add the organisation's name on its own line above the header."),
     ("missing-acronym", "info", "Profile has no acronym", "Add an `Acronym:` line if the organisation has one; the identifier is made from the name."),
     ("missing-header-field", "info", "Header field missing", "Add the field to the profile's header if it is known."),
     ("duplicate-header-field", "warning", "Header field given twice", "Keep one line per header field."),
     ("unknown-header-field", "info", "Unknown header field", "Check the label: known labels are Acronym, Established, Address, Website, Stakeholder group."),
-    ("established-unparseable", "error", "Year established is not a year", "Write the year as four digits, e.g. `Established: 1995`."),
-    ("established-impossible", "error", "Year established is impossible", "Correct the year: it must lie between 1000 and the current year."),
+    (
+        "established-unparseable",
+        "warning",
+        "Year established is not a year",
+        "Write the year as four digits, e.g. `Established: 1995`. The record is published with the year empty.",
+    ),
+    (
+        "established-impossible",
+        "warning",
+        "Year established is impossible",
+        "Correct the year: it must lie between 1000 and the current year. The record is published with the year empty.",
+    ),
+    (
+        "established-qualified",
+        "info",
+        "Year established written with more than the year",
+        "Nothing to do if the year is right: the line as written is kept in `established_text`.",
+    ),
     ("established-from-summary", "info", "Year established read from the summary", "Add an `Established:` line to the header."),
-    ("website-scheme", "error", "Website is not an http(s) URL", "Give the website as an https:// address."),
+    (
+        "website-scheme",
+        "warning",
+        "Website is not an http(s) URL",
+        "Give the website as an https:// address. The record is published with the website empty.",
+    ),
     ("website-not-https", "warning", "Website uses plain http", "Use the https:// address if the site offers one."),
-    ("address-unparsed", "info", "Address could not be fully parsed", "Check the address: postal code, city and country should be recognisable."),
+    (
+        "address-unparsed",
+        "info",
+        "Address could not be fully parsed",
+        "Check the address: postal code, city and country should be recognisable. The parts read are published, the "
+        "others left empty.",
+    ),
+    (
+        "stakeholder-group-unknown",
+        "info",
+        "Stakeholder group not in the vocabulary",
+        "Use one of the groups of vocabularies/stakeholder_groups.csv, or add the group (or an alias) there.",
+    ),
     ("duplicate-organization", "error", "Same organisation profiled twice with conflicting values", "Keep one profile per organisation, or make the values agree."),
     ("duplicate-organization-same", "info", "Same organisation profiled twice with the same values", "Remove the repeated profile."),
     # -- structure ----------------------------------------------------------------------------
@@ -73,6 +125,13 @@ RULES: dict[str, Rule] = _rules(
     ("unknown-social-platform", "info", "Social-media platform not in the vocabulary", "Add the platform to vocabularies/social_platforms.csv if it is real."),
     ("duplicate-section-id", "info", "Same heading twice at one level", "Check whether the repeated heading is intended."),
     ("duplicate-issue", "warning", "Same policy issue under two headings", "Merge the two headings."),
+    (
+        "section-repeated",
+        "error",
+        "Top-level section repeated in one profile",
+        "Two profiles may have run together: check the header of the profile that starts before the repeated section "
+        "(its name line and `Label:` lines).",
+    ),
     # -- footnotes ------------------------------------------------------------------------------
     ("footnote-undefined", "warning", "Footnote cited but never defined", "Add the footnote or remove the marker."),
     ("footnote-uncited", "warning", "Footnote defined but never cited", "Add the marker where the footnote belongs, or delete the footnote."),

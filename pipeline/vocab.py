@@ -1,6 +1,7 @@
 """Controlled vocabularies read from ``vocabularies/`` (data files editors extend without code).
 
-Scope: load the issue taxonomy, aliases, section headings, social platforms and country aliases into
+Scope: load the issue taxonomy, aliases, section headings and their aliases, social platforms, stakeholder
+groups, country and city aliases, postcode prefixes and address words into
 immutable lookup structures, once per process. It must not match text against them; the
 extractors do that.
 """
@@ -57,6 +58,10 @@ class Vocabulary:
     country_aliases: dict[str, str]  # alias as written → alpha-2
     header_fields: dict[str, str]  # folded header label → organizations column
     city_aliases: dict[str, str]  # folded local-language city → English name
+    section_aliases: dict[str, str]  # folded other wording → canonical section heading
+    stakeholder_groups: dict[str, str]  # group_key(alias) → canonical stakeholder group
+    postcode_prefixes: dict[str, str]  # letters before a postal code ("CH", "F") → alpha-2
+    address_terms: dict[str, tuple[str, ...]]  # kind (po_box, unit, street, city_suffix) → terms
 
 
 @cache
@@ -87,4 +92,30 @@ def load_vocabulary(directory: Path = VOCABULARIES_DIR) -> Vocabulary:
         country_aliases={r["alias"]: r["country_code"] for r in _rows(directory / "country_aliases.csv")},
         header_fields={fold(r["label"]): r["field"] for r in _rows(directory / "header_fields.csv")},
         city_aliases={fold(r["alias"]): r["city"] for r in _rows(directory / "city_aliases.csv")},
+        section_aliases=_section_aliases(directory, kinds),
+        stakeholder_groups={group_key(r["alias"]): r["group"] for r in _rows(directory / "stakeholder_groups.csv")},
+        postcode_prefixes={r["prefix"]: r["country_code"] for r in _rows(directory / "postcode_prefixes.csv")},
+        address_terms=_address_terms(directory),
     )
+
+
+def group_key(text: str) -> str:
+    """Key of a stakeholder group: folded, each word without a final ``s`` and with ``iz`` as ``is``,
+    so "Academia & think tank" and "academia and think tanks" are one group."""
+    return " ".join(w.rstrip("s").replace("iz", "is") for w in fold(text).split())
+
+
+def _section_aliases(directory: Path, kinds: dict[str, str]) -> dict[str, str]:
+    aliases = {}
+    for r in _rows(directory / "section_aliases.csv"):
+        if r["heading"] not in kinds:
+            raise ValueError(f"{directory / 'section_aliases.csv'}: alias {r['alias']!r} names unknown section {r['heading']!r}")
+        aliases[fold(r["alias"])] = r["heading"]
+    return aliases
+
+
+def _address_terms(directory: Path) -> dict[str, tuple[str, ...]]:
+    terms: dict[str, list[str]] = {}
+    for r in _rows(directory / "address_terms.csv"):
+        terms.setdefault(r["kind"], []).append(r["term"])
+    return {kind: tuple(sorted(found, key=len, reverse=True)) for kind, found in terms.items()}

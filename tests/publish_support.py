@@ -231,8 +231,8 @@ def warning_finding() -> Finding:
 
 def error_finding() -> Finding:
     return Finding(
-        "established-impossible",
-        "Year 3020 is impossible",
+        "established-in-future",
+        "Year 3020 lies in the future",
         table="organizations",
         key={"organization_id": "acme"},
         column="established",

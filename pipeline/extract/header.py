@@ -1,8 +1,12 @@
-"""The profile header: name line and `Label: value` fields, parsed into organisation columns.
+"""Step 2: the profile header (name line and `Label: value` fields) → organisation columns.
 
-Scope: parse the values of one profile's header (acronyms, year, address, website) into typed
-fields with findings; decide whether the header is too broken to publish (quarantine). It must not
-look at the profile's prose except the summary sentence that may state the year established.
+Scope: read each header value into its typed column (acronyms, year established with what else the
+line says, address by country convention, website, stakeholder group), with findings. A value
+that cannot be right (an impossible year, a website that is not an http(s) URL) is a *field
+defect*: the column is published as null and the value kept with its reason (field-level
+quarantine); the rest of the record stands. Only a profile that cannot be identified (no name and
+no acronym, or a name line far too long to be a name) is quarantined whole. It must not look at
+the prose except the summary sentence that may state the year established.
 """
 
 from __future__ import annotations
@@ -10,21 +14,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from pipeline.extract.matching import resolve_country
+from pipeline.extract.address import read_address
+from pipeline.extract.model import FieldDefect, HeaderField
 from pipeline.findings import Finding
-from pipeline.vocab import Vocabulary, fold
+from pipeline.vocab import Vocabulary, fold, group_key
 
 _EMPTY_VALUES = {"", "n a", "na", "none", "nil", "unknown", "tbc", "tbd"}
 _NO_ACRONYM = re.compile(r"^(?:[Nn]o|[Nn]one|[Nn]ot|[Ww]ithout)\b(?!\S*[A-Z]{2})")
 _ACRONYM_SPLIT = re.compile(r"\s*[,;/]\s*|\s+or\s+")
-_YEAR = re.compile(r"\b(\d{1,6})\b")
-_SUMMARY_YEAR = re.compile(r"\b(?:[Ee]stablished|[Ff]ounded|[Cc]reated|[Ss]et up|[Ll]aunched)\s+in\s+(\d{4})\b")
-_POSTAL = re.compile(r"^(?:(?P<prefix>[A-Z]{1,3})\s?[-–—]\s?)?(?P<code>\d{4,5})\s+(?P<city>[^\d].*?)(?:\s+\d{1,3})?$")
-_DISTRICT = re.compile(r"\s+\d{1,3}$")
+_GLOSS = re.compile(r"\s*\([^()]*\)")
+_NUMBER = re.compile(r"\b(\d{1,6})\b")
+_SUMMARY_YEAR = re.compile(
+    r"\b(?:[Ee]stablished|[Ff]ounded|[Cc]reated|[Ss]et up|[Ll]aunched|[Ee]stablishment|[Ff]oundation|[Cc]reation|[Ii]nception)"
+    r"\s+in\s+(?:(?:early|late|mid)[- ])?(?:[A-Z][a-z]+\s+)?(\d{4})\b"
+)
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _DOMAIN = re.compile(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/\S*)?$")
-_COUNTRY_PREFIX = {"CH": "CH", "F": "FR", "FR": "FR", "D": "DE", "DE": "DE", "I": "IT", "A": "AT", "FL": "LI", "LI": "LI"}
+FIRST_YEAR = 1000  # the earliest year established the data accepts
 
 
 def slug(text: str) -> str:
@@ -32,13 +40,25 @@ def slug(text: str) -> str:
 
 
 @dataclass
-class HeaderResult:
-    row: dict
+class Header:
+    """The organisation columns read from a header, and what was wrong with it."""
+
+    row: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
-    blocking: list[Finding] = field(default_factory=list)  # errors that quarantine the profile
+    defects: list[FieldDefect] = field(default_factory=list)  # nulled fields (field-level quarantine)
+    blocking: list[Finding] = field(default_factory=list)  # the profile cannot be published at all
 
 
-_GLOSS = re.compile(r"\s*\([^()]*\)")
+@dataclass(frozen=True)
+class HeaderInput:
+    """What the header step reads: the fields, the name line and the summary below the header."""
+
+    fields: dict[str, HeaderField]
+    name: str | None
+    name_line: int | None
+    summary: str
+    summary_line: int | None
+    rel: str
 
 
 def split_acronyms(value: str) -> list[str]:
@@ -52,113 +72,184 @@ def split_acronyms(value: str) -> list[str]:
     return [a for a in (p.strip(" .") for p in _ACRONYM_SPLIT.split(value)) if a]
 
 
-def parse_address(address: str, vocab: Vocabulary) -> tuple[str | None, str | None, str | None]:
-    """'Palais des Nations, CH-1211 Genève 10, Switzerland' → ('1211', 'Geneva', 'CH')."""
-    parts = [p.strip() for p in address.split(",") if p.strip()]
-    postal = city = country = None
-    for i in range(len(parts) - 1, -1, -1):
-        m = _POSTAL.match(parts[i])
-        if m:
-            postal, city = m.group("code"), m.group("city").strip()
-            words = city.split()  # "1211 Genève 20 Switzerland": a country written without a comma
-            for k in range(min(3, len(words) - 1), 0, -1):
-                if code := resolve_country(" ".join(words[-k:])):
-                    city, country = _DISTRICT.sub("", " ".join(words[:-k])), code
-                    break
-            prefix = m.group("prefix")
-            if prefix and prefix in _COUNTRY_PREFIX:
-                country = _COUNTRY_PREFIX[prefix]
-            for later in parts[i + 1 :]:
-                country = resolve_country(later) or country
-            break
-    if country is None and parts:
-        country = resolve_country(parts[-1])
-    if city is not None:
-        city = vocab.city_aliases.get(fold(city), city)
-    return postal, city, country
+class _Reader:
+    """Collects one header's findings and defects while its columns are read."""
+
+    def __init__(self, given: HeaderInput, vocab: Vocabulary, today: date) -> None:
+        self.given, self.vocab, self.today = given, vocab, today
+        self.out = Header(row={})
+        self.label = given.name or "profile"
+
+    def finding(self, rule: str, message: str, line: int | None, column: str | None = None, value: str | None = None) -> None:
+        self.out.findings.append(
+            Finding(
+                rule,
+                f"{self.label!r}: {message}",
+                table="organizations",
+                column=column,
+                value=value,
+                source_file=self.given.rel,
+                source_line=line,
+            )
+        )
+
+    def defect(self, f: HeaderField, rule: str, reason: str) -> None:
+        """The field is published as null; its value is kept with the reason."""
+        self.out.row[f.column] = None
+        self.out.defects.append(FieldDefect(f.column, f.value, f.line, rule, reason))
+        self.finding(rule, f"{reason}; published as empty, the value is kept in the quarantine", f.line, f.column, f.value)
+
+    def first_line(self) -> int:
+        return min([f.line for f in self.given.fields.values()] or [self.given.name_line or 1])
 
 
-def parse_header(
-    fields: dict[str, tuple[str, int]], name: str | None, name_line: int | None, summary: str, summary_line: int | None,
-    rel: str, vocab: Vocabulary, *, today: date | None = None,
-) -> HeaderResult:
-    """``fields``: column → (value as written, source line)."""
-    today = today or date.today()
-    out = HeaderResult(row={})
-    row = out.row
+def parse_header(given: HeaderInput, vocab: Vocabulary, *, today: date | None = None) -> Header:
+    r = _Reader(given, vocab, today or date.today())
+    _identity(r)
+    _established(r)
+    _address(r)
+    _website(r)
+    _stakeholder_group(r)
+    for column in ("established", "address", "website", "stakeholder_group"):
+        if column not in given.fields:
+            r.finding(
+                "missing-header-field",
+                f"no {column.replace('_', ' ').capitalize()} line in the header",
+                given.name_line or r.first_line(),
+                column,
+            )
+    return r.out
 
-    def finding(rule: str, message: str, line: int | None, column: str | None = None, value: str | None = None, blocking: bool = False, **kw) -> None:
-        f = Finding(rule, message, table="organizations", column=column, value=value, source_file=rel, source_line=line, **kw)
-        (out.blocking if blocking else out.findings).append(f)
 
-    acronyms = split_acronyms(fields["acronym"][0]) if "acronym" in fields else []
-    row["name"] = name
+def _identity(r: _Reader) -> None:
+    """Name, acronyms and the identifier made from them."""
+    given, row = r.given, r.out.row
+    acronym_field = given.fields.get("acronym")
+    acronyms = split_acronyms(acronym_field.value) if acronym_field else []
+    row["name"] = given.name
     row["acronym"] = acronyms[0] if acronyms else None
     row["alternate_acronyms"] = ";".join(acronyms[1:]) or None
-    label = name or row["acronym"]
-    if not name and not acronyms:
-        first = min([ln for _, ln in fields.values()] or [name_line or 1])
-        finding("profile-unidentifiable", "profile has neither a name line nor an acronym, so it cannot be identified", first, blocking=True)
-    elif not name:
-        finding("missing-name", f"profile {label!r} has no name line above its header", min(ln for _, ln in fields.values()), column="name")
+    r.label = given.name or row["acronym"] or "profile"
+    row["organization_id"] = slug(row["acronym"] or "") or slug(given.name or "") or None
+    where = acronym_field.line if acronym_field else given.name_line
+    if not given.name and not acronyms:
+        r.out.blocking.append(
+            Finding(
+                "profile-unidentifiable",
+                "profile has neither a name line nor an acronym, so it cannot be identified",
+                table="organizations",
+                source_file=given.rel,
+                source_line=r.first_line(),
+            )
+        )
+    elif row["organization_id"] is None:
+        r.out.blocking.append(
+            Finding(
+                "profile-unidentifiable",
+                f"neither the acronym {row['acronym']!r} nor the name {given.name!r} gives an identifier "
+                "(it needs Latin letters or digits)",
+                table="organizations",
+                column="organization_id",
+                source_file=given.rel,
+                source_line=where,
+            )
+        )
+    elif not given.name:
+        r.finding("missing-name", "the profile has no name line above its header", r.first_line(), "name")
     elif not acronyms:
-        finding("missing-acronym", f"{label!r} has no acronym; its identifier is made from the name", name_line, column="acronym")
-    row["organization_id"] = slug(row["acronym"] or "") or slug(name or "") or None
-    if row["organization_id"] is None and (name or acronyms):
-        finding("profile-unidentifiable", f"neither the acronym {row['acronym']!r} nor the name {name!r} gives an identifier (it needs Latin letters or digits)",
-                fields["acronym"][1] if "acronym" in fields else name_line, "organization_id", blocking=True)
+        r.finding("missing-acronym", "no acronym; its identifier is made from the name", given.name_line, "acronym")
 
-    # Year established
-    row["established"] = None
-    row["established_source"] = None
-    if "established" in fields:
-        value, line = fields["established"]
-        numbers = list(_YEAR.finditer(value))  # "12 May 1998": the four-digit number is the year
+
+def _established(r: _Reader) -> None:
+    """The year from the `Established:` line (what else the line says kept), else from the summary."""
+    row, f = r.out.row, r.given.fields.get("established")
+    row["established"] = row["established_source"] = row["established_text"] = None
+    if f is not None and fold(f.value) not in _EMPTY_VALUES:
+        numbers = list(_NUMBER.finditer(f.value))  # "12 May 1998": the four-digit number is the year
         m = next((x for x in numbers if len(x.group(1)) == 4), numbers[0] if numbers else None)
-        if fold(value) in _EMPTY_VALUES:
-            pass
-        elif not m:
-            finding("established-unparseable", f"{label!r}: Established {value!r} is not a year", line, "established", value, blocking=True)
-        else:
-            year = int(m.group(1))
-            if not (1000 <= year <= today.year):
-                finding("established-impossible", f"{label!r}: year established {year} is impossible (must lie between 1000 and {today.year})", line, "established", value, blocking=True)
-            else:
-                row["established"], row["established_source"] = year, "header"
-    if row["established"] is None and summary:
-        m = _SUMMARY_YEAR.search(summary)
-        if m and 1000 <= int(m.group(1)) <= today.year:
-            line = (summary_line or 1) + summary.count("\n", 0, m.start())
-            row["established"], row["established_source"] = int(m.group(1)), "summary"
-            finding("established-from-summary", f"{label!r}: no Established line; year {m.group(1)} taken from the summary", line, "established", m.group(0))
+        if m is None:
+            r.defect(f, "established-unparseable", f"Established {f.value!r} is not a year")
+            return
+        year = int(m.group(1))
+        if not FIRST_YEAR <= year <= r.today.year:
+            r.defect(
+                f, "established-impossible", f"year established {year} is impossible (it must lie between {FIRST_YEAR} and {r.today.year})"
+            )
+            return
+        row["established"], row["established_source"] = year, "header"
+        if f.value.strip() != m.group(1):  # "c. 1950", "1919 (Geneva office 1946)", "12 May 1998"
+            row["established_text"] = f.value.strip()
+            r.finding(
+                "established-qualified",
+                f"Established {f.value!r} is read as {year}; the line as written is kept in established_text",
+                f.line,
+                "established",
+                f.value,
+            )
+        return
+    _established_from_summary(r)
 
-    # Address
-    address, line = fields.get("address", (None, None))
-    row["address"] = address or None
+
+def _established_from_summary(r: _Reader) -> None:
+    row, summary = r.out.row, r.given.summary
+    found = [m for m in _SUMMARY_YEAR.finditer(summary) if FIRST_YEAR <= int(m.group(1)) <= r.today.year] if summary else []
+    if not found:
+        return
+    m = found[0]
+    line = (r.given.summary_line or 1) + summary.count("\n", 0, m.start())
+    row["established"], row["established_source"] = int(m.group(1)), "summary"
+    row["established_text"] = "; ".join(x.group(0) for x in found)  # "founded in 1919; established in 1946"
+    r.finding("established-from-summary", f"no Established line; year {m.group(1)} taken from the summary", line, "established", m.group(0))
+
+
+def _address(r: _Reader) -> None:
+    row, f = r.out.row, r.given.fields.get("address")
+    row["address"] = f.value if f is not None and f.value else None
     row["postal_code"] = row["city"] = row["country_code"] = None
-    if address:
-        row["postal_code"], row["city"], row["country_code"] = parse_address(address, vocab)
-        if not (row["postal_code"] and row["city"] and row["country_code"]):
-            missing = [k for k in ("postal_code", "city", "country_code") if not row[k]]
-            finding("address-unparsed", f"{label!r}: could not read {', '.join(missing)} from the address", line, "address", address)
+    if row["address"] is None or f is None:
+        return
+    parsed = read_address(f.value, r.vocab)
+    row["postal_code"], row["city"], row["country_code"] = parsed.postal_code, parsed.city, parsed.country_code
+    if parsed.problems:
+        r.finding(
+            "address-unparsed",
+            f"could not read the whole address ({'; '.join(parsed.problems)}); what was read is published, the rest left empty",
+            f.line,
+            "address",
+            f.value,
+        )
 
-    # Website
-    website, line = fields.get("website", (None, None))
+
+def _website(r: _Reader) -> None:
+    row, f = r.out.row, r.given.fields.get("website")
     row["website"] = None
-    if website:
-        scheme = _SCHEME.match(website)
-        if scheme and scheme.group(1).lower() not in ("http", "https"):
-            finding("website-scheme", f"{label!r}: website {website!r} uses the scheme {scheme.group(1)!r}; only http(s) is allowed", line, "website", website, blocking=True)
-        elif not scheme and _DOMAIN.match(website):
-            row["website"] = "https://" + website
-            finding("website-not-https", f"{label!r}: website {website!r} has no scheme; published as https://{website}", line, "website", website)
-        elif not scheme:
-            finding("website-scheme", f"{label!r}: website {website!r} is not a URL", line, "website", website, blocking=True)
-        else:
-            row["website"] = website
-    row["stakeholder_group"] = fields.get("stakeholder_group", (None, None))[0] or None
+    if f is None or not f.value:
+        return
+    scheme = _SCHEME.match(f.value)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        r.defect(f, "website-scheme", f"website {f.value!r} uses the scheme {scheme.group(1)!r}; only http(s) is allowed")
+    elif any(c.isspace() for c in f.value) or (not scheme and not _DOMAIN.match(f.value)):
+        r.defect(f, "website-scheme", f"website {f.value!r} is not a URL")
+    elif not scheme:
+        row["website"] = "https://" + f.value
+        r.finding("website-not-https", f"website {f.value!r} has no scheme; published as https://{f.value}", f.line, "website", f.value)
+    else:
+        row["website"] = f.value
 
-    for column in ("acronym", "established", "address", "website", "stakeholder_group"):
-        if column not in fields and not (column == "acronym"):
-            finding("missing-header-field", f"{label!r}: no {column.replace('_', ' ').capitalize()} line in the header", name_line or min([ln for _, ln in fields.values()] or [1]), column)
-    return out
+
+def _stakeholder_group(r: _Reader) -> None:
+    """The group as the vocabulary names it ("Academia & think tank" → "Academia and think tanks")."""
+    row, f = r.out.row, r.given.fields.get("stakeholder_group")
+    row["stakeholder_group"] = None
+    if f is None or not f.value:
+        return
+    known = r.vocab.stakeholder_groups.get(group_key(f.value))
+    row["stakeholder_group"] = known or f.value
+    if known is None:
+        r.finding(
+            "stakeholder-group-unknown",
+            f"stakeholder group {f.value!r} is not in vocabularies/stakeholder_groups.csv; published as written",
+            f.line,
+            "stakeholder_group",
+            f.value,
+        )

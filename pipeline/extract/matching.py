@@ -1,9 +1,10 @@
-"""Fast phrase matching: many names, one regular-expression pass.
+"""Phrase and heading matching: many names at once, and headings against the vocabularies.
 
-Scope: build one compiled regex from a set of phrases (country names, organisation names and
-acronyms) as a token trie, so matching costs one linear scan of the text however many phrases
-there are; resolve country names with pycountry plus the vocabulary's alias table; match headings
-against the issue and section vocabularies. It must not know which table a match goes to.
+Scope: ``PhraseMatcher`` finds any of many phrases (country names, organisation names and
+acronyms) as whole words in one linear Aho-Corasick pass, however many phrases share their first
+words; ``country_matcher`` builds it for the countries of pycountry plus the vocabulary's aliases;
+``resolve_country`` reads one country name; ``match_section`` / ``match_issue`` read headings
+against the section and issue vocabularies. It must not know which table a match goes to.
 """
 
 from __future__ import annotations
@@ -14,99 +15,96 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import ahocorasick_rs
 import pycountry
 
 from pipeline.vocab import Vocabulary, fold, load_vocabulary
 
 _TOKEN = re.compile(r"[^\W_]+")
-_SEP = r"[^\w\n]{1,4}"  # between two words: spaces, commas, apostrophes, hyphens (never a line break)
+_APOSTROPHES = ("'", "’")
 
 
 def tokens(phrase: str) -> list[str]:
     return _TOKEN.findall(phrase)
 
 
-_SEP_MARK = "\x00"
-
-
-def _char_trie_pattern(node: dict) -> str:
-    alts = []
-    for ch in sorted(k for k in node if k != ""):
-        piece = _SEP if ch == _SEP_MARK else re.escape(ch)
-        alts.append(piece + _char_trie_pattern(node[ch]))
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    return f"(?:{body})?" if "" in node else body
+def phrase_variants(phrase: str) -> set[str]:
+    """The ways a phrase may be written in prose: as given (spaces collapsed), its words joined by
+    single spaces ("Korea, Republic of" → "Korea Republic of"), and with either apostrophe."""
+    written = " ".join(phrase.split())
+    out = {written, " ".join(tokens(written))}
+    for a, b in (_APOSTROPHES, _APOSTROPHES[::-1]):
+        out |= {v.replace(a, b) for v in list(out) if a in v}
+    return {v for v in out if v}
 
 
 @dataclass(frozen=True)
-class PhraseRegex:
-    """A character trie of phrases compiled to one regex (longest match wins).
+class PhraseMatcher:
+    """Whole-word, case-sensitive matches of many phrases, leftmost-longest, in one linear pass
+    (an Aho-Corasick automaton: the cost does not grow with how many phrases share a prefix)."""
 
-    The pattern has no leading word boundary (that would defeat the regex engine's first-character
-    scan and cost 3x); :meth:`finditer` checks the boundary before a match instead.
-    """
+    automaton: ahocorasick_rs.AhoCorasick
+    patterns: tuple[str, ...]  # the written forms searched for
+    keys: tuple[str, ...]  # the key each pattern stands for, by pattern index
 
-    regex: re.Pattern[str]
+    def find(self, text: str, exclude: str | None = None) -> Iterator[tuple[int, int, str]]:
+        """(start, end, key) of every phrase in ``text`` that is a whole word run (leaving out the
+        phrases of key ``exclude`` before anything else is looked at)."""
+        n = len(text)
+        keys = self.keys
+        matches = self.automaton.find_matches_as_indexes(text)
+        if exclude is not None:
+            matches = [m for m in matches if keys[m[0]] != exclude]
+        for index, start, end in matches:
+            before = text[start - 1] if start else " "
+            after = text[end] if end < n else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                yield start, end, keys[index]
 
-    def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
-        for m in self.regex.finditer(text, start, len(text) if end is None else end):
-            start = m.start()
-            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-                continue
-            yield m
 
-
-def phrase_regex(phrases: Iterable[str]) -> PhraseRegex | None:
-    """One regex matching any phrase as whole words; separators between words are flexible."""
-    trie: dict = {}
-    for phrase in phrases:
-        toks = tokens(phrase)
-        if not toks:
-            continue
-        node = trie
-        for ch in _SEP_MARK.join(toks):
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    body = _char_trie_pattern(trie)
-    return PhraseRegex(re.compile(body + r"(?!\w)")) if body else None
+def phrase_matcher(phrases: Iterable[tuple[str, str]]) -> PhraseMatcher | None:
+    """A matcher for (phrase, key) pairs; every written variant of a phrase stands for its key."""
+    patterns: dict[str, str] = {}
+    for phrase, key in phrases:
+        for variant in phrase_variants(phrase):
+            patterns.setdefault(variant, key)
+    if not patterns:
+        return None
+    ordered = sorted(patterns)
+    automaton = ahocorasick_rs.AhoCorasick(
+        ordered, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=ahocorasick_rs.Implementation.DFA
+    )
+    return PhraseMatcher(automaton, tuple(ordered), tuple(patterns[p] for p in ordered))
 
 
 # -- countries ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CountryMatcher:
-    regex: PhraseRegex
+    matcher: PhraseMatcher  # key: alpha-2
     codes: dict[str, str]  # folded name → alpha-2
     names: dict[str, str]  # alpha-2 → ISO short name
+    phrases: tuple[tuple[str, str], ...]  # (written form, alpha-2) of every name matched
 
     def find(self, text: str) -> Iterator[tuple[int, str, str]]:
         """(offset, alpha-2, mention as written) for every country named in ``text``."""
-        return self.find_in(text, 0, len(text))
-
-    def find_in(self, text: str, start: int, end: int) -> Iterator[tuple[int, str, str]]:
-        for m in self.regex.finditer(text, start, end):
-            mention = m.group(0)
-            code = self.codes.get(fold(mention))
-            if code:
-                yield m.start(), code, mention
+        for start, end, code in self.matcher.find(text):
+            yield start, code, text[start:end]
 
 
 @cache
 def country_matcher() -> CountryMatcher:
     vocab = load_vocabulary()
     codes: dict[str, str] = {}
-    forms: dict[str, str] = {}  # folded → a written form (for the regex)
+    forms: dict[str, str] = {}  # folded → a written form
     names: dict[str, str] = {}
 
     def add(form: str | None, code: str) -> None:
-        if not form:
-            return
-        key = fold(form)
+        key = fold(form) if form else ""
         if key and key not in codes:
             codes[key] = code
-            forms[key] = form
+            forms[key] = form  # type: ignore[assignment]
 
     for c in pycountry.countries:
         names[c.alpha_2] = c.name
@@ -116,21 +114,20 @@ def country_matcher() -> CountryMatcher:
         add(alias, code)
     # "Bolivia, Plurinational State of" → "Bolivia", where the short form names one country only.
     short: dict[str, set[str]] = {}
-    for key, code in list(codes.items()):
-        form = forms[key]
-        if "," in form:
-            head = form.split(",", 1)[0]
-            short.setdefault(fold(head), set()).add(code)
+    for key in list(codes):
+        if "," in forms[key]:
+            short.setdefault(fold(forms[key].split(",", 1)[0]), set()).add(codes[key])
     for key, found in short.items():
         if len(found) == 1 and key not in codes:
             codes[key] = next(iter(found))
             forms[key] = _title(key)
     # Case-sensitive: country names are capitalised in prose ("Chad", "Guinea", "Jordan" as words
     # in lower case are not countries); the title-cased folded form covers missing accents.
-    phrases = set(forms.values()) | {_title(f) for f in forms} | {_title(f.title()) for f in forms.values()}
-    regex = phrase_regex(phrases)
-    assert regex is not None
-    return CountryMatcher(regex, codes, names)
+    written = set(forms.values()) | {_title(f) for f in forms} | {_title(f.title()) for f in forms.values()}
+    phrases = tuple(sorted((p, codes[fold(p)]) for p in written if fold(p) in codes))
+    matcher = phrase_matcher(phrases)
+    assert matcher is not None
+    return CountryMatcher(matcher, codes, names, phrases)
 
 
 def _title(folded: str) -> str:
@@ -190,6 +187,9 @@ def _match_issue(heading: str, vocab: Vocabulary) -> IssueMatch | None:
     return None
 
 
+_MISSPELT = 0.88  # similarity (difflib ratio) from which a heading is a misspelt known section
+
+
 @dataclass(frozen=True)
 class SectionMatch:
     canonical: str
@@ -197,7 +197,8 @@ class SectionMatch:
 
 
 def match_section(heading: str, vocab: Vocabulary | None = None) -> SectionMatch | None:
-    """A top-level section heading, also when misspelt ('Social medial channels') or extended."""
+    """A top-level section heading, in any capitals, also when misspelt ('Social medial channels'),
+    worded as a known alias ('Data and digital activities') or extended ('Digital tools and ...')."""
     return _match_section(heading, vocab or load_vocabulary())
 
 
@@ -208,56 +209,21 @@ def _match_section(heading: str, vocab: Vocabulary) -> SectionMatch | None:
         return None
     if key in vocab.sections:
         return SectionMatch(vocab.sections[key], "exact")
+    if key in vocab.section_aliases:
+        return SectionMatch(vocab.section_aliases[key], "variant")
     best, best_ratio = None, 0.0
     for known, canonical in vocab.sections.items():
         if abs(len(known) - len(key)) > 6:
             continue
-        ratio = difflib.SequenceMatcher(None, key, known).ratio()
+        sm = difflib.SequenceMatcher(None, key, known)
+        if sm.real_quick_ratio() < _MISSPELT or sm.quick_ratio() < _MISSPELT:  # upper bounds of ratio(): cheap rejects
+            continue
+        ratio = sm.ratio()
         if ratio > best_ratio:
             best, best_ratio = canonical, ratio
-    if best is not None and best_ratio >= 0.88:
+    if best is not None and best_ratio >= _MISSPELT:
         return SectionMatch(best, "misspelt")
-    for known, canonical in vocab.sections.items():
+    for known, canonical in (*vocab.sections.items(), *vocab.section_aliases.items()):
         if key.startswith(known + " ") and len(key.split()) <= len(known.split()) + 3:
             return SectionMatch(canonical, "variant")
     return None
-
-
-# -- many phrases that change every run (organisation names and acronyms) ----------------------
-
-@dataclass(frozen=True)
-class PhraseIndex:
-    """Phrases found through their first word: one small regex of first words (cheap to compile
-    even for thousands of organisations), then each candidate's remaining words are checked at the
-    match. ``finditer`` yields (start, end, phrase key); the longest phrase wins."""
-
-    first: PhraseRegex
-    tails: dict[str, list[tuple[re.Pattern[str] | None, str]]]
-
-    def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
-        n = len(text)
-        for m in self.first.finditer(text):
-            start, end = m.start(), m.end()
-            for tail, key in self.tails[m.group(0)]:
-                if tail is None:
-                    if end == n or not (text[end].isalnum() or text[end] == "_"):
-                        yield start, end, key
-                        break
-                elif (t := tail.match(text, end)) is not None:
-                    yield start, t.end(), key
-                    break
-
-
-def phrase_index(phrases: Iterable[str]) -> PhraseIndex | None:
-    tails: dict[str, list[tuple[int, re.Pattern[str] | None, str]]] = {}
-    for phrase in phrases:
-        toks = tokens(phrase)
-        if not toks:
-            continue
-        tail = re.compile("".join(_SEP + re.escape(t) for t in toks[1:]) + r"(?!\w)") if len(toks) > 1 else None
-        tails.setdefault(toks[0], []).append((len(toks), tail, phrase))
-    first = phrase_regex(tails)
-    if first is None:
-        return None
-    ordered = {tok: [(tail, key) for _, tail, key in sorted(c, key=lambda c: -c[0])] for tok, c in tails.items()}
-    return PhraseIndex(first, ordered)

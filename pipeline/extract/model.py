@@ -1,7 +1,12 @@
-"""Records produced by extraction.
+"""Records produced by extraction, and the small typed models its steps hand to each other.
 
 Scope: the plain data classes that carry one source file's extraction (rows per table, findings,
-quarantined text) and the combined extraction of a whole corpus. No parsing happens here.
+quarantined text) and the combined extraction of a whole corpus; and, for the steps of
+``pipeline.extract.profile`` (find profiles → header → body headings → sections → footnotes →
+mentions), the profile's span, header fields, headings and footnotes. No parsing happens here.
+
+``FileExtraction``, ``SourceFile`` and ``Finding`` stay dataclasses whose fields are plain data
+(str, int, None, lists and dicts of them): the extraction cache serialises them from their fields.
 """
 
 from __future__ import annotations
@@ -40,3 +45,86 @@ class Extraction:
     tables: dict[str, pd.DataFrame]
     findings: list[Finding]
     sources: list[SourceFile]
+
+
+# -- the steps' models (in memory only; line indexes are 0-based, line numbers 1-based) -----------
+
+
+@dataclass(slots=True)
+class HeaderField:
+    """One `Label: value` line of a header: the column it fills, the value and label as written."""
+
+    column: str
+    value: str
+    label: str
+    line: int  # 1-based line number
+
+
+@dataclass(slots=True)
+class HeaderNote:
+    """A header line that is not used: a repeated field (``column`` set) or an unknown label."""
+
+    column: str | None
+    label: str
+    line: int
+
+
+@dataclass(slots=True)
+class ProfileSpan:
+    """Where one profile lies in its file: name line, header block and the end of its text."""
+
+    name_index: int | None  # the name line, or None when the header has none above it
+    header_start: int
+    header_end: int  # the last header line
+    end: int  # the profile's last line (inclusive; trailing blank lines trimmed later)
+    fields: dict[str, HeaderField] = field(default_factory=dict)
+    long_name: bool = False  # the line above the header would be the name but is far too long
+
+    @property
+    def start(self) -> int:
+        return self.header_start if self.name_index is None else self.name_index
+
+
+@dataclass(slots=True)
+class FieldDefect:
+    """A header value that cannot be right: published as null, kept here with its reason."""
+
+    column: str
+    value: str
+    line: int
+    rule: str
+    reason: str
+
+
+@dataclass(slots=True, eq=False)
+class Heading:
+    """A heading of a profile's body: its level in the tree, parent and what it was read as."""
+
+    level: int
+    text: str  # the heading line, stripped
+    index: int  # 0-based line index
+    parent: Heading | None
+    canonical: str | None  # the known section or issue it names
+    match: str | None = None  # how a policy issue was matched (exact, alias, contains)
+    section_id: str = ""
+    footnote: int | None = None  # the footnote marker on the heading, if any
+
+
+@dataclass(slots=True)
+class Body:
+    """The walk of a profile's prose: its heading tree, accounts, prose citations and findings."""
+
+    headings: list[Heading] = field(default_factory=list)
+    accounts: list[tuple[str, str, int]] = field(default_factory=list)  # (platform, handle, line)
+    citations: list[tuple[int, int]] = field(default_factory=list)  # (line, footnote number)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Footnote:
+    """A numbered footnote: its text (continuation lines joined) and the lines it was read from."""
+
+    number: int
+    text: str
+    line: int
+    parts: list[tuple[int, str]]  # (line, text) of each source line

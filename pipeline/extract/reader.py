@@ -54,7 +54,11 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Finding]]:
                 if path.is_symlink():
                     target = path.resolve()
                     if not target.is_relative_to(root):
-                        findings.append(Finding("file-outside-sources", f"{rel} is a link to {target}, outside the sources folder; refused", source_file=rel))
+                        findings.append(
+                            Finding(
+                                "file-outside-sources", f"{rel} is a link to {target}, outside the sources folder; refused", source_file=rel
+                            )
+                        )
                         continue
                 if path.is_file():
                     _add(found, rel, path, findings)
@@ -74,33 +78,45 @@ def _add(found: dict[str, Path], rel: str, path: Path, findings: list[Finding]) 
         findings.append(Finding("file-name-clash", f"{path} has the same name ({rel}) as {other}; only the first is read", source_file=rel))
 
 
-def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
+Decoded = tuple[str | None, str, list[Finding]]  # (text or None, encoding name, findings)
+
+
+def decode(data: bytes, rel: str) -> Decoded:
     """Bytes → (text or None, encoding name, findings)."""
     if not data.strip():
         return None, "", [Finding("file-empty", f"{rel} is empty", source_file=rel)]
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                line = data[: exc.start].count(b"\n") + 1
-                return None, encoding, [Finding("file-encoding-unknown", f"{rel} starts with a {encoding} byte-order mark but is not valid {encoding} near byte {exc.start}", source_file=rel, source_line=line)]
-            text = text.removeprefix("\ufeff")
-            if not text.strip():  # a byte-order mark and nothing else (or only blanks)
-                return None, encoding, [Finding("file-empty", f"{rel} is empty", source_file=rel)]
-            if "\x00" in text:  # as without a byte-order mark: a NUL character means not a text file
-                line = text.count("\n", 0, text.index("\x00")) + 1
-                return None, encoding, [Finding("file-binary", f"{rel} contains NUL bytes: not a text file", source_file=rel, source_line=line)]
-            found = [] if encoding == "utf-8-sig" else [Finding("file-encoding-converted", f"{rel} is {encoding.upper()} (byte-order mark); decoded", source_file=rel)]
-            return text, encoding.replace("-sig", ""), found
+            return _decode_with_bom(data, rel, encoding)
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return None, "", [Finding("file-binary", f"{rel} contains NUL bytes: not a text file", source_file=rel, source_line=line)]
     try:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as exc:
+        return _decode_not_utf8(data, rel, exc.start)
+
+
+def _decode_with_bom(data: bytes, rel: str, encoding: str) -> Decoded:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        bad = exc.start
+        message = f"{rel} starts with a {encoding} byte-order mark but is not valid {encoding} near byte {exc.start}"
+        return None, encoding, [Finding("file-encoding-unknown", message, source_file=rel, source_line=line)]
+    text = text.removeprefix("\ufeff")
+    if not text.strip():  # a byte-order mark and nothing else (or only blanks)
+        return None, encoding, [Finding("file-empty", f"{rel} is empty", source_file=rel)]
+    if "\x00" in text:  # as without a byte-order mark: a NUL character means not a text file
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, encoding, [Finding("file-binary", f"{rel} contains NUL bytes: not a text file", source_file=rel, source_line=line)]
+    converted = Finding("file-encoding-converted", f"{rel} is {encoding.upper()} (byte-order mark); decoded", source_file=rel)
+    return text, encoding.replace("-sig", ""), [] if encoding == "utf-8-sig" else [converted]
+
+
+def _decode_not_utf8(data: bytes, rel: str, bad: int) -> Decoded:
+    """Bytes that are not valid UTF-8 from offset ``bad``: mostly UTF-8 with stray bytes, or cp1252."""
+    line = data[:bad].count(b"\n") + 1
     if _UTF8_MULTIBYTE.search(data):
         # Mostly UTF-8 with stray bytes (a paste from a Latin-1 source): decoding the whole file as
         # cp1252 would garble every UTF-8 character ("’" → "â€™"); only the stray bytes are.
@@ -108,20 +124,26 @@ def decode(data: bytes, rel: str) -> tuple[str | None, str, list[Finding]]:
         if mixed is not None:
             text, lines = mixed
             where = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
-            return text, "utf-8", [Finding("file-encoding-converted", f"{rel} is UTF-8 except for bytes on line(s) {where}, read as Windows-1252/Latin-1: check those lines", source_file=rel, source_line=lines[0])]
-        return None, "", [Finding("file-encoding-unknown", f"{rel} is UTF-8 with invalid bytes (first at offset {bad} on line {line}) that no other encoding explains", source_file=rel, source_line=line)]
+            message = f"{rel} is UTF-8 except for bytes on line(s) {where}, read as Windows-1252/Latin-1: check those lines"
+            return text, "utf-8", [Finding("file-encoding-converted", message, source_file=rel, source_line=lines[0])]
+        message = f"{rel} is UTF-8 with invalid bytes (first at offset {bad} on line {line}) that no other encoding explains"
+        return None, "", [Finding("file-encoding-unknown", message, source_file=rel, source_line=line)]
     try:
-        text = data.decode("cp1252")
+        latin: str | None = data.decode("cp1252")
     except UnicodeDecodeError:
-        text = None
-    if text is not None and all(c.isascii() or c.isalpha() or c in _CP1252_OK for c in set(text)):
-        controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
+        latin = None
+    if latin is not None and all(c.isascii() or c.isalpha() or c in _CP1252_OK for c in set(latin)):
+        controls = sum(1 for c in latin if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
         if controls == 0:
-            return text, "cp1252", [Finding("file-encoding-converted", f"{rel} is not UTF-8 (first bad byte on line {line}); decoded as Windows-1252/Latin-1", source_file=rel, source_line=line)]
-    return None, "", [Finding("file-encoding-unknown", f"{rel} is not UTF-8: invalid byte at offset {bad} on line {line}, and no other encoding is certain", source_file=rel, source_line=line)]
+            message = f"{rel} is not UTF-8 (first bad byte on line {line}); decoded as Windows-1252/Latin-1"
+            return latin, "cp1252", [Finding("file-encoding-converted", message, source_file=rel, source_line=line)]
+    message = f"{rel} is not UTF-8: invalid byte at offset {bad} on line {line}, and no other encoding is certain"
+    return None, "", [Finding("file-encoding-unknown", message, source_file=rel, source_line=line)]
 
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 
 
 def _decode_mixed(data: bytes) -> tuple[str, list[int]] | None:
@@ -175,10 +197,25 @@ def read_source(path: Path, rel: str) -> tuple[SourceText | None, list[Finding]]
     except OSError as exc:
         return None, [Finding("file-unreadable", f"{rel}: {exc.strerror or exc}", source_file=rel)]
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding, findings = decode(data, rel)
+    text, encoding, findings = _decode_plain_spaces(data, rel)
     if text is None:
         src = SourceFile(rel, digest, len(data), encoding or "unknown", data.count(b"\n") + (not data.endswith(b"\n")))
         return SourceText(src, ""), findings
     text = normalise(text)
     line_count = text.count("\n") + (0 if text.endswith("\n") else 1)
     return SourceText(SourceFile(rel, digest, len(data), encoding, line_count), text), findings
+
+
+_NBSP_UTF8 = b"\xc2\xa0"
+
+
+def _decode_plain_spaces(data: bytes, rel: str) -> Decoded:
+    """``decode``, with UTF-8 non-breaking spaces already made plain in the bytes (one fast bytes
+    replace instead of a pass over the decoded text); bytes that turn out not to be UTF-8, or to
+    be nothing but spaces, are decoded as they are."""
+    if _NBSP_UTF8 not in data:
+        return decode(data, rel)
+    text, encoding, findings = decode(data.replace(_NBSP_UTF8, b" "), rel)
+    if encoding != "utf-8" or text is None:
+        return decode(data, rel)
+    return text, encoding, findings

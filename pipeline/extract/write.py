@@ -20,6 +20,10 @@ def write_tables(extraction: Extraction, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {name: write_csv(extraction.tables[name], schema, out_dir / f"{name}.csv") for name, schema in load_schemas().items()}
     findings = sorted(extraction.findings, key=lambda f: f.sort_key())
-    (out_dir / "extraction_findings.json").write_text(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out_dir / "sources.json").write_text(json.dumps([asdict(s) for s in extraction.sources], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out_dir / "extraction_findings.json").write_text(
+        json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    (out_dir / "sources.json").write_text(
+        json.dumps([asdict(s) for s in extraction.sources], ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return written

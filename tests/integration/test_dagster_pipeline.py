@@ -113,6 +113,8 @@ def test_blocking_error_stops_before_the_candidate(published: dict) -> None:
     bad = root / "bad-sources"
     bad.mkdir()
     text = SAMPLE.read_text(encoding="utf-8").replace("Established: 1964", "Established: 20006", 1)
+    # a blocking error (an impossible year alone is a warning since issue 11): a profile with neither name nor acronym
+    text += "\nEstablished: 20006\n\nWebsite: https://anonymous.example\n\nA profile with neither a name nor an acronym.\n"
     (bad / SAMPLE.name).write_text(text, encoding="utf-8")
     result = _run(build_defs(bad, root / "outputs"), "atlas_pipeline")
     assert not result.success

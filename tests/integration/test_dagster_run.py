@@ -61,6 +61,8 @@ def test_atlas_run_stages_the_candidate_and_records_the_run(tmp_path: Path, home
 
 def test_atlas_run_blocked_returns_1_with_the_failed_check(tmp_path: Path, home: Path) -> None:
     src = _one_profile(tmp_path / "sources", established="20006")
+    with (src / "profiles.txt").open("a", encoding="utf-8") as f:  # a blocking error (an impossible year alone is a warning since issue 11)
+        f.write("\nEstablished: 1990\n\nWebsite: https://anonymous.example\n\nA profile with neither a name nor an acronym.\n")
     console, buf = _console()
     assert run_pipeline(src, tmp_path / "outputs", console=console) == 1
     out = buf.getvalue()

@@ -51,13 +51,14 @@ def test_folder_of_only_bad_files(tmp_path):
     (src / "empty.txt").write_bytes(b"")
     (src / "binary.txt").write_bytes(b"\x00\xff" * 50)
     (src / "prose.txt").write_text("Only prose, no profile.\n", encoding="utf-8")
-    (src / "year.txt").write_text(make_profile(established="20006"), encoding="utf-8")
+    # an impossible year alone no longer blocks (issue 11): a profile with neither name nor acronym does
+    (src / "anon.txt").write_text(make_profile(name=None, acronym=None), encoding="utf-8")
     out = tmp_path / "out"
     proc = _atlas("extract", str(src), "--out", str(out))
     assert proc.returncode == 1
     assert "no profile could be extracted" in proc.stderr and "extraction_findings.json" in proc.stderr
     q = read_csv(out / "quarantine.csv", schema("quarantine"))
-    assert sorted(q["source_file"]) == ["binary.txt", "empty.txt", "prose.txt", "year.txt"]  # the reasons are kept
+    assert sorted(q["source_file"]) == ["anon.txt", "binary.txt", "empty.txt", "prose.txt"]  # the reasons are kept
     assert "4 error" in proc.stdout
 
 

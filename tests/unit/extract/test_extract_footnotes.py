@@ -6,7 +6,7 @@ from conftest import make_profile, rules
 
 from pipeline.extract import lines as L
 from pipeline.extract.matching import split_marker
-from pipeline.extract.profile import local_term
+from pipeline.extract.footnotes import local_term
 
 
 def test_sample_footnotes(sample):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import make_profile, org, rules
 
-from pipeline.extract.header import parse_address, split_acronyms
+from pipeline.extract.address import parse_address
+from pipeline.extract.header import split_acronyms
 from pipeline.vocab import load_vocabulary
 
 IGO = "International and regional organisations"
@@ -77,7 +78,7 @@ def test_split_acronyms(value, expected):
         ("1 Rue Example, F-01210 Ferney-Voltaire, France", ("01210", "Ferney-Voltaire", "FR")),
         ("CH–1211 Genève 2, Suisse", ("1211", "Geneva", "CH")),  # en dash after the prefix (regression)
         ("Case postale 123, 1211 Genève 20 Switzerland", ("1211", "Geneva", "CH")),  # no comma before the country (regression)
-        ("Geneva, Switzerland", (None, None, "CH")),
+        ("Geneva, Switzerland", (None, "Geneva", "CH")),  # a known city without a postal code
     ],
 )
 def test_parse_address(address, expected):

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 
+import pandas as pd
 import pytest
 from conftest import REPO, make_profile, org, rules
 
@@ -110,17 +111,22 @@ def test_crlf_and_bom_give_no_finding_and_the_same_records(extract_files):
 
 
 def test_profile_cut_off_inside_its_header(extract_files):
+    """A page cut off inside its header keeps its organisation (issue 11: no record lost); the value
+    the file ends in the middle of ("Rue du") is nulled and kept in the quarantine, a warning says so."""
     cut = "Cut Organisation\n\nAcronym: CUT\n\nEstablished: 1999\n\nAddress: Rue du"
     ex = extract_files({"a.txt": GOOD + "\n" + cut, "b.txt": cut + "\n\n" + make_profile(name="Next Organisation", acronym="NEXT")})
     _good_kept(ex)
     assert org(ex, "next")["source_line_start"] == 9  # the profile after the cut one is intact
     cuts = _findings(ex, "profile-truncated")
     assert sorted((f.source_file, f.source_line) for f in cuts) == [("a.txt", 35), ("b.txt", 7)]
-    assert all("ends inside its header" in f.message and f.severity == "error" for f in cuts)
-    assert [(q["source_line_start"], q["rule"], q["name"]) for q in _quarantine(ex, "a.txt")] == [
-        (29, "profile-truncated", "Cut Organisation")
-    ]
-    assert "cut" not in set(ex.tables["organizations"]["organization_id"])
+    assert all("ends inside its header" in f.message and f.severity == "warning" for f in cuts)
+    rows = ex.tables["organizations"].query("organization_id == 'cut'")
+    assert list(rows["source_file"]) == ["a.txt"] and list(rows["established"]) == [1999]  # b.txt's copy is a repeat
+    assert pd.isna(rows["address"].iloc[0])  # a.txt ends inside the Address line
+    (q,) = _quarantine(ex, "a.txt")
+    cell = (q["organization_id"], q["table"], q["column"], q["value"])
+    assert (q["rule"], q["source_line_start"], *cell) == ("profile-truncated", 35, "cut", "organizations", "address", "Rue du")
+    assert not any(f.severity == "error" for f in ex.findings if f.source_file == "a.txt")
 
 
 def test_missing_name_is_kept_with_a_warning(extract_files):
@@ -146,19 +152,26 @@ def test_missing_acronym_is_kept_with_id_from_name(extract_files):
         ("20006", "established-impossible"),
         ("0999", "established-impossible"),
         ("2999", "established-impossible"),
+        ("1", "established-impossible"),
         ("soon", "established-unparseable"),
     ],
 )
-def test_impossible_year_is_an_error_and_quarantined(extract_files, value, rule):
+def test_impossible_year_is_nulled_and_the_record_kept(extract_files, value, rule):
+    """Issue 11: one bad field never costs the record. The year is published empty, the value is
+    kept in the quarantine with its organisation, table and column, and a warning names file and line."""
     ex = extract_files({"a.txt": GOOD + "\n" + make_profile(acronym="YEAR", established=value)})
     _good_kept(ex)
     (f,) = _findings(ex, rule)
-    assert (f.source_file, f.source_line, f.severity, f.value) == ("a.txt", 33, "error", value)
+    assert (f.source_file, f.source_line, f.severity, f.column, f.value) == ("a.txt", 33, "warning", "established", value)
+    row = org(ex, "year")
+    assert row["established"] is None and row["established_source"] is None
+    assert (row["name"], row["website"], row["city"]) == ("Example Organisation", "https://example.org/", "Geneva")  # the rest is published
+    assert len(ex.tables["sections"].query("organization_id == 'year'")) == 4
     (q,) = _quarantine(ex, "a.txt")
-    assert (q["rule"], q["source_line_start"], q["name"]) == (rule, 29, "Example Organisation")
+    assert (q["rule"], q["source_line_start"], q["source_line_end"], q["name"]) == (rule, 33, 33, "Example Organisation")
+    assert (q["organization_id"], q["table"], q["column"], q["value"]) == ("year", "organizations", "established", value)
     assert value.lstrip("0") in q["reason"] or "not a year" in q["reason"]
-    assert "year" not in set(ex.tables["organizations"]["organization_id"])
-    assert "year" not in set(ex.tables["sections"]["organization_id"])  # nothing of it published
+    assert not any(f.severity == "error" for f in ex.findings)
 
 
 @pytest.mark.parametrize(
@@ -169,14 +182,18 @@ def test_impossible_year_is_an_error_and_quarantined(extract_files, value, rule)
         "data:text/html,<script>alert(1)</script>",
         "file:///etc/passwd",
         "ftp://example.org",
+        "not a url",
+        "https://example.org/a b",
     ],
 )
-def test_non_http_website_is_an_error(extract_files, website):
+def test_non_http_website_is_nulled_and_the_record_kept(extract_files, website):
     ex = extract_files({"a.txt": GOOD + "\n" + make_profile(acronym="JS", website=website)})
     _good_kept(ex)
     (f,) = _findings(ex, "website-scheme")
-    assert (f.source_file, f.source_line, f.severity) == ("a.txt", 37, "error")
-    assert [q["rule"] for q in _quarantine(ex, "a.txt")] == ["website-scheme"]
+    assert (f.source_file, f.source_line, f.severity, f.column, f.value) == ("a.txt", 37, "warning", "website", website)
+    assert org(ex, "js")["website"] is None and org(ex, "js")["established"] == 1990
+    (q,) = _quarantine(ex, "a.txt")
+    assert (q["rule"], q["organization_id"], q["column"], q["value"]) == ("website-scheme", "js", "website", website)
     assert website not in set(ex.tables["organizations"]["website"].dropna())
 
 
@@ -319,15 +336,16 @@ def test_every_rejected_record_is_quarantined_with_its_reason(extract_files):
         "year.txt": "established-impossible",
         "js.txt": "website-scheme",
         "anon.txt": "profile-unidentifiable",
-        "cut.txt": "profile-truncated",
         "prose.txt": "no-profiles",
         "stray.txt": "text-before-first-profile",
     }
     assert q["reason"].notna().all() and (q["reason"].str.len() > 10).all()
-    assert set(ex.tables["organizations"]["organization_id"]) == {"good", "stray"}
+    fields = q[q["column"].notna()]
+    assert dict(zip(fields["organization_id"], fields["column"], strict=True)) == {"y1": "established", "js1": "website"}  # per field
+    assert set(ex.tables["organizations"]["organization_id"]) == {"good", "stray", "y1", "js1", "cut"}
     errors = {f.source_file for f in ex.findings if f.severity == "error"}
-    assert errors == set(got) - {"stray.txt"}
-    assert "text-before-first-profile" in rules(ex, "stray.txt")
+    assert errors == {"empty.txt", "binary.txt", "anon.txt", "prose.txt"}
+    assert "text-before-first-profile" in rules(ex, "stray.txt") and "profile-truncated" in rules(ex, "cut.txt")
 
 
 def test_same_acronym_twice_in_one_file_with_a_junk_name(extract_files):

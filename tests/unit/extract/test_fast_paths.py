@@ -1,0 +1,57 @@
+"""Fast paths of extraction (issue 11, speed) give exactly what the plain definitions give."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract.profile import LONG_LINE, _has_long_line
+from pipeline.extract.reader import decode, normalise, read_source
+
+LENGTHS = st.lists(st.sampled_from([0, 1, 7, LONG_LINE - 1, LONG_LINE, LONG_LINE + 1, 2 * LONG_LINE + 3]), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(LENGTHS, st.booleans())
+def test_long_line_search_is_the_per_line_definition(lengths, final_break):
+    text = "\n".join("a" * n for n in lengths) + ("\n" if final_break else "")
+    assert _has_long_line(text) == any(len(line) > LONG_LINE for line in text.split("\n"))
+
+
+def _plain(data: bytes, tmp_path) -> str:
+    (tmp_path / "a.txt").write_bytes(data)
+    src, _ = read_source(tmp_path / "a.txt", "a.txt")
+    assert src is not None
+    return src.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\u00a0", "’", "\n", "Â", "é", "\u2009"]), max_size=40))
+def test_non_breaking_spaces_made_plain_in_the_bytes_equal_the_text_path(tmp_path_factory, text):
+    tmp_path = tmp_path_factory.mktemp("nbsp")
+    data = text.encode("utf-8")
+    expected_text, encoding, _ = decode(data, "a.txt")
+    if expected_text is None:
+        return
+    assert _plain(data, tmp_path) == normalise(expected_text)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Café Â\u00a0ok – fine\n".encode("cp1252"),  # cp1252 "Â" + NBSP are the bytes C2 A0, with stray é (E9)
+        "Â\u00a0– only cp1252\n".encode("cp1252"),
+        "\u00a0\n\u00a0".encode("utf-8"),  # nothing but (non-breaking) spaces
+        "\ufeffUTF-8 with BOM\u00a0and NBSP\n".encode("utf-8"),
+        "UTF-16 with NBSP\u00a0\u00c2".encode("utf-16"),
+        "UTF-16 holding the bytes C2 A0 twice: \ua0c2\ua0c2".encode("utf-16-le").join([b"\xff\xfe", b""]),
+    ],
+)
+def test_other_encodings_and_edge_cases_read_as_before(tmp_path, data):
+    expected_text, _, _ = decode(data, "a.txt")
+    if expected_text is None:
+        (tmp_path / "a.txt").write_bytes(data)
+        assert read_source(tmp_path / "a.txt", "a.txt")[0].text == ""
+    else:
+        assert _plain(data, tmp_path) == normalise(expected_text)
