@@ -182,6 +182,7 @@ class ReportFinding(Artifact):
     source_line: int | None = None
     excerpt: str | None = None
     hint: str | None = None
+    excerpt_span: list[int] | None = None  # [start, end) of the flagged value in ``excerpt`` (format 1.1)
 
     @property
     def location(self) -> str:

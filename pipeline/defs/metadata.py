@@ -110,12 +110,13 @@ def findings_metadata(title: str, findings: Sequence[Finding], report: str | Non
 
 
 FIRST_ERRORS = 5
+MESSAGE_LIMIT = 300
 
 
 def first_errors(findings: Iterable[Finding], limit: int = FIRST_ERRORS) -> list[str]:
     """The first errors as ``file:line: message [rule]`` (most useful first)."""
     errors = sorted((f for f in findings if f.severity == "error"), key=Finding.sort_key)[:limit]
-    return [f"{f.location or f.table or '(no file)'}: {_cell(f.message)} [{f.rule}]" for f in errors]
+    return [f"{f.location or f.table or '(no file)'}: {' '.join(f.message.split())[:MESSAGE_LIMIT]} [{f.rule}]" for f in errors]
 
 
 def check_result(check_name: str, asset: str, title: str, findings: Iterable[Finding], report: str | None = None) -> dg.AssetCheckResult:

@@ -109,7 +109,9 @@ def test_publish_job_needs_a_decision(published: dict) -> None:
 def test_blocking_error_stops_before_the_candidate(published: dict) -> None:
     root: Path = published["root"]
     releases = root / "outputs" / "releases"
-    before = _tree_sums(releases)
+    staging = root / "outputs" / "staging"
+    before, staged_before = _tree_sums(releases), _tree_sums(staging)
+    assert (staging / "datapackage.json").is_file()  # the good candidate an editor may be reviewing
     bad = root / "bad-sources"
     bad.mkdir()
     text = SAMPLE.read_text(encoding="utf-8").replace("Established: 1964", "Established: 20006", 1)
@@ -119,13 +121,20 @@ def test_blocking_error_stops_before_the_candidate(published: dict) -> None:
     checks = _checks(result)
     assert False in checks.values() and checks["extraction_clean"] is False
     done = _materialized(result)
-    assert "validation_report" in done and done["release_candidate"]["publishable"] is False  # the blocked staging
+    assert "validation_report" in done and done["release_candidate"]["publishable"] is False  # the blocked report
     assert "release" not in done
-    staging = root / "outputs" / "staging"
-    assert (staging / "validation" / "report.html").is_file()
-    assert "20006" in (staging / "validation" / "report.json").read_text(encoding="utf-8")
-    assert not (staging / "datapackage.json").exists() and not (staging / "data").exists()
+    blocked = root / "outputs" / "blocked"
+    assert (blocked / "validation" / "report.html").is_file()
+    assert "20006" in (blocked / "validation" / "report.json").read_text(encoding="utf-8")
+    assert not (blocked / "datapackage.json").exists() and not (blocked / "data").exists()
+    assert _tree_sums(staging) == staged_before  # candidates are never lost: the good one is still staged
     assert _tree_sums(releases) == before
+    # the reason is on the failed step and the check, with file:line, not a stack trace
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("blocked: 1 error(s)") and f"{SAMPLE.name}:" in description and "20006" in description
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "extraction_clean")
+    assert "no error" not in (evaluation.description or "") and "[established-impossible]" in evaluation.description
 
 
 def test_a_changed_file_is_re_extracted_alone(tmp_path: Path) -> None:
