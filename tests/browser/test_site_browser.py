@@ -133,13 +133,15 @@ def test_profile_markup_runs_no_script_and_creates_no_element(page) -> None:  # 
         assert page.evaluate("document.images.length") == 0
         assert page.evaluate("document.querySelectorAll('b, img, script:not([src])').length") == 0
         scripts = page.evaluate("Array.from(document.scripts).map(s => s.getAttribute('src'))")
-        assert scripts == ["static/site.js"]
+        assert scripts == ["static/site.js", "static/findings.js"]
 
 
-def test_review_page_links_findings_to_source_excerpts(page) -> None:  # noqa: ANN001
+def test_review_page_filters_findings_and_shows_their_source_lines(page) -> None:  # noqa: ANN001
     page.goto("review.html")
-    link = page.locator("#rule-warning-markup-in-text a.loc", has_text="evil.txt:1").first
-    link.click()
-    target = page.locator("figure.excerpt:target")
-    assert target.count() == 1
-    assert EVIL_NAME in (target.locator(".here").text_content() or "")
+    page.select_option("#findings-file", "evil.txt")
+    page.select_option("#findings-rule", "markup-in-text")
+    shown = page.locator("li.finding:visible")
+    assert shown.count() >= 1 and all(t == "evil.txt" for t in shown.evaluate_all("els => els.map(e => e.dataset.file)"))
+    first = shown.filter(has_text="evil.txt:1").first
+    first.locator("details.finding-context summary").click()
+    assert EVIL_NAME in (first.locator("details.finding-context .here").text_content() or "")
