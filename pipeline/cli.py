@@ -61,10 +61,9 @@ def _outputs_usable(outputs: Path) -> None:
 def config(sources: SourcesOpt = None, outputs: OutputsOpt = None, dagster_home: HomeOpt = None) -> None:
     """Print the configuration every command and the Dagster code location use, and where each value comes from."""
     settings = _settings(quiet=True, sources=sources, outputs=outputs, dagster_home=dagster_home)
-    table = Table("setting", "value", "from", "environment variable", title="atlas configuration")
+    console.print("# setting, value, \\[where it comes from; its environment variable]. Order: flags > environment > pyproject > defaults.")
     for name, value, origin, env in settings.rows():
-        table.add_row(name, value, origin, env)
-    console.print(table)
+        console.print(f"{name:<18} {escape(value) or '(empty)'}   [dim]\\[{escape(origin)}; {env}][/]", soft_wrap=True)
 
 
 @app.command()

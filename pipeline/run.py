@@ -89,7 +89,8 @@ def _summary(result: dg.ExecuteJobResult, settings: Settings, console: Console) 
     kept = f"the earlier candidate in {staged} is kept, unchanged" if (staged / "candidate.json").is_file() else "no candidate is staged"
     stopped = f"failed:[/] the run (run {result.run_id[:8]}) stopped before its candidate"
     verdict = "blocked:[/] errors stand" if candidate is not None else stopped
-    console.print(f"[bold red]{verdict}; {kept}. Fix the sources (see the report above) and run again.")
+    fix = "Fix the sources (see the report above)" if candidate is not None else "Fix the cause above"
+    console.print(f"[bold red]{verdict}; {kept}. {fix} and run again.")
     return 1
 
 

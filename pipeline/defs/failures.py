@@ -23,13 +23,15 @@ from pipeline.publish.layout import REPORT_HTML, blocked_dir
 from pipeline.publish.lock import LockHeld, LockUnavailable
 
 
-def describe(exc: BaseException, sources: Path | None = None) -> tuple[str, str | None]:
-    """(reason in words, the file it concerns relative to ``sources`` when it is there)."""
+def describe(exc: BaseException, sources: Path | None = None, outputs: Path | None = None) -> tuple[str, str | None]:
+    """(reason in words, the file it concerns relative to ``sources`` when it is there). An
+    ``OSError`` that names no file (a full disk, a read-only filesystem) names the outputs folder."""
     path: str | None = None
     if isinstance(exc, OSError):
         path = str(exc.filename) if exc.filename else None
         code = errno.errorcode.get(exc.errno or 0, "")
-        reason = f"{exc.strerror or exc}{f' ({code})' if code else ''}" + (f": {path}" if path else "")
+        where = f": {path}" if path else (f" while writing under {outputs}" if outputs else "")
+        reason = f"{exc.strerror or exc}{f' ({code})' if code else ''}{where}"
     else:
         reason = f"{type(exc).__name__}: {exc}"
         path = next((word.strip("'\"") for word in str(exc).split() if word.strip("'\"").startswith("/")), None)
@@ -48,10 +50,10 @@ def surfaced(step: str, context: dg.AssetExecutionContext, paths: AtlasPaths, lo
     except (dg.Failure, dg.DagsterError, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001 - every cause is reported, with its file
-        reason, source_file = describe(exc, paths.sources_dir)
+        reason, source_file = describe(exc, paths.sources_dir, paths.outputs_dir)
         report = _failure_report(step, reason, source_file, context, paths, lock)
         metadata = {"reason": reason, "error": type(exc).__name__, "file": source_file or "", "report": report}
-        raise dg.Failure(description=f"step {step} failed: {reason}. {report}", metadata=metadata) from exc
+        raise dg.Failure(description=f"{reason}. {report}", metadata=metadata) from exc
 
 
 def _failure_report(
