@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from pipeline.defs.resources import AtlasPaths, OutputsLock
 from pipeline.publish.candidate import stage_failure
 from pipeline.publish.layout import REPORT_HTML, blocked_dir
 from pipeline.publish.lock import LockHeld, LockUnavailable
+
+
+_ABSOLUTE_PATH = re.compile(r"/[^\s'\":,;()]+")
 
 
 def describe(exc: BaseException, sources: Path | None = None, outputs: Path | None = None) -> tuple[str, str | None]:
@@ -34,7 +38,8 @@ def describe(exc: BaseException, sources: Path | None = None, outputs: Path | No
         reason = f"{exc.strerror or exc}{f' ({code})' if code else ''}{where}"
     else:
         reason = f"{type(exc).__name__}: {exc}"
-        path = next((word.strip("'\"") for word in str(exc).split() if word.strip("'\"").startswith("/")), None)
+        found = _ABSOLUTE_PATH.search(str(exc))
+        path = found.group(0) if found else None
     rel = None
     if path and sources is not None:
         with contextlib.suppress(ValueError):
