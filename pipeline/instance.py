@@ -29,10 +29,7 @@ telemetry:
 SQLITE_YAML = (
     """\
 # Dagster instance of one corpus (written by `atlas` when missing; profile: sqlite).
-storage:
-  sqlite:
-    base_dir:
-      env: DAGSTER_HOME
+# No `storage:` block: Dagster keeps its SQLite databases in this folder, wherever it is opened from.
 concurrency:
   runs:
     max_concurrent_runs: 1   # UI, schedule and sensor runs queue: runs never interleave on the outputs
