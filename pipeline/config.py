@@ -92,7 +92,9 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "dagster_home", ("ATLAS_DAGSTER_HOME", "DAGSTER_HOME"), None, "the corpus's Dagster instance (default <outputs>/.dagster)", Path
     ),
     SettingSpec("instance", ("ATLAS_INSTANCE",), "sqlite", "instance storage: sqlite (quick start) or postgres (production)"),
-    SettingSpec("postgres_url", ("ATLAS_POSTGRES_URL",), "", "postgresql://user:password@host:port/database, one database per corpus"),
+    SettingSpec(
+        "postgres_url", ("ATLAS_POSTGRES_URL",), "", "postgresql+psycopg2://user:password@host:port/database (one database per corpus)"
+    ),
     SettingSpec("cache", ("ATLAS_CACHE",), None, "per-file extraction cache (default <outputs>/.cache; any fsspec URL)"),
     SettingSpec("io_base", ("ATLAS_IO_BASE",), None, "Dagster step outputs (default <outputs>/.io; any fsspec URL)"),
     SettingSpec("executor", ("ATLAS_EXECUTOR",), "in_process", "in_process, multiprocess, k8s or celery"),

@@ -1,20 +1,23 @@
 """One Dagster instance per corpus: where it lives, its ``dagster.yaml``, and its one-time set-up.
 
 Scope: the instance of a corpus is ``Settings.dagster_home`` (default ``<outputs>/.dagster``), so
-two corpora never share a run history, an asset catalogue or sensor cursors. :func:`prepare_instance`
-creates the folder, writes ``dagster.yaml`` for the configured profile when missing (``sqlite``: the
-quick start; ``postgres``: ``dagster-postgres`` storage read from ``ATLAS_POSTGRES_URL`` and the
-``QueuedRunCoordinator``), records which outputs folder the instance belongs to
-(``atlas-corpus.json``; an instance is never reused for another corpus), and points
-``DAGSTER_HOME`` at it. :func:`migrate_instance` creates or migrates the storage schema once, in
-this process, before a webserver and a daemon open it together (two processes creating a fresh
-SQLite schema at once race). It must not run jobs or start servers.
+two corpora never share a run history, an asset catalogue or sensor cursors.
+:func:`prepare_instance` creates the folder, writes ``dagster.yaml`` for the configured profile when
+missing (``sqlite``: the quick start; ``postgres``: ``dagster-postgres`` storage read from
+``ATLAS_POSTGRES_URL`` and the ``QueuedRunCoordinator``), records which outputs folder the instance
+belongs to (``atlas-corpus.json``; an instance is never reused for another corpus);
+:func:`instance_env` points ``DAGSTER_HOME`` (and ``ATLAS_POSTGRES_URL``) at it for the duration of
+a block. :func:`migrate_instance` creates or migrates the storage schema once, in this process,
+before a webserver and a daemon open it together (two processes creating a fresh SQLite schema at
+once race). It must not run jobs or start servers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.config import ConfigError, Settings
@@ -61,9 +64,8 @@ def instance_yaml(kind: str) -> str:
 
 
 def prepare_instance(settings: Settings) -> Path:
-    """The corpus's instance folder, ready to open; ``DAGSTER_HOME`` (and ``ATLAS_POSTGRES_URL``)
-    set for this process and its children. Raises :class:`ConfigError` when the folder belongs to
-    another outputs folder or cannot be created."""
+    """The corpus's instance folder, ready to open. Raises :class:`ConfigError` when the folder
+    belongs to another outputs folder or cannot be created."""
     home = settings.dagster_home.absolute()
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -73,10 +75,25 @@ def prepare_instance(settings: Settings) -> Path:
             config.write_text(instance_yaml(settings.instance), encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"the Dagster instance folder {home} cannot be used: {exc.strerror or exc}") from None
-    os.environ["DAGSTER_HOME"] = str(home)
-    if settings.postgres_url:
-        os.environ["ATLAS_POSTGRES_URL"] = settings.postgres_url
     return home
+
+
+@contextlib.contextmanager
+def instance_env(settings: Settings) -> Iterator[Path]:
+    """Within the block, ``DAGSTER_HOME`` (and ``ATLAS_POSTGRES_URL``) name the corpus's prepared
+    instance, for ``DagsterInstance.get()`` and the processes a run starts; restored after."""
+    home = prepare_instance(settings)
+    wanted = {"DAGSTER_HOME": str(home), **({"ATLAS_POSTGRES_URL": settings.postgres_url} if settings.postgres_url else {})}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield home
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _claim(home: Path, settings: Settings) -> None:

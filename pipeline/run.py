@@ -22,7 +22,7 @@ from rich.markup import escape
 from pipeline.config import Settings, load_settings
 from pipeline.defs.failures import step_failure_reasons
 from pipeline.defs.notices import ATLAS_RUN_TRIGGER, run_notice
-from pipeline.instance import prepare_instance
+from pipeline.instance import instance_env
 from pipeline.notify import send_notice
 from pipeline.publish.candidate import read_blocked, stage_failure
 from pipeline.publish.layout import REPORT_HTML, blocked_dir, staging_dir
@@ -137,14 +137,13 @@ def run_pipeline(
     console = console or Console(highlight=False)
     settings = settings or load_settings({"sources": sources, "outputs": outputs})
     try:
-        with outputs_lock(settings.outputs, "atlas run"):
-            prepare_instance(settings)
+        with outputs_lock(settings.outputs, "atlas run"), instance_env(settings):
             result = _execute(settings, multiprocess)
             code = _summary(result, settings, console)
+            _notify(result, settings, code, console)
     except (LockHeld, LockUnavailable) as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return 2
-    _notify(result, settings, code, console)
     return code
 
 
@@ -154,8 +153,7 @@ def record_publish(outputs: Path, result: PublishResult, settings: Settings | No
     publish made no new release."""
     if result.status != "published":
         return
-    prepare_instance(settings or load_settings({"outputs": outputs}))
-    with dg.DagsterInstance.get() as instance:
+    with instance_env(settings or load_settings({"outputs": outputs})), dg.DagsterInstance.get() as instance:
         instance.report_runless_asset_event(
             dg.AssetMaterialization(
                 "release",

@@ -90,3 +90,56 @@ class Receiver:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def graphql(port: int, query: str, variables: dict | None = None, timeout: float = 15) -> dict:
+    """POST a query to the Dagster webserver's GraphQL endpoint on 127.0.0.1; its ``data``."""
+    import urllib.request
+
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        doc = json.loads(response.read())
+    if doc.get("errors"):
+        raise AssertionError(f"GraphQL errors: {doc['errors']}")
+    return doc["data"]
+
+
+class ProcessGroup:
+    """Long-running processes started in their own sessions; :meth:`stop` ends each whole group."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - owned by the child
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def tail(self, chars: int = 3000) -> str:
+        out = []
+        for name in self.procs:
+            path = self.logs / f"{name}.log"
+            text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+            out.append(f"--- {name} ---\n{text[-chars:]}")
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        import signal
+        import time
+
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)

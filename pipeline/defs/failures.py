@@ -23,7 +23,6 @@ from pipeline.publish.candidate import stage_failure
 from pipeline.publish.layout import REPORT_HTML, blocked_dir
 from pipeline.publish.lock import LockHeld, LockUnavailable
 
-
 _ABSOLUTE_PATH = re.compile(r"/[^\s'\":,;()]+")
 
 

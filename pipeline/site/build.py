@@ -30,7 +30,8 @@ from pipeline.publish import layout
 from pipeline.publish.dictionary import constraint_text, foreign_key_text
 from pipeline.site import charts, collect
 from pipeline.site.collect import FileEntry, Release, RunReport
-from pipeline.validate.report import FILTER_SCRIPT, FILTER_STYLE, TEMPLATES as REPORT_TEMPLATES
+from pipeline.validate.report import FILTER_SCRIPT, FILTER_STYLE
+from pipeline.validate.report import TEMPLATES as REPORT_TEMPLATES
 
 SITE = "site"
 SITE_TMP_PREFIX = ".tmp-site-"
@@ -222,7 +223,9 @@ def place_files(root: Path, entries: list[FileEntry]) -> None:
 # -- build -----------------------------------------------------------------------------------------
 
 
-def render_site(outputs_dir: Path, root: Path, releases: list[Release], candidate: RunReport | None, blocked: RunReport | None = None) -> None:
+def render_site(
+    outputs_dir: Path, root: Path, releases: list[Release], candidate: RunReport | None, blocked: RunReport | None = None
+) -> None:
     env = environment()
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     shutil.copytree(STATIC, root / "static")

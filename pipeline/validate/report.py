@@ -1,15 +1,16 @@
-"""The validation report editors act on: ``report.json`` (stable, documented), ``report.md``, ``report.html``.
+"""The validation report editors act on: ``report.json`` (stable, documented), ``report.md``,
+``report.html``.
 
 Scope: turn a list of findings into the report dict (format in ``REPORT_FORMAT.md`` beside this
 file), write it as JSON, Markdown and one self-contained HTML page (inline CSS, no external
-resource, every value escaped by Jinja2's autoescape so markup in profile text shows as text),
-read it back, and summarise it for the console. Excerpts are centred on the flagged value (from the
+resource, every value escaped by Jinja2's autoescape so markup in profile text shows as text), read
+it back, and summarise it for the console. Excerpts are centred on the flagged value (from the
 source line itself when the run's sources are still there, unchanged) and the value's position is
 recorded so pages highlight it; ``report.html`` filters by severity, rule, file and organisation,
-searches the text and pages through the findings with one small inline script (allowed by the
-page's own Content-Security-Policy hash), the same script and markup the site's review page uses. The report is deterministic: the same findings and
-context give the same bytes (no timestamp unless the caller puts one in ``context``). It must not
-run any check.
+searches the text and pages through the findings with one small inline script (allowed by the page's
+own Content-Security-Policy hash), the same script and markup the site's review page uses. The
+report is deterministic: the same findings and context give the same bytes (no timestamp unless the
+caller puts one in ``context``). It must not run any check.
 """
 
 from __future__ import annotations

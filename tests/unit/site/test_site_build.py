@@ -23,7 +23,6 @@ from publish_support import stage
 from site_support import EVIL_NAME, shared_outputs
 
 from pipeline import markdown
-from pipeline.artifacts import ReportFinding
 from pipeline.findings import Finding
 from pipeline.schemas import load_schemas
 from pipeline.site import charts
