@@ -31,7 +31,7 @@ from pipeline.defs.versions import code_version
 from pipeline.extract import combine, discover
 from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_missing, read_or_extract, store
 from pipeline.findings import Finding
-from pipeline.publish.candidate import stage
+from pipeline.publish.candidate import latest_run_notice, stage
 from pipeline.publish.release import PublishRefused, publish
 from pipeline.schemas import load_schemas
 from pipeline.validate import merge_findings
@@ -71,6 +71,9 @@ class PublishDecision(dg.Config):
     reviewer: str = Field(default="", description="Who reviewed the candidate's report (required to publish).")
     note: str = Field(default="", description="The reviewer's note, stored in review.json.")
     accept_warnings: bool = Field(default=False, description="Publish although the report has warnings.")
+    earlier_candidate: bool = Field(
+        default=False, description="Publish the staged candidate although the latest run was blocked or failed (it is then an earlier one)."
+    )
 
 
 def _output(value: Any, **kwargs: Any) -> dg.Output:
@@ -264,6 +267,9 @@ def release(
     if not config.reviewer.strip():
         context.log.warning(NO_DECISION)
         return
+    notice = latest_run_notice(paths.outputs_dir)
+    if notice and not config.earlier_candidate:
+        raise dg.Failure(description=f"not published: {notice} Set earlier_candidate: true to publish it anyway.")
     try:
         with outputs_lock.hold(f"dagster run {context.run.run_id[:8]}: release"):
             result = publish(
