@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.config import Settings
-from pipeline.instance import migrate_instance, prepare_instance
+from pipeline.config import ConfigError, Settings
+from pipeline.instance import instance_env, migrate_instance
 
 CODE_LOCATION = "pipeline.definitions"
 STOP_GRACE_SECONDS = 10.0
@@ -67,8 +67,11 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
 
 def start_services(settings: Settings, *, host: str = "127.0.0.1", port: int = 3000, log_dir: Path | None = None) -> Services:
     """Prepare and migrate the instance, then start the webserver and the daemon on it."""
-    home = prepare_instance(settings)
-    migrate_instance(home)
+    with instance_env(settings) as home:  # DAGSTER_HOME set: instance files may refer to it
+        try:
+            migrate_instance(home)
+        except Exception as exc:  # noqa: BLE001 - any storage or configuration error, said plainly
+            raise ConfigError(f"the Dagster instance {home} cannot be opened or migrated: {' '.join(str(exc).split())[:500]}") from None
     env = {**os.environ, **settings.env(), "DAGSTER_HOME": str(home)}
     commands = {
         "webserver": [_bin("dagster-webserver"), "-h", host, "-p", str(port), "-m", CODE_LOCATION],

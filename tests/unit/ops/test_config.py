@@ -87,3 +87,21 @@ def test_a_notice_to_a_closed_port_reports_and_never_raises() -> None:
     delivered, detail = send_notice(f"http://127.0.0.1:{free_port()}/", notice, timeout=2)
     assert not delivered and "unreachable" in detail
     assert len(__import__("json").loads(notice.to_json())["reasons"]) == 10
+
+
+def test_an_instance_file_that_refers_to_dagster_home_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instance files written by earlier versions (and Dagster's own examples) name DAGSTER_HOME;
+    `atlas ui` migrates them with it set, and leaves the environment as it was."""
+    from pipeline.instance import instance_env, migrate_instance
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = tmp_path / "out" / ".dagster"
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text("storage:\n  sqlite:\n    base_dir:\n      env: DAGSTER_HOME\n", encoding="utf-8")
+    settings = load_settings({"outputs": tmp_path / "out"}, environ={}, cwd=tmp_path)
+    with instance_env(settings) as prepared:
+        migrate_instance(prepared)
+    assert (home / "history" / "runs.db").is_file()
+    import os
+
+    assert "DAGSTER_HOME" not in os.environ
