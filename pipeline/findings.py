@@ -41,7 +41,10 @@ RULES: dict[str, Rule] = _rules(
     ("file-encoding-converted", "warning", "Source file was decoded from another encoding", "Re-save the file as UTF-8 so nothing depends on the guess."),
     ("file-name-clash", "error", "Two source files with the same name", "Give every source file a distinct name, or extract the folders separately."),
     ("file-outside-sources", "error", "Source path leads outside the sources folder", "Copy the file into the sources folder instead of linking to it."),
-    ("run-failed", "error", "The pipeline run failed before its release candidate", "Read the reason: fix the named file or folder (a link loop, permissions, disk space), then run again."),
+    (
+        "run-failed", "error", "The pipeline run failed before its release candidate",
+        "Read the reason: fix the named file or folder (a link loop, permissions, disk space), then run again.",
+    ),
     ("cache-entry-invalid", "info", "Extraction cache entry could not be used", "Nothing to do: the file was extracted again and its cache entry replaced."),
     ("line-too-long", "warning", "Very long line", "Check the file: a line this long is usually a paste or conversion accident."),
     ("text-before-first-profile", "warning", "Text before the first profile", "Delete the stray text or add the profile header it belongs to."),

@@ -19,7 +19,6 @@ from publish_support import error_finding, stage
 from site_support import shared_outputs
 
 from pipeline.site.build import build_site
-from pipeline.site.screenshot import launch
 from pipeline.site.serve import make_server
 
 pytestmark = pytest.mark.browser
@@ -61,14 +60,6 @@ def pages(sites: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> li
     return out
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def test_the_vendored_axe_is_the_published_file() -> None:

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from publish_support import stage
 
 from pipeline.findings import Finding
 from pipeline.site.build import build_site
-from pipeline.site.screenshot import launch
 from pipeline.site.serve import make_server
 
 pytestmark = pytest.mark.browser
@@ -60,14 +58,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def _visible(page) -> list[dict]:  # noqa: ANN001

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from site_support import EVIL_NAME, shared_outputs
 
-from pipeline.site.screenshot import CHROMIUM, launch
 from pipeline.site.serve import make_server
 
 pytestmark = pytest.mark.browser
@@ -32,15 +31,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install -y chromium"
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
