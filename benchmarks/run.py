@@ -520,19 +520,16 @@ def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: fl
 
 
 ATLAS_ARGS: list[str] = []  # extra `atlas run` options from --atlas-arg (e.g. --multiprocess)
-DAGSTER_HOME = CORPORA / "_dagster_home"  # the benchmark's own instance: no project run history
-
-
-def prepare_dagster_home() -> None:
-    """Create the benchmark's Dagster instance once, untimed (its SQLite storage is made on first
-    use), so that no timed run pays for it and the project's ``.dagster/`` history is left alone."""
-    os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME)
-    code = ("import dagster, pipeline.run as r; r.ensure_instance_home(); "
-            "dagster.DagsterInstance.get().get_runs(limit=1)")
+def prepare_dagster_home(outputs: Path) -> None:
+    """Create the corpus's own Dagster instance (``<outputs>/.dagster``: one instance per corpus)
+    untimed, so that no timed run pays for its SQLite storage and the project's history is left alone."""
+    code = ("import sys\nfrom pathlib import Path\nfrom pipeline.config import load_settings\n"
+            "from pipeline.instance import instance_env, migrate_instance\n"
+            "with instance_env(load_settings({'outputs': Path(sys.argv[1])})) as home:\n    migrate_instance(home)\n")
     try:
-        subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=300, check=False)
+        subprocess.run([sys.executable, "-c", code, str(outputs)], cwd=REPO, capture_output=True, timeout=300, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
-        print(f"    ! could not prepare {DAGSTER_HOME}: {exc}")
+        print(f"    ! could not prepare the instance of {outputs}: {exc}")
 
 
 def _atlas_cmd(sources: Path, outputs: Path) -> list[str]:
@@ -579,6 +576,7 @@ def measure_e2e(col: Column, work: Path, repeat: int, timeout: float) -> Path:
         outputs = work / f"outputs-{i}"
         if outputs.exists():
             shutil.rmtree(outputs)
+        prepare_dagster_home(outputs)
         run = run_measured(_atlas_cmd(col.path if col.name == SAMPLE else work / "sources", outputs),
                            work / f"log-e2e-{i}", timeout)
         _check(run, "atlas run")
@@ -864,8 +862,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"benchmarks: sizes {args.sizes}, {args.repeat} run(s) per figure, {os.cpu_count()} CPUs, "
           f"load average {LOAD_AT_START[0]:.1f} (other work on the machine skews every figure)")
     columns = build_columns(args)
-    if not {"e2e", "rerun"} <= args.skip:
-        prepare_dagster_home()
     for i, col in enumerate(columns):
         col.skipped = why_skip(col, columns[:i])
         if col.skipped:

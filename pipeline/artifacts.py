@@ -81,9 +81,10 @@ class SourceRecord(Artifact):
 
 
 class CandidateStatus(Artifact):
-    """``staging/candidate.json``: what the staged candidate is and whether it may be published."""
+    """``candidate.json`` of ``staging/`` (the publishable candidate) or ``blocked/`` (the latest run,
+    blocked by errors or failed before its candidate): what it is and whether it may be published."""
 
-    status: Literal["candidate", "blocked"]
+    status: Literal["candidate", "blocked", "failed"]
     publishable: bool
     created: str
     version: str | None
@@ -97,6 +98,8 @@ class CandidateStatus(Artifact):
     blocking: list[str]
     report: dict[str, str]
     report_sha256: str | None
+    run_id: str | None = None  # the Dagster run that staged it, when one did
+    failed_step: str | None = None  # status "failed": the step that raised
 
     def report_file(self, kind: str) -> str:
         """The report's path in staging for ``kind`` (json, md, html)."""
@@ -193,6 +196,7 @@ class ReportFinding(Artifact):
     source_line: int | None = None
     excerpt: str | None = None
     hint: str | None = None
+    excerpt_span: list[int] | None = None  # [start, end) of the flagged value in ``excerpt`` (format 1.1)
 
     @property
     def location(self) -> str:

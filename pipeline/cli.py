@@ -9,44 +9,85 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from pipeline.config import DEFAULT_OUTPUTS, DEFAULT_SOURCES
+from pipeline.config import ConfigError, Settings, load_settings
 from pipeline.findings import severity_counts
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Geneva Digital Atlas: raw profiles → validated, versioned open data.")
 console = Console(stderr=False, highlight=False)
 err = Console(stderr=True, highlight=False)
 
-SourcesOpt = Annotated[Path, typer.Option("--sources", help="Folder of raw profile files.")]
-OutputsOpt = Annotated[Path, typer.Option("--outputs", help="Folder for staging and releases.")]
+# Folders: flags > ATLAS_* environment > [tool.atlas.settings] in pyproject.toml > defaults (`atlas config`).
+SourcesOpt = Annotated[Path | None, typer.Option("--sources", help="Folder of raw profile files [ATLAS_SOURCES; default sources/].")]
+OutputsOpt = Annotated[
+    Path | None, typer.Option("--outputs", help="Folder for staging, blocked runs and releases [ATLAS_OUTPUTS; default outputs/].")
+]
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--dagster-home", help="The corpus's Dagster instance [ATLAS_DAGSTER_HOME or DAGSTER_HOME; default <outputs>/.dagster]."),
+]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
+
+
+def _settings(*, quiet: bool = False, **flags: object) -> Settings:
+    """The configuration with these flags; prints the folders the command uses (to stderr, so
+    command output stays clean)."""
+    try:
+        settings = load_settings(flags)
+    except ConfigError as exc:
+        _fail(str(exc))
+    if not quiet:
+        err.print(f"[dim]{escape(settings.folders())}[/]")
+    return settings
+
+
+def _outputs_usable(outputs: Path) -> None:
+    """A clear message (exit 2) when OUTPUTS exists but is not a folder."""
+    if outputs.exists() and not outputs.is_dir():
+        _fail(f"the outputs folder {outputs} is not a folder (a file is in the way); give --outputs a folder")
+
+
+@app.command()
+def config(sources: SourcesOpt = None, outputs: OutputsOpt = None, dagster_home: HomeOpt = None) -> None:
+    """Print the configuration every command and the Dagster code location use, and where each value comes from."""
+    settings = _settings(quiet=True, sources=sources, outputs=outputs, dagster_home=dagster_home)
+    console.print("# setting, value, \\[where it comes from; its environment variable]. Order: flags > environment > pyproject > defaults.")
+    for name, value, origin, env in settings.rows():
+        console.print(f"{name:<18} {escape(value) or '(empty)'}   [dim]\\[{escape(origin)}; {env}][/]", soft_wrap=True)
 
 
 @app.command()
 def extract(
-    sources: Annotated[list[Path], typer.Argument(help="Source files or folders.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the table CSVs.")] = Path("outputs/extract"),
+    sources: Annotated[
+        list[Path] | None, typer.Argument(help="Source files or folders [default: the configured sources].", show_default=False)
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the table CSVs [default: <outputs>/extract].")] = None,
 ) -> None:
     """Extract every table from SOURCE files or folders into one CSV per table."""
     from pipeline.extract import extract_paths, write_tables
 
-    missing = [str(p) for p in sources if not p.exists()]
+    settings = _settings(quiet=True)
+    paths = list(sources or [settings.sources])
+    out = out or settings.outputs / "extract"
+    err.print(f"[dim]sources {escape(', '.join(map(str, paths)))} · tables {escape(str(out))}[/]")
+    missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
     if out.exists() and not out.is_dir():
         _fail(f"--out {out} is a file, not a folder")
-    result = extract_paths(sources)
+    result = extract_paths(paths)
     if not result.sources:
-        _fail(f"no source files found in {', '.join(map(str, sources))}")
+        _fail(f"no source files found in {', '.join(map(str, paths))}")
     write_tables(result, out)
     for name, frame in result.tables.items():
         console.print(f"{name:<24} {len(frame):>8} rows  → {out / (name + '.csv')}")
@@ -64,6 +105,7 @@ def validate(
     """Validate extracted tables (pandera + Frictionless + data-quality rules) and write the report."""
     from pipeline.validate import validate_folder
 
+    err.print(f"[dim]tables {escape(str(tables_dir))} · report {escape(str(out or tables_dir))}[/]")
     if not tables_dir.is_dir():
         _fail(f"{tables_dir} is not a folder")
     summary = validate_folder(tables_dir, out).summary
@@ -75,18 +117,24 @@ def validate(
 
 @app.command()
 def run(
-    sources: SourcesOpt = DEFAULT_SOURCES,
-    outputs: OutputsOpt = DEFAULT_OUTPUTS,
+    sources: SourcesOpt = None,
+    outputs: OutputsOpt = None,
+    dagster_home: HomeOpt = None,
     multiprocess: Annotated[bool, typer.Option("--multiprocess", help="Use Dagster's multiprocess executor.")] = False,
 ) -> None:
-    """Run the pipeline (Dagster job, in process) up to the release candidate in OUTPUTS/staging."""
+    """Run the pipeline (Dagster job) up to the release candidate: OUTPUTS/staging, or OUTPUTS/blocked when errors stand."""
     from pipeline.run import run_pipeline
 
-    if not sources.is_dir():
-        _fail(f"sources folder {sources} does not exist")
-    code = run_pipeline(sources, outputs, multiprocess=multiprocess, console=console)
-    if code in (0, 1):  # the candidate (or its blocking report) is reviewed on the site
-        _rebuild_site(outputs)
+    settings = _settings(sources=sources, outputs=outputs, dagster_home=dagster_home)
+    if not settings.sources.is_dir():
+        _fail(f"sources folder {settings.sources} does not exist")
+    _outputs_usable(settings.outputs)
+    try:
+        code = run_pipeline(multiprocess=multiprocess, console=console, settings=settings)
+    except ConfigError as exc:
+        _fail(str(exc))
+    if code in (0, 1):  # the candidate (or the blocked run's report) is reviewed on the site
+        _rebuild_site(settings.outputs)
     raise typer.Exit(code)
 
 
@@ -96,46 +144,65 @@ def _rebuild_site(outputs: Path) -> None:
     try:
         console.print(f"site: {build_site(outputs) / 'index.html'}")
     except Exception as exc:  # noqa: BLE001 - the site is a view; a failure there must not fail the run
-        err.print(f"[yellow]warning:[/] the release site could not be rebuilt: {exc}")
+        err.print(f"[yellow]warning:[/] the release site could not be rebuilt: {escape(str(exc))}")
 
 
 @app.command()
-def review(outputs: OutputsOpt = DEFAULT_OUTPUTS, top: int = 10) -> None:
-    """Summarise the staged release candidate's validation report."""
-    from pipeline.publish.release import review_summary
+def review(outputs: OutputsOpt = None, top: int = 10) -> None:
+    """Summarise the latest run and the staged release candidate; exit 1 when the latest run is blocked or failed."""
+    from pipeline.publish.review import review as do_review
 
+    settings = _settings(outputs=outputs)
     try:
-        console.print(review_summary(outputs, top=top))
+        result = do_review(settings.outputs, top=top)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
+    console.print(escape(result.text))
+    raise typer.Exit(1 if result.blocked else 0)
 
 
 @app.command()
 def publish(
-    outputs: OutputsOpt = DEFAULT_OUTPUTS,
+    outputs: OutputsOpt = None,
     accept_warnings: Annotated[bool, typer.Option("--accept-warnings", help="Accept the report's warnings.")] = False,
     reviewer: Annotated[str | None, typer.Option("--reviewer", help="Who reviewed the report.")] = None,
     note: Annotated[str, typer.Option("--note", help="The reviewer's note.")] = "",
+    earlier_candidate: Annotated[
+        bool,
+        typer.Option("--earlier-candidate", help="Publish the staged candidate although the latest run was blocked or failed."),
+    ] = False,
 ) -> None:
     """Promote the reviewed release candidate to a versioned release."""
-    from pipeline.publish.release import PublishRefused, publish as do_publish  # noqa: I001 - one line per module
+    from pipeline.publish.candidate import latest_run_notice
+    from pipeline.publish.lock import LockUnavailable
+    from pipeline.publish.release import PublishRefused  # noqa: I001 - one line per module
+    from pipeline.publish.release import publish as do_publish
     from pipeline.run import record_publish
 
+    settings = _settings(outputs=outputs)
+    _outputs_usable(settings.outputs)
+    notice = latest_run_notice(settings.outputs)
+    if notice and not earlier_candidate:
+        _fail(f"not published: {notice}\nFix the sources and run again, or publish the earlier candidate with --earlier-candidate.", 1)
+    if notice:
+        err.print(f"[yellow]note:[/] {escape(notice)}")
     try:
-        result = do_publish(outputs, reviewer=reviewer, note=note, accept_warnings=accept_warnings)
+        result = do_publish(settings.outputs, reviewer=reviewer, note=note, accept_warnings=accept_warnings)
     except PublishRefused as exc:
         _fail(str(exc), 1)
+    except LockUnavailable as exc:
+        _fail(str(exc))
     console.print(result.message)
-    record_publish(outputs, result)
-    _rebuild_site(outputs)
+    record_publish(settings.outputs, result, settings)
+    _rebuild_site(settings.outputs)
 
 
 @app.command()
-def releases(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
+def releases(outputs: OutputsOpt = None) -> None:
     """List the published releases."""
     from pipeline.publish.release import list_releases
 
-    rows = list_releases(outputs)
+    rows = list_releases(_settings(outputs=outputs).outputs)
     if not rows:
         console.print("no release published yet")
         return
@@ -146,15 +213,19 @@ def releases(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
 
 
 @app.command()
-def site(outputs: OutputsOpt = DEFAULT_OUTPUTS) -> None:
+def site(outputs: OutputsOpt = None) -> None:
     """(Re)build the static release site in OUTPUTS/site."""
     from pipeline.publish.integrity import IntegrityError
     from pipeline.site.build import build_site
 
+    settings = _settings(outputs=outputs)
+    _outputs_usable(settings.outputs)
     try:
-        console.print(f"site: {build_site(outputs)}")
+        console.print(f"site: {build_site(settings.outputs)}")
     except IntegrityError as exc:
         _fail(str(exc), 1)
+    except OSError as exc:
+        _fail(f"the site cannot be built in {settings.outputs}: {exc.strerror or exc} ({exc.filename or settings.outputs})")
 
 
 @app.command()
@@ -177,11 +248,31 @@ def verify(
 
 
 @app.command()
-def serve(outputs: OutputsOpt = DEFAULT_OUTPUTS, port: int = 8000) -> None:
+def serve(outputs: OutputsOpt = None, port: int = 8000) -> None:
     """Serve OUTPUTS/site on http://127.0.0.1:PORT."""
     from pipeline.site.serve import serve_site
 
-    serve_site(outputs, port=port)
+    serve_site(_settings(outputs=outputs).outputs, port=port)
+
+
+@app.command()
+def ui(
+    sources: SourcesOpt = None,
+    outputs: OutputsOpt = None,
+    dagster_home: HomeOpt = None,
+    host: Annotated[str, typer.Option("--host", help="Address of the webserver.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the webserver.")] = 3000,
+) -> None:
+    """Start the Dagster webserver and daemon for this corpus (its instance migrated first, so they never race)."""
+    from pipeline.ui import serve_ui
+
+    settings = _settings(sources=sources, outputs=outputs, dagster_home=dagster_home)
+    _outputs_usable(settings.outputs)
+    try:
+        code = serve_ui(settings, host=host, port=port, say=console.print)
+    except ConfigError as exc:
+        _fail(str(exc))
+    raise typer.Exit(code)
 
 
 def main() -> None:  # pragma: no cover - entry for `python -m pipeline.cli`

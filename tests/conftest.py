@@ -112,3 +112,17 @@ def load_benchmark(name: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (no downloaded browser), one per browser-test module."""
+    from playwright.sync_api import sync_playwright
+
+    from pipeline.site.screenshot import CHROMIUM, launch
+
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install -y chromium"
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

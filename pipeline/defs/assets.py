@@ -6,7 +6,9 @@ and metadata; every asset passes data to the next, never a folder. The tables ar
 whose asset names are the table names of ``schemas/`` (the asset name is the table name is the
 file name). ``validation_report`` only computes findings; ``release_candidate`` calls the one
 staging step (:func:`pipeline.publish.candidate.stage`), which also writes the report of a blocked
-run, and carries the three blocking checks. Publishing needs an editor's decision in the
+run (in ``outputs/blocked``, beside the last publishable candidate), and carries the three blocking
+checks; a blocked run fails that step with the first errors (file:line) as its reason, and an
+unexpected exception in any step fails it with the file and cause (``pipeline.defs.failures``). Publishing needs an editor's decision in the
 ``release`` asset's config; without one the asset skips with a message and the run still succeeds.
 No parsing, validation, staging or locking logic lives here. Importing this module defines the
 assets (it reads ``schemas/`` and hashes the code versions). (No ``from __future__ import
@@ -22,13 +24,14 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from pipeline.defs.metadata import check_result, findings_metadata, frame_version, table_metadata
+from pipeline.defs.failures import surfaced
+from pipeline.defs.metadata import check_result, findings_metadata, first_errors, frame_version, table_metadata
 from pipeline.defs.resources import AtlasPaths, OutputsLock
 from pipeline.defs.versions import code_version
 from pipeline.extract import combine, discover
 from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_missing, read_or_extract, store
 from pipeline.findings import Finding
-from pipeline.publish.candidate import stage
+from pipeline.publish.candidate import latest_run_notice, stage
 from pipeline.publish.release import PublishRefused, publish
 from pipeline.schemas import load_schemas
 from pipeline.validate import merge_findings
@@ -38,17 +41,18 @@ from pipeline.validate.checks import check_tables
 CHECKS: dict[str, tuple[str, str]] = {
     "extraction_clean": (
         "Extraction",
-        "Structural findings made while parsing the sources (files, headers, headings, footnotes, social lines): no error.",
+        "Passes when the structural findings made while parsing the sources (files, headers, headings, footnotes,"
+        " social lines) hold no error; a failure lists the first errors with file:line.",
     ),
     "pandera_contract": (
         "pandera + data rules",
-        "pandera schemas built from schemas/, cross-table keys and the cell and text rules"
-        " (pipeline.validate.checks.check_tables): no error.",
+        "Passes when pandera (schemas from schemas/), the cross-table keys and the cell and text rules"
+        " (pipeline.validate.checks.check_tables) find no error; a failure lists the first errors with file:line.",
     ),
     "frictionless_package": (
         "Frictionless",
-        "Frictionless validation of the CSV files as written, the way a downloader reads them"
-        " (types, constraints, primary and foreign keys): no error.",
+        "Passes when Frictionless finds no error in the CSV files as written, the way a downloader reads them"
+        " (types, constraints, primary and foreign keys); a failure lists the first errors.",
     ),
 }
 NO_DECISION = (
@@ -67,6 +71,9 @@ class PublishDecision(dg.Config):
     reviewer: str = Field(default="", description="Who reviewed the candidate's report (required to publish).")
     note: str = Field(default="", description="The reviewer's note, stored in review.json.")
     accept_warnings: bool = Field(default=False, description="Publish although the report has warnings.")
+    earlier_candidate: bool = Field(
+        default=False, description="Publish the staged candidate although the latest run was blocked or failed (it is then an earlier one)."
+    )
 
 
 def _output(value: Any, **kwargs: Any) -> dg.Output:
@@ -85,10 +92,11 @@ def _digest(parts: Iterable[object]) -> dg.DataVersion:
 
 
 @dg.asset(group_name="sources", code_version="sources-1", kinds={"file"})
-def source_files(paths: AtlasPaths) -> dg.Output:
+def source_files(context: dg.AssetExecutionContext, paths: AtlasPaths, outputs_lock: OutputsLock) -> dg.Output:
     """The raw profile files in the sources folder, each with its sha256 (the data version)."""
-    files, findings = discover([paths.sources_dir])
-    entries = [SourceEntry.of(p, rel) for p, rel in files]
+    with surfaced("source_files", context, paths, outputs_lock):
+        files, findings = discover([paths.sources_dir])
+        entries = [SourceEntry.of(p, rel) for p, rel in files]
     listing = dg.MetadataValue.table(
         records=[dg.TableRecord({"file": e.rel, "sha256": e.sha256, "bytes": e.bytes}) for e in entries[:200]],
         schema=dg.TableSchema(
@@ -108,14 +116,17 @@ def source_files(paths: AtlasPaths) -> dg.Output:
 
 
 @dg.asset(group_name="extract", code_version=EXTRACT_VERSION, kinds={"python"})
-def extracted_records(context: dg.AssetExecutionContext, source_files: dict, paths: AtlasPaths) -> dg.Output:
+def extracted_records(
+    context: dg.AssetExecutionContext, source_files: dict, paths: AtlasPaths, outputs_lock: OutputsLock
+) -> dg.Output:
     """Each file's records and findings, cached by (code version, file, sha256): only new or
     changed files are extracted; the others are read back from the cache."""
     entries: list[SourceEntry] = source_files["entries"]
     keys = [cache_key(EXTRACT_VERSION, e.rel, e.sha256) for e in entries]
-    missing = [(e, k) for e, k in zip(entries, keys, strict=True) if not entry_path(paths.cache_url, k).exists()]
-    for (_, key), fx in zip(missing, extract_missing([e for e, _ in missing]), strict=True):
-        store(paths.cache_url, key, fx)
+    with surfaced("extracted_records", context, paths, outputs_lock):
+        missing = [(e, k) for e, k in zip(entries, keys, strict=True) if not entry_path(paths.cache_url, k).exists()]
+        for (_, key), fx in zip(missing, extract_missing([e for e, _ in missing]), strict=True):
+            store(paths.cache_url, key, fx)
     extracted = [e.rel for e, _ in missing]
     if extracted:
         context.log.info(f"extracted {len(extracted)} new or changed file(s): {', '.join(extracted[:20])}")
@@ -150,11 +161,14 @@ _FINDINGS_OUT = dg.AssetOut(
 
 
 @dg.multi_asset(outs={**_TABLE_OUTS, "extraction_findings": _FINDINGS_OUT}, name="combine_tables")
-def combine_tables(extracted_records: dict) -> Iterator[dg.Output]:
+def combine_tables(
+    context: dg.AssetExecutionContext, extracted_records: dict, paths: AtlasPaths, outputs_lock: OutputsLock
+) -> Iterator[dg.Output]:
     """Every table of the data contract, typed by its schema, from the files' cached records (an
     entry that cannot be used is re-extracted, with an info finding)."""
-    files, cache_findings = read_or_extract(extracted_records["cache"], extracted_records["files"])
-    result = combine(files)
+    with surfaced("combine_tables", context, paths, outputs_lock):
+        files, cache_findings = read_or_extract(extracted_records["cache"], extracted_records["files"])
+        result = combine(files)
     result.findings[:0] = [*extracted_records["findings"], *cache_findings]
     for name, frame in result.tables.items():
         yield _output(
@@ -169,10 +183,13 @@ def combine_tables(extracted_records: dict) -> Iterator[dg.Output]:
 
 
 @dg.asset(group_name="validation", code_version=VALIDATE_VERSION, ins={**TABLE_INS, "extraction_findings": dg.AssetIn()}, kinds={"pandera"})
-def validation_report(extraction_findings: dict, **tables: pd.DataFrame) -> dg.Output:
+def validation_report(
+    context: dg.AssetExecutionContext, paths: AtlasPaths, outputs_lock: OutputsLock, extraction_findings: dict, **tables: pd.DataFrame
+) -> dg.Output:
     """The findings of pandera and the data-quality rules on the in-memory tables (no file is
     written here: the report is staged with the candidate)."""
-    findings = check_tables(tables)
+    with surfaced("validation_report", context, paths, outputs_lock):
+        findings = check_tables(tables)
     merged = [f for f in merge_findings(extraction_findings["findings"], findings) if isinstance(f, Finding)]
     return dg.Output(findings, metadata=findings_metadata("Validation report (extraction, pandera and data rules)", merged))
 
@@ -195,14 +212,16 @@ def release_candidate(
     """``outputs/staging``: laid out exactly like a release, waiting for an editor's review; or,
     when an error stands, only the report, the quarantine and ``candidate.json`` marked blocked.
     Its checks are blocking: a failed one keeps the candidate from being released."""
-    with outputs_lock.hold(f"dagster run {context.run.run_id[:8]}: release_candidate"):
+    with surfaced("release_candidate", context, paths, outputs_lock), outputs_lock.hold(
+        f"dagster run {context.run.run_id[:8]}: release_candidate"
+    ):
         result = stage(
             tables,
             paths.outputs_dir,
             sources=extraction_findings["sources"],
             findings=extraction_findings["findings"],
             check_findings=validation_report,
-            context={"run_id": context.run.run_id},
+            context={"run_id": context.run.run_id, "sources_dir": str(paths.sources_dir)},
             lock=False,
         )
     report = str(result.report.get("html", result.path))
@@ -227,6 +246,16 @@ def release_candidate(
     }
     for name, (title, _) in CHECKS.items():
         yield check_result(name, "release_candidate", title, groups[name], report)
+    if not result.publishable:  # the reason on the run's page, not Dagster's check-failed stack trace
+        first = first_errors(result.findings)
+        raise dg.Failure(
+            description=f"blocked: {result.severity_counts.error} error(s) stand; first: " + "; ".join(first) + f". Report: {report}",
+            metadata={
+                "errors": result.severity_counts.error,
+                "first_errors": dg.MetadataValue.json(first),
+                "report": dg.MetadataValue.path(report),
+            },
+        )
 
 
 @dg.asset(group_name="release", code_version=PUBLISH_VERSION, deps=[release_candidate], output_required=False)
@@ -238,6 +267,9 @@ def release(
     if not config.reviewer.strip():
         context.log.warning(NO_DECISION)
         return
+    notice = latest_run_notice(paths.outputs_dir)
+    if notice and not config.earlier_candidate:
+        raise dg.Failure(description=f"not published: {notice} Set earlier_candidate: true to publish it anyway.")
     try:
         with outputs_lock.hold(f"dagster run {context.run.run_id[:8]}: release"):
             result = publish(

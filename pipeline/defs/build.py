@@ -1,35 +1,34 @@
 """``build_defs``: the whole Dagster code location for one corpus (sources and outputs folders).
 
-Scope: assemble the assets, jobs, schedule, sensor, resources and executor into a ``Definitions``.
-Folders default to ``ATLAS_SOURCES`` / ``ATLAS_OUTPUTS`` or ``sources/`` and ``outputs/`` of the
-current directory; the executor to ``ATLAS_EXECUTOR`` (``in_process``, ``multiprocess``, ``k8s`` or
-``celery``; the last two need dagster-k8s / dagster-celery). ``pipeline_job`` is the job
-``atlas run`` executes, rebuilt by name in every process of the run. It must not run anything.
+Scope: assemble the assets, jobs, schedule, sensors, resources and executor into a ``Definitions``
+from the run configuration (:func:`pipeline.config.load_settings`: the same flags > ``ATLAS_*``
+environment > ``[tool.atlas.settings]`` > defaults that the ``atlas`` command reads; arguments given
+here count as flags). Executors: ``in_process``, ``multiprocess``, ``k8s`` or ``celery`` (the last two
+need dagster-k8s / dagster-celery). ``pipeline_job`` is the job ``atlas run`` executes, rebuilt by
+name in every process of the run. It must not run anything.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
-from pipeline.config import DEFAULT_OUTPUTS, DEFAULT_SOURCES
+from pipeline.config import Settings, load_settings
 from pipeline.defs.assets import ASSETS
 from pipeline.defs.jobs import PIPELINE_JOB, atlas_pipeline, publish_release
+from pipeline.defs.notices import build_notice_sensor
 from pipeline.defs.resources import AtlasPaths, OutputsLock, io_manager
 from pipeline.defs.schedules import build_schedule
-from pipeline.defs.sensors import sources_changed
+from pipeline.defs.sensors import build_sources_sensor
 
 EXECUTORS = ("in_process", "multiprocess", "k8s", "celery")
 
 
-def executor_def(name: str | None = None) -> dg.ExecutorDefinition:
-    name = name or os.environ.get("ATLAS_EXECUTOR") or "in_process"
+def executor_def(name: str, workers: int = 2) -> dg.ExecutorDefinition:
     if name == "in_process":
         return dg.in_process_executor
     if name == "multiprocess":
-        workers = int(os.environ.get("ATLAS_MAX_CONCURRENT") or os.cpu_count() or 2)
         return dg.multiprocess_executor.configured({"max_concurrent": workers}, name="multiprocess")
     if name == "k8s":  # optional deployment extras: imported only when chosen
         from dagster_k8s import k8s_job_executor
@@ -39,7 +38,7 @@ def executor_def(name: str | None = None) -> dg.ExecutorDefinition:
         from dagster_celery import celery_executor
 
         return celery_executor
-    raise ValueError(f"ATLAS_EXECUTOR={name!r}: expected one of {', '.join(EXECUTORS)}")
+    raise ValueError(f"executor {name!r}: expected one of {', '.join(EXECUTORS)}")
 
 
 def build_defs(
@@ -50,22 +49,24 @@ def build_defs(
     executor: str | None = None,
     schedule_cron: str | None = None,
     lock_held: bool = False,
+    settings: Settings | None = None,
 ) -> dg.Definitions:
     """The code location for ``sources`` → ``outputs`` (absolute paths are stored in the resources).
     ``lock_held``: the launching process holds the outputs lock for the whole run."""
-    sources = Path(sources or os.environ.get("ATLAS_SOURCES") or DEFAULT_SOURCES).absolute()
-    outputs = Path(outputs or os.environ.get("ATLAS_OUTPUTS") or DEFAULT_OUTPUTS).absolute()
+    flags = {"sources": sources, "outputs": outputs, "cache": cache, "executor": executor, "schedule_cron": schedule_cron}
+    s = settings or load_settings(flags)
+    outputs_dir = s.outputs.absolute()
     return dg.Definitions(
         assets=ASSETS,
         jobs=[atlas_pipeline, publish_release],
-        schedules=[build_schedule(schedule_cron)],
-        sensors=[sources_changed],
+        schedules=[build_schedule(s.schedule_cron, s.schedule_timezone)],
+        sensors=[build_sources_sensor(s.sensor_interval), build_notice_sensor(s.webhook_url, outputs_dir, s.sensor_interval)],
         resources={
-            "paths": AtlasPaths(sources=str(sources), outputs=str(outputs), cache=cache or os.environ.get("ATLAS_CACHE") or ""),
-            "outputs_lock": OutputsLock(outputs=str(outputs), held_by_launcher=lock_held),
-            "io_manager": io_manager(outputs),
+            "paths": AtlasPaths(sources=str(s.sources.absolute()), outputs=str(outputs_dir), cache=s.cache),
+            "outputs_lock": OutputsLock(outputs=str(outputs_dir), held_by_launcher=lock_held),
+            "io_manager": io_manager(s.io_base),
         },
-        executor=executor_def(executor),
+        executor=executor_def(s.executor, s.max_concurrent),
     )
 
 

@@ -109,15 +109,30 @@ def findings_metadata(title: str, findings: Sequence[Finding], report: str | Non
     return meta
 
 
+FIRST_ERRORS = 5
+MESSAGE_LIMIT = 300
+
+
+def first_errors(findings: Iterable[Finding], limit: int = FIRST_ERRORS) -> list[str]:
+    """The first errors as ``file:line: message [rule]`` (most useful first)."""
+    errors = sorted((f for f in findings if f.severity == "error"), key=Finding.sort_key)[:limit]
+    return [f"{f.location or f.table or '(no file)'}: {' '.join(f.message.split())[:MESSAGE_LIMIT]} [{f.rule}]" for f in errors]
+
+
 def check_result(check_name: str, asset: str, title: str, findings: Iterable[Finding], report: str | None = None) -> dg.AssetCheckResult:
-    """Passed when no finding is an error; a failed result blocks what is downstream."""
+    """Passed when no finding is an error; a failed result blocks what is downstream and its
+    description lists the first errors with file:line."""
     found = list(findings)
     errors = severity_counts(found)["error"]
+    first = first_errors(found)
+    metadata = findings_metadata(title, found, report)
+    if first:
+        metadata["first_errors"] = dg.MetadataValue.json(first)
     return dg.AssetCheckResult(
         check_name=check_name,
         asset_key=asset,
         passed=errors == 0,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata=findings_metadata(title, found, report),
-        description=f"{errors} blocking error(s)" if errors else "no blocking error",
+        metadata=metadata,
+        description=f"{errors} blocking error(s): " + "; ".join(first) if errors else "passed: no error",
     )

@@ -10,13 +10,12 @@ config) and the IO manager (Dagster's UPath-based one: a local folder or any fss
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 
-from pipeline.publish.lock import LockHeld, outputs_lock
+from pipeline.publish.lock import LockHeld, LockUnavailable, outputs_lock
 
 
 class AtlasPaths(dg.ConfigurableResource):
@@ -55,15 +54,11 @@ class OutputsLock(dg.ConfigurableResource):
         try:
             with outputs_lock(Path(self.outputs), command):
                 yield
-        except LockHeld as exc:
+        except (LockHeld, LockUnavailable) as exc:
             raise dg.Failure(description=str(exc)) from None
 
 
-def io_base(outputs: Path) -> str:
-    """Where step outputs are stored: ``ATLAS_IO_BASE`` (any UPath URL) or ``<outputs>/.io``."""
-    return os.environ.get("ATLAS_IO_BASE") or str(outputs / ".io")
-
-
-def io_manager(outputs: Path) -> dg.ConfigurableIOManagerFactory:
-    """Dagster's UPath-based IO manager: local folder here, ``s3://``/``gs://`` on a cluster."""
-    return dg.FilesystemIOManager(base_dir=io_base(outputs))
+def io_manager(base: str) -> dg.ConfigurableIOManagerFactory:
+    """Dagster's UPath-based IO manager on ``base`` (setting ``io_base``: ``<outputs>/.io`` by
+    default; ``s3://``/``gs://`` on a cluster)."""
+    return dg.FilesystemIOManager(base_dir=base)

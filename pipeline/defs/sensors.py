@@ -2,7 +2,8 @@
 removed; shipped stopped.
 
 Scope: fingerprint the sources folder (names, sizes, modification times: cheap, no reading) and
-request one run per new fingerprint (the run key), keeping the last one as the cursor. The run
+request one run per new fingerprint (the run key), keeping the last one as the cursor; how often it
+is evaluated is the setting ``sensor_interval``. The run
 itself hashes the files, so a touched-but-unchanged file costs a cached run. It must not extract.
 (No ``from __future__ import annotations``: Dagster reads the resource annotation.)
 """
@@ -31,14 +32,24 @@ def sources_fingerprint(sources: Path) -> tuple[str, int]:
     return digest.hexdigest()[:20], count
 
 
-@dg.sensor(
-    name="sources_changed",
-    job_name=PIPELINE_JOB,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Requests a pipeline run when a file in the sources folder is added, changed or removed. Never publishes.",
-)
-def sources_changed(context: dg.SensorEvaluationContext, paths: AtlasPaths) -> dg.SkipReason | dg.RunRequest:
+def build_sources_sensor(interval: int) -> dg.SensorDefinition:
+    """``sources_changed``, evaluated at most every ``interval`` seconds."""
+
+    @dg.sensor(
+        name="sources_changed",
+        job_name=PIPELINE_JOB,
+        minimum_interval_seconds=interval,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Requests a pipeline run (up to release_candidate) when a file in the sources folder is added, changed or removed."
+        " Never publishes.",
+    )
+    def sources_changed(context: dg.SensorEvaluationContext, paths: AtlasPaths) -> dg.SkipReason | dg.RunRequest:
+        return evaluate_sources(context, paths)
+
+    return sources_changed
+
+
+def evaluate_sources(context: dg.SensorEvaluationContext, paths: AtlasPaths) -> dg.SkipReason | dg.RunRequest:
     fingerprint, count = sources_fingerprint(paths.sources_dir)
     if count == 0:
         return dg.SkipReason(f"no source files in {paths.sources_dir}")

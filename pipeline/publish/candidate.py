@@ -1,14 +1,19 @@
-"""The release candidate in ``outputs/staging/``: laid out exactly like a release, awaiting review.
+"""The release candidate in ``outputs/staging/``: laid out exactly like a release, awaiting review;
+the latest run's report in ``outputs/blocked/`` when it was blocked or failed.
 
-Scope: :func:`stage`, the one code path that writes ``outputs/staging`` (the ``release_candidate``
-asset and every test call it). It writes the published tables (CSV via ``pipeline.csvio`` and
+Scope: :func:`stage`, the one code path that writes ``outputs/staging`` and ``outputs/blocked`` (the
+``release_candidate`` asset and every test call it; :func:`stage_failure` is its variant for a run
+that failed before the candidate). It writes the published tables (CSV via ``pipeline.csvio`` and
 Parquet, same rows in the same order) and the quarantine (kept for editors, never published) in a
 temp folder next to ``staging/``, checks the written CSV files with Frictionless, and, when no
 finding is an error, adds ``datapackage.json`` (its descriptor checked too), ``CHANGELOG.md``,
 ``changes.json``, ``README.md`` and ``SHA256SUMS``; then the validation report (through the report
 writer of ``pipeline.validate``) and the ``candidate.json`` status; then swaps the folder in whole.
-When an error stands, staging gets only the report, the quarantine and ``candidate.json``
-(``publishable: false``): nothing that could be published. Releases are never touched here. It
+When an error stands, the build holds only the report, the quarantine and ``candidate.json``
+(``publishable: false``) and is swapped in as ``blocked/``: the last publishable candidate in
+``staging/`` stays reviewable and publishable beside it (candidates are never lost). A publishable
+build replaces ``staging/`` and removes ``blocked/`` (the latest run is then the candidate).
+Releases are never touched here. It
 holds the outputs lock (``pipeline.publish.lock``) unless its caller already does. This module
 must not parse sources or judge data beyond the Frictionless check of the files it wrote.
 """
@@ -54,6 +59,7 @@ from pipeline.publish.layout import (
     README_NAME,
     STAGING_TMP_PREFIX,
     VALIDATION_DIR,
+    blocked_dir,
     csv_path,
     database_path,
     latest_release,
@@ -235,11 +241,14 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
             _drop_publishable_files(build.root)
         status, report = _report_and_status(build, findings, diff, counts, quarantined, run)
         build.step("swap")
-        target = staging_dir(build.outputs_dir)
+        target = staging_dir(build.outputs_dir) if status.publishable else blocked_dir(build.outputs_dir)
         swap_in_dir(build.root, target)
     except BaseException:
         shutil.rmtree(build.root, ignore_errors=True)
         raise
+    if status.publishable:
+        build.step("clear-blocked")
+        shutil.rmtree(blocked_dir(build.outputs_dir), ignore_errors=True)
     build.step("done")
     return CandidateResult(target, status, {kind: target / rel for kind, rel in report.items()}, findings, frictionless)
 
@@ -315,6 +324,7 @@ def _report_and_status(
         blocking=blocking[:MAX_BLOCKING_LISTED],
         report=report,
         report_sha256=sha256_file(build.root / report["json"]) if "json" in report else None,
+        run_id=run.context.get("run_id"),
     )
     build.step("status")
     status.write(build.root / CANDIDATE_STATUS, durable=False)
@@ -416,6 +426,100 @@ def _blocking(findings: Iterable[Finding]) -> list[str]:
     for f in sorted((f for f in findings if f.severity == "error"), key=Finding.sort_key):
         out.append(f"{f.location + ': ' if f.location else ''}{f.message} [{f.rule}]")
     return out
+
+
+def stage_failure(
+    outputs_dir: Path,
+    *,
+    step: str,
+    reason: str,
+    source_file: str | None = None,
+    context: Mapping | None = None,
+    created: str | None = None,
+) -> Path:
+    """``outputs/blocked/`` for a run that failed in ``step`` before its candidate: a report with one
+    ``run-failed`` error (the reason, the file when known) and ``candidate.json`` with status
+    ``failed``; ``staging/`` is left as it is. The caller holds the outputs lock or knows no one else
+    writes. Raises ``OSError`` when even this cannot be written (e.g. the disk is full)."""
+    outputs_dir = Path(outputs_dir)
+    created = created or utc_now()
+    finding = Finding("run-failed", f"step {step} failed: {reason}", source_file=source_file)
+    remove_temp_dirs(outputs_dir, STAGING_TMP_PREFIX)
+    root = make_temp_dir(outputs_dir, STAGING_TMP_PREFIX)
+    try:
+        info = {"dataset": release_config().title, "created": created, "publishable": False, "failed_step": step, **dict(context or {})}
+        paths = write_report([finding], root / VALIDATION_DIR, context=info)
+        report = {kind: Path(p).relative_to(root).as_posix() for kind, p in paths.items()}
+        status = CandidateStatus(
+            status="failed",
+            publishable=False,
+            created=created,
+            version=None,
+            previous_version=None,
+            bump=None,
+            sources=[],
+            counts={},
+            quarantined=0,
+            severity_counts=SeverityCounts.of(severity_counts([finding])),
+            findings=1,
+            blocking=_blocking([finding]),
+            report=report,
+            report_sha256=sha256_file(root / report["json"]),
+            run_id=(context or {}).get("run_id"),
+            failed_step=step,
+        )
+        status.write(root / CANDIDATE_STATUS, durable=False)
+        swap_in_dir(root, blocked_dir(outputs_dir))
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    return blocked_dir(outputs_dir)
+
+
+def read_blocked(outputs_dir: Path) -> CandidateStatus | None:
+    """``blocked/candidate.json`` when the latest run was blocked or failed (and no publishable run
+    came after it), else None; ``ValueError`` naming the file when it cannot be read."""
+    path = blocked_dir(outputs_dir) / CANDIDATE_STATUS
+    if not path.is_file():
+        return None
+    blocked = CandidateStatus.read(path)
+    staged = staging_dir(outputs_dir) / CANDIDATE_STATUS
+    if staged.is_file():
+        try:
+            if CandidateStatus.read(staged).created > blocked.created:
+                return None  # a publishable run came later (its clean-up of blocked/ was interrupted)
+        except ValueError:
+            pass
+    return blocked
+
+
+def latest_run_notice(outputs_dir: Path) -> str | None:
+    """What an editor must know before publishing when the latest run was blocked or failed: which
+    run, why, and which (earlier) candidate a publish would promote; None when the latest run staged
+    the candidate."""
+    try:
+        blocked = read_blocked(outputs_dir)
+    except ValueError as exc:
+        return f"the latest run's status cannot be read ({exc})"
+    if blocked is None:
+        return None
+    errors = blocked.severity_counts.error
+    what = f"failed in step {blocked.failed_step}" if blocked.status == "failed" else f"was blocked by {errors} error(s)"
+    run = f" (run {blocked.run_id[:8]})" if blocked.run_id else ""
+    reasons = "".join(f"\n  - {line}" for line in blocked.blocking[:3])
+    report = blocked_dir(outputs_dir) / blocked.report_file("html")
+    try:
+        staged: CandidateStatus | None = read_status(outputs_dir)
+    except (FileNotFoundError, ValueError):
+        staged = None
+    if staged is None:
+        earlier = "There is no earlier candidate to publish."
+    else:
+        earlier = (
+            f"A publish now would promote the EARLIER candidate {staged.version or ''} staged {staged.created}"
+            f" from {len(staged.sources)} source file(s), not the latest sources."
+        )
+    return f"the latest run {blocked.created}{run} {what}; report: {report}.{reasons}\n{earlier}"
 
 
 def read_status(outputs_dir: Path) -> CandidateStatus:

@@ -1,9 +1,11 @@
 """Where things live under an outputs folder, and which releases exist.
 
-Scope: the path conventions shared by staging, publishing and the site (``staging/``,
-``releases/<version>/``, ``data/<table>.csv`` and ``.parquet``, ``data/<name>.duckdb``, ``releases/<name>-<version>.zip``,
-``releases/index.json``, ``releases/latest/``, ``releases/latest.json``,
-``releases/<name>-latest.zip``, temp-folder prefixes), version names, finding the
+Scope: the path conventions shared by staging, publishing and the site (``staging/``: the last
+publishable candidate; ``blocked/``: the report of the latest run when it was blocked or failed,
+kept beside the candidate, never replacing it; ``releases/<version>/``, ``data/<table>.csv`` and
+``.parquet``, ``data/<name>.duckdb``, ``releases/<name>-<version>.zip``, ``releases/index.json``,
+``releases/latest/``, ``releases/latest.json``, ``releases/<name>-latest.zip``, temp-folder
+prefixes), version names, finding the
 published versions and the row counts of a release-shaped folder (from its Parquet metadata).
 A release exists once its folder is in place: folders
 only appear by an atomic rename of a complete, fsynced build. It must not write anything.
@@ -17,6 +19,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 STAGING = "staging"
+BLOCKED = "blocked"
 RELEASES = "releases"
 INDEX_NAME = "index.json"
 LATEST_NAME = "latest"  # releases/latest/: a real folder holding a copy of the latest release
@@ -71,6 +74,12 @@ def row_counts(root: Path, tables: list[str]) -> dict[str, int]:
 
 def staging_dir(outputs_dir: Path) -> Path:
     return outputs_dir / STAGING
+
+
+def blocked_dir(outputs_dir: Path) -> Path:
+    """The report, quarantine and status of the latest run when it was blocked or failed (absent
+    once a later run stages a publishable candidate)."""
+    return outputs_dir / BLOCKED
 
 
 def releases_dir(outputs_dir: Path) -> Path:

@@ -6,7 +6,8 @@ there is no stale lock to break. While it is held the file says who holds it (JS
 command, started); it is emptied on release, so a holder's record still in the file when the lock is
 taken again is the record of a process that died, reported as ``recovered``. A second process gets
 :class:`LockHeld` whose message names the holder. A record written by another host is never taken
-over (``flock`` on a shared volume may not reach that host's processes). This module must not know
+over (``flock`` on a shared volume may not reach that host's processes). An outputs folder that
+cannot hold the lock (read-only, not a folder, no space) gives :class:`LockUnavailable` naming it. This module must not know
 what a run or a publish does.
 """
 
@@ -41,6 +42,18 @@ class LockHeld(RuntimeError):
         )
 
 
+class LockUnavailable(RuntimeError):
+    """The lock file cannot be created or opened: the outputs folder is read-only, is not a folder,
+    or the disk is full. The message names the path and the cause."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.error = error
+        cause = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename and str(error.filename) != str(path) else ""
+        super().__init__(f"the outputs folder {path.parent} cannot be used: {cause}{where}. It must be a writable folder.")
+
+
 @dataclass
 class Lock:
     path: Path
@@ -69,8 +82,11 @@ def read_holder(outputs_dir: Path) -> dict | None:
 
 def acquire(outputs_dir: Path, command: str) -> Lock:
     """Take ``outputs_dir/.lock`` or raise :class:`LockHeld` naming the holder."""
-    outputs_dir.mkdir(parents=True, exist_ok=True)
     path = outputs_dir / LOCK_NAME
+    try:
+        outputs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LockUnavailable(path, exc) from None
     lock = Lock(path, {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "started": _now()})
 
     def on_acquired(fd: int) -> None:  # the kernel lock is ours: read what the file says, then claim it
@@ -90,6 +106,8 @@ def acquire(outputs_dir: Path, command: str) -> Lock:
         file_lock.acquire()
     except Timeout:
         raise LockHeld(path, read_holder(outputs_dir) or {}) from None
+    except OSError as exc:
+        raise LockUnavailable(path, exc) from None
     lock._file_lock = file_lock
     return lock
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from pipeline import markdown
@@ -33,7 +33,9 @@ from pipeline.fsutil import link_or_copy, make_temp_dir, swap_in_dir
 from pipeline.publish import layout
 from pipeline.publish.dictionary import constraint_text, foreign_key_text
 from pipeline.site import charts, collect, diffs
-from pipeline.site.collect import Candidate, FileEntry, Release
+from pipeline.site.collect import FileEntry, Release, RunReport
+from pipeline.validate.report import FILTER_SCRIPT, FILTER_STYLE
+from pipeline.validate.report import TEMPLATES as REPORT_TEMPLATES
 
 SITE = "site"
 SITE_TMP_PREFIX = ".tmp-site-"
@@ -81,8 +83,8 @@ def when(stamp: object) -> str:
 
 
 def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+    env = Environment(  # the report's templates too: the findings list is one macro for both pages
+        loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(REPORT_TEMPLATES)]),
         autoescape=select_autoescape(enabled_extensions=("html",), default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -199,7 +201,7 @@ def release_context(release: Release) -> dict:
         "review_items": _scalar_items(release.review),
         "dictionary": dictionary(release),
         "charts": [(key, title, svg) for key, title, svg in chart_list],
-        "legend": [(b, charts.basket_class(b, order)) for b in order],
+        "legend": [(b, charts.basket_class(b, order), charts.basket_number(b, order)) for b in order],
         "orgs": organisations(release, tables),
         "changelog": markdown.render(release.changelog, shift=2) if release.changelog else Markup(""),
     }
@@ -264,24 +266,33 @@ def render_diffs(env: Environment, root: Path, releases: list[Release], common: 
     )
 
 
-def render_site(outputs_dir: Path, root: Path, releases: list[Release], candidate: Candidate | None) -> None:
+def render_site(
+    outputs_dir: Path, root: Path, releases: list[Release], candidate: RunReport | None, blocked: RunReport | None = None
+) -> None:
     env = environment()
     built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     shutil.copytree(STATIC, root / "static")
+    for shared in (FILTER_SCRIPT, FILTER_STYLE):  # the findings list's script and style, shared with report.html
+        shutil.copyfile(shared, root / "static" / shared.name)
     latest = place_releases(outputs_dir, root, releases)
-    if candidate is not None:
-        place_files(root, candidate.files)
-    common = {"built": built, "candidate": candidate, "releases": releases}
+    for staged in (candidate, blocked):
+        if staged is not None:
+            place_files(root, staged.files)
+    common = {"built": built, "candidate": candidate, "blocked": blocked, "releases": releases}
     statuses = {r.version: _status(r.severity_counts, r.review) for r in releases}
     _write(root, "index.html", env.get_template("index.html").render(statuses=statuses, **common))
     page = env.get_template("release.html")
     for release in [*releases, *([latest] if latest else [])]:
         _write(root, release.page, page.render(**common, **release_context(release)))
     render_diffs(env, root, releases, common)
+    shown = blocked or candidate  # the review page lists the latest run's findings
     review = env.get_template("review.html").render(
         **common,
+        shown=shown,
         status=_status(candidate.severity_counts, None) if candidate else ("unknown", ""),
         status_items=_scalar_items(candidate.status if candidate else None),
+        blocked_status=_status(blocked.severity_counts, None) if blocked else ("unknown", ""),
+        blocked_items=_scalar_items(blocked.status if blocked else None),
     )
     _write(root, "review.html", review)
 
@@ -303,11 +314,12 @@ def build_site(outputs_dir: Path) -> Path:
     outputs_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_builds(outputs_dir)
     releases = collect.read_releases(outputs_dir)
-    candidate = collect.read_candidate(outputs_dir)
+    candidate = collect.read_candidate(outputs_dir, releases)
+    blocked = collect.read_blocked(outputs_dir)
     tmp = make_temp_dir(outputs_dir, SITE_TMP_PREFIX)
     try:
         tmp.chmod(0o755)  # readable by a web server running as another user
-        render_site(outputs_dir, tmp, releases, candidate)
+        render_site(outputs_dir, tmp, releases, candidate, blocked)
         swap_in_dir(tmp, site_dir(outputs_dir))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

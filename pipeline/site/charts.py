@@ -37,6 +37,11 @@ def basket_class(basket: str, order: Sequence[str]) -> str:
     return f"basket-{order.index(basket) % PALETTE_SIZE}" if basket in order else "basket-none"
 
 
+def basket_number(basket: str, order: Sequence[str]) -> str:
+    """The basket's number in the legend (1-based), so charts never tell baskets apart by colour alone."""
+    return str(order.index(basket) + 1) if basket in order else "–"
+
+
 def _svg(width: float, height: float, label: str, body: list[str]) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width:.0f} {height:.0f}"'
@@ -74,16 +79,18 @@ def issue_matrix(
     orgs = sorted(per_org, key=lambda o: (-len(per_org[o]), (labels.get(o) or o).lower()))
     shown = orgs[:MAX_MATRIX_ROWS]
     shown.sort(key=lambda o: (labels.get(o) or o).lower())
-    cell, left, top = 16, 190, 210
+    cell, left, top = 16, 190, 214
     width, height = left + cell * len(issues) + 130, top + cell * len(shown) + 10  # room for slanted labels
     body = []
     for j, issue in enumerate(issues):
         x = left + j * cell + cell / 2
-        cls = basket_class(issue_basket[issue], order)
+        basket = issue_basket[issue]
+        cls = basket_class(basket, order)
         body.append(
-            f'<text class="col-label" x="{x:.1f}" y="{top - 14}" transform="rotate(-60 {x:.1f} {top - 14})">{escape(issue)}</text>'
-            f'<rect class="{cls}" x="{left + j * cell + 1}" y="{top - 10}" width="{cell - 2}" height="6">'
-            f"<title>{escape(issue_basket[issue])}</title></rect>"
+            f'<text class="col-label" x="{x:.1f}" y="{top - 18}" transform="rotate(-60 {x:.1f} {top - 18})">{escape(issue)}</text>'
+            f'<rect class="{cls}" x="{left + j * cell + 1}" y="{top - 14}" width="{cell - 2}" height="12">'
+            f"<title>{escape(basket)}</title></rect>"
+            f'<text class="band" x="{x:.1f}" y="{top - 5}" text-anchor="middle">{basket_number(basket, order)}</text>'
         )
     for i, org in enumerate(shown):
         y = top + i * cell
@@ -139,7 +146,7 @@ def issues_per_basket(policy_issues: pd.DataFrame | None, taxonomy: pd.DataFrame
         n_issues = part["issue"].nunique() if "issue" in part else 0
         n_orgs = part["organization_id"].nunique() if "organization_id" in part else 0
         text = f"{len(part)} ({n_issues} issue{'s' * (n_issues != 1)}, {n_orgs} organisation{'s' * (n_orgs != 1)})"
-        rows.append((basket, len(part), text, basket_class(basket, order)))
+        rows.append((f"{basket_number(basket, order)} {basket}", len(part), text, basket_class(basket, order)))
     return _bars(rows, "Policy issues per basket (organisation-issue pairs)") if rows else None
 
 

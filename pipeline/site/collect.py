@@ -1,40 +1,38 @@
 """Read the releases and the staged candidate of an outputs folder into plain records for the site.
 
-Scope: list published releases (``releases/<version>/`` plus ``releases/index.json``), each release's
-files with sizes and sha256, counts, validation status, review and change summary, its tables (for
-the charts and the organisations table) and the candidate's validation report with findings
-grouped by severity and rule. Every release's files are checked against its ``SHA256SUMS`` (and
-that against ``index.json``) before anything is read from them: a changed or missing file is an
+Scope: list published releases (``releases/<version>/`` plus ``releases/index.json``), each
+release's files with sizes and sha256, counts, validation status, review and change summary, its
+tables (for the charts and the organisations table), the staged candidate (and the release it
+became once published) and the latest blocked or failed run, each with its findings as the review
+page lists them (excerpts centred on the flagged text, source context when the file is unchanged).
+Every release's files are checked against its ``SHA256SUMS`` (and that against ``index.json``)
+before anything is read from them: a changed or missing file is an
 :class:`~pipeline.publish.integrity.IntegrityError` naming it, so a tampered file never reaches
-the site. Everything here only reads: it must not write, validate data, compute versions or render
-HTML.
+the site. Everything here only reads: it must not write, validate data, compute versions or render HTML.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
 
-from pipeline.artifacts import Artifact, CandidateStatus, IndexEntry, ReleaseIndex, Report, ReportFinding, Review, SeverityCounts
+from pipeline.artifacts import Artifact, CandidateStatus, IndexEntry, ReleaseIndex, Report, Review, SeverityCounts
 from pipeline.csvio import read_csv
-from pipeline.findings import RULES, SEVERITIES
 from pipeline.fsutil import SUMS_NAME, parse_sha256sums, sha256_file
 from pipeline.publish import layout
 from pipeline.publish.arrow import read_parquet
+from pipeline.publish.candidate import read_blocked as latest_blocked
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, table_resources
 from pipeline.publish.integrity import IntegrityError, release_problems
 from pipeline.schemas import TableSchema, load_schemas, schemas_of
+from pipeline.validate.excerpts import SourceLines, facets, finding_views
 
 A = TypeVar("A", bound=Artifact)
-CONTEXT_LINES = 2
-MAX_FINDINGS_PER_RULE = 200  # the review page lists this many per rule; report.json has them all
 
 
 @dataclass
@@ -97,50 +95,34 @@ class Release:
 
 
 @dataclass
-class FindingGroup:
-    rule: str
-    title: str
-    hint: str
-    findings: list[dict]
-    total: int = 0  # findings of this rule in the report (``findings`` may hold fewer)
+class RunReport:
+    """A staged folder (``staging/`` or ``blocked/``): its status, report and files, and the
+    findings as the review page lists them (every one; the page filters and pages them)."""
 
-    @property
-    def hidden(self) -> int:
-        return self.total - len(self.findings)
-
-
-@dataclass
-class Excerpt:
-    anchor: str
-    source_file: str
-    source_line: int | None
-    excerpt: str
-    context: list[tuple[int, str, bool]] = field(default_factory=list)  # (line, text, is the line)
-
-
-@dataclass
-class Candidate:
     path: Path
     status: CandidateStatus | None
     report: Report | None
-    groups: dict[str, list[FindingGroup]]  # severity → groups by rule
-    excerpts: list[Excerpt]
+    findings: list[dict]  # pipeline.validate.excerpts.finding_views
+    facets: dict[str, list[tuple[str, str, int]]]
     files: list[FileEntry]
     counts: dict[str, int]
+    published_as: str | None = None  # the release this candidate became, when it was published
 
     @property
     def severity_counts(self) -> SeverityCounts | None:
         return self.report.summary.by_severity if self.report else None
 
     def report_files(self) -> list[FileEntry]:
-        """The validation report in each format (json, md, html) among the candidate's files."""
-        prefix = f"{layout.STAGING}/{layout.VALIDATION_DIR}/report."
-        return [f for f in self.files if f.rel.startswith(prefix)]
+        """The validation report in each format (json, md, html) among the folder's files."""
+        return [f for f in self.files if f.label.startswith(f"{layout.VALIDATION_DIR}/report.")]
 
     @property
     def report_href(self) -> str:
-        found = [f.rel for f in self.report_files() if f.rel.endswith(".json")]
+        found = [f.rel for f in self.report_files() if f.rel.endswith(".html")]
         return found[0] if found else ""
+
+
+Candidate = RunReport  # the staged candidate is a RunReport of staging/
 
 
 # -- small readers ---------------------------------------------------------------------------------
@@ -360,93 +342,45 @@ def sources_dirs(outputs_dir: Path, report: Report | None) -> list[Path]:
     return found
 
 
-class SourceLines:
-    """Lines of the source files a run read, only from files whose sha256 still matches the one
-    recorded by the run (an edited or replaced file shows no context rather than wrong lines)."""
-
-    def __init__(self, folders: list[Path], checksums: dict[str, str]) -> None:
-        self.folders = folders
-        self.checksums = checksums
-        self._cache: dict[str, list[str] | None] = {}
-
-    def lines(self, source_file: str) -> list[str] | None:
-        if source_file not in self._cache:
-            self._cache[source_file] = self._read(source_file)
-        return self._cache[source_file]
-
-    def _read(self, source_file: str) -> list[str] | None:
-        expected = self.checksums.get(source_file)
-        if not expected:
-            return None
-        for folder in self.folders:
-            path = (folder / source_file).resolve()
-            if path.is_relative_to(folder.resolve()) and path.is_file() and sha256_file(path) == expected:
-                return path.read_bytes().decode("utf-8", errors="replace").splitlines()
-        return None
-
-    def context(self, source_file: str, line: int | None) -> list[tuple[int, str, bool]]:
-        lines = self.lines(source_file) if line else None
-        if not lines or not line or line > len(lines):
-            return []
-        lo, hi = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
-        return [(n, lines[n - 1], n == line) for n in range(lo, hi + 1)]
-
-
-def _anchor(source_file: str, line: int | None) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", source_file).strip("-") or "source"
-    return f"src-{slug}-L{line}" if line else f"src-{slug}"
-
-
-def group_findings(
-    findings: Iterable[ReportFinding], sources: SourceLines | None = None, *, limit: int = MAX_FINDINGS_PER_RULE
-) -> tuple[dict[str, list[FindingGroup]], list[Excerpt]]:
-    """Findings by severity, then rule (catalogue order), at most ``limit`` listed per rule; each
-    listed finding gets ``anchor``, the id of its source excerpt, one excerpt per distinct file:line."""
-    groups: dict[str, dict[str, FindingGroup]] = {s: {} for s in SEVERITIES}
-    excerpts: dict[str, Excerpt] = {}
-    for f in findings:
-        rule = RULES.get(f.rule)
-        group = groups[f.severity if f.severity in SEVERITIES else "info"].setdefault(
-            f.rule, FindingGroup(f.rule, rule.title if rule else f.rule, rule.hint if rule else (f.hint or ""), [])
-        )
-        group.total += 1
-        if len(group.findings) >= limit:
-            continue
-        item = f.to_dict()
-        if f.source_file:
-            anchor = item["anchor"] = _anchor(f.source_file, f.source_line)
-            item["location"] = f.location
-            if anchor not in excerpts:
-                context = sources.context(f.source_file, f.source_line) if sources else []
-                excerpts[anchor] = Excerpt(anchor, f.source_file, f.source_line, f.excerpt or "", context)
-            elif f.excerpt and not excerpts[anchor].excerpt:
-                excerpts[anchor].excerpt = f.excerpt
-        group.findings.append(item)
-    order = list(RULES)
-    ordered = {
-        s: sorted(g.values(), key=lambda g: (order.index(g.rule) if g.rule in order else len(order), g.rule)) for s, g in groups.items()
-    }
-    sorted_excerpts = sorted(excerpts.values(), key=lambda e: (e.source_file, e.source_line or 0))
-    return ordered, sorted_excerpts
-
-
-def read_candidate(outputs_dir: Path) -> Candidate | None:
-    """The staged candidate, or None when nothing is staged."""
-    root = layout.staging_dir(outputs_dir)
+def _run_report(outputs_dir: Path, root: Path, prefix: str) -> RunReport | None:
     if not root.is_dir():
         return None
     status = read_artifact(CandidateStatus, root / layout.CANDIDATE_STATUS)
     report = read_artifact(Report, root / layout.REPORT_JSON)
     sources = SourceLines(sources_dirs(outputs_dir, report), source_checksums(status, report))
-    groups, excerpts = group_findings(report.findings if report else [], sources)
+    views = finding_views([f.to_dict() for f in report.findings] if report else [], sources)
     descriptor = read_json(root / DESCRIPTOR_NAME)
     recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
-    return Candidate(
+    return RunReport(
         path=root,
         status=status,
         report=report,
-        groups=groups,
-        excerpts=excerpts,
-        files=file_entries(root, layout.STAGING, recorded, _data_tables(descriptor if isinstance(descriptor, dict) else {})),
+        findings=views,
+        facets=facets(views),
+        files=file_entries(root, prefix, recorded, _data_tables(descriptor if isinstance(descriptor, dict) else {})),
         counts=status.counts if status else {},
     )
+
+
+def read_candidate(outputs_dir: Path, releases: list[Release] | None = None) -> RunReport | None:
+    """The staged candidate, or None when nothing is staged; ``published_as`` names the release it
+    became when the editor already published it (its accepted report is that release's)."""
+    candidate = _run_report(outputs_dir, layout.staging_dir(outputs_dir), layout.STAGING)
+    if candidate is None or candidate.status is None:
+        return candidate
+    sha = candidate.status.report_sha256
+    for release in releases if releases is not None else read_releases(outputs_dir):
+        if sha and release.review is not None and release.review.report_sha256 == sha:
+            candidate.published_as = release.version
+            break
+    return candidate
+
+
+def read_blocked(outputs_dir: Path) -> RunReport | None:
+    """The latest run's report when it was blocked or failed (``blocked/``), else None."""
+    try:
+        if latest_blocked(outputs_dir) is None:
+            return None
+    except ValueError:
+        pass  # unreadable status: the page shows the folder as it is
+    return _run_report(outputs_dir, layout.blocked_dir(outputs_dir), layout.BLOCKED)

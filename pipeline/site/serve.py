@@ -23,10 +23,15 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from pipeline.site.build import CSP, build_site, site_dir
+from pipeline.validate.report import filter_script
 
 HOST = "127.0.0.1"
-# Release files (e.g. the validation report's HTML) are shown inert: styles only, no scripts.
-FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+
+def file_csp() -> str:
+    """The policy of release files (e.g. the validation report's HTML): sandboxed, styles, and no
+    script but the report's own findings filter (its sha256, the hash the report's page declares)."""
+    return f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {filter_script()[1]}; sandbox allow-scripts"
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -44,7 +49,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         path = self.path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
         own = path.startswith("static/") or "/" not in path  # the site's pages and assets
-        self.send_header("Content-Security-Policy", CSP if own else FILE_CSP)
+        self.send_header("Content-Security-Policy", CSP if own else file_csp())
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()

@@ -1,15 +1,22 @@
-"""The validation report editors act on: ``report.json`` (stable, documented), ``report.md``, ``report.html``.
+"""The validation report editors act on: ``report.json`` (stable, documented), ``report.md``,
+``report.html``.
 
 Scope: turn a list of findings into the report dict (format in ``REPORT_FORMAT.md`` beside this
 file), write it as JSON, Markdown and one self-contained HTML page (inline CSS, no external
-resource, every value escaped by Jinja2's autoescape so markup in profile text shows as text),
-read it back, and summarise it for the console. The report is deterministic: the same findings and
-context give the same bytes (no timestamp unless the caller puts one in ``context``). It must not
-run any check.
+resource, every value escaped by Jinja2's autoescape so markup in profile text shows as text), read
+it back, and summarise it for the console. Excerpts are centred on the flagged value (from the
+source line itself when the run's sources are still there, unchanged) and the value's position is
+recorded so pages highlight it; ``report.html`` filters by severity, rule, file and organisation,
+searches the text and pages through the findings with one small inline script (allowed by the page's
+own Content-Security-Policy hash), the same script and markup the site's review page uses. The
+report is deterministic: the same findings and context give the same bytes (no timestamp unless the
+caller puts one in ``context``). It must not run any check.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -18,15 +25,22 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from pipeline.artifacts import Report, ReportFinding, ReportSummary, RuleCount, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES, Finding
 from pipeline.fsutil import atomic_write_text
 from pipeline.markdown import md_text
+from pipeline.validate.excerpts import SourceLines, facets, finding_views, recentre
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 NO_TABLE = "(none)"
-FINDING_FIELDS = ("rule", "severity", "message", "table", "key", "column", "value", "source_file", "source_line", "excerpt", "hint")
+FINDING_FIELDS = (
+    "rule", "severity", "message", "table", "key", "column", "value", "source_file", "source_line", "excerpt", "hint", "excerpt_span",
+)
+TEMPLATES = Path(__file__).parent / "templates"
+FILTER_SCRIPT = TEMPLATES / "findings.js"
+FILTER_STYLE = TEMPLATES / "findings.css"
 
 
 def _order(f: dict) -> tuple:
@@ -51,15 +65,35 @@ def finding_dict(f: Finding | dict) -> dict:
         out["key"] = {str(k): (v if isinstance(v, (str, int, float, bool)) or v is None else str(v)) for k, v in out["key"].items()}
     if out["source_line"] is not None:
         out["source_line"] = int(out["source_line"])
+    if out["excerpt_span"] is not None:
+        out["excerpt_span"] = [int(x) for x in out["excerpt_span"]]
     for k in ("value", "excerpt", "message"):
         if out[k] is not None:
             out[k] = str(out[k])
     return out
 
 
+def sources_of(context: dict | None) -> SourceLines | None:
+    """The run's source lines, from ``sources_dir`` and the ``sources`` records (path, sha256) of
+    the report context, when both are there."""
+    context = context or {}
+    folder, records = context.get("sources_dir"), context.get("sources")
+    if not isinstance(folder, str) or not isinstance(records, list):
+        return None
+    sums = {str(r["path"]): str(r["sha256"]) for r in records if isinstance(r, dict) and "path" in r and "sha256" in r}
+    return SourceLines([Path(folder)], sums) if sums else None
+
+
+def _centre(entry: dict, sources: SourceLines | None) -> dict:
+    line = sources.line(entry["source_file"], entry["source_line"]) if sources and entry.get("source_file") else None
+    entry["excerpt"], entry["excerpt_span"] = recentre(entry["excerpt"], entry["value"], line)
+    return entry
+
+
 def build_report(findings: Iterable[Finding | dict], *, context: dict | None = None) -> Report:
     """The report (see ``REPORT_FORMAT.md``)."""
-    entries = sorted((finding_dict(f) for f in findings), key=_order)
+    sources = sources_of(context)
+    entries = sorted((_centre(finding_dict(f), sources) for f in findings), key=_order)
     by_severity = Counter(e["severity"] for e in entries)
     by_rule = Counter(e["rule"] for e in entries)
     by_table = Counter(e["table"] or NO_TABLE for e in entries)
@@ -153,8 +187,13 @@ def to_markdown(model: Report) -> str:
 
 @cache
 def _env() -> jinja2.Environment:
+    return environment(jinja2.FileSystemLoader(TEMPLATES))
+
+
+def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """A Jinja2 environment with the report's filters (the site adds its own templates' folder)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        loader=loader,
         autoescape=True,  # every value is escaped: profile text with markup shows as text
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -166,16 +205,29 @@ def _env() -> jinja2.Environment:
     return env
 
 
-def to_html(model: Report) -> str:
+@cache
+def filter_script() -> tuple[str, str]:
+    """The findings filter (``templates/findings.js``) and its CSP hash (``'sha256-…'``)."""
+    text = FILTER_SCRIPT.read_text(encoding="utf-8")
+    return text, "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def to_html(model: Report, sources: SourceLines | None = None) -> str:
     report = model.to_dict()
+    views = finding_views(report["findings"], sources)
+    script, script_hash = filter_script()
     return (
         _env()
         .get_template("report.html.j2")
         .render(
             report=report,
             summary=report["summary"],
-            groups=_grouped(report),
+            findings=views,
+            facets=facets(views),
             severities=SEVERITIES,
+            script=Markup(script),  # noqa: S704 - our own file, hashed into the page's CSP
+            script_hash=script_hash,
+            css=Markup(FILTER_STYLE.read_text(encoding="utf-8")),  # noqa: S704 - our own style sheet
             generated=[
                 (k, json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)) for k, v in sorted(report.get("generated", {}).items())
             ],
@@ -193,7 +245,7 @@ def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: 
     return {
         "json": atomic_write_text(out_dir / "report.json", report.to_json(), durable=False),
         "md": atomic_write_text(out_dir / "report.md", to_markdown(report), durable=False),
-        "html": atomic_write_text(out_dir / "report.html", to_html(report), durable=False),
+        "html": atomic_write_text(out_dir / "report.html", to_html(report, sources_of(context)), durable=False),
     }
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from site_support import EVIL_NAME, shared_outputs
 
-from pipeline.site.screenshot import CHROMIUM, launch
 from pipeline.site.serve import make_server
 
 pytestmark = pytest.mark.browser
@@ -32,15 +31,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} missing: apt-get install -y chromium"
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -133,13 +123,15 @@ def test_profile_markup_runs_no_script_and_creates_no_element(page) -> None:  # 
         assert page.evaluate("document.images.length") == 0
         assert page.evaluate("document.querySelectorAll('b, img, script:not([src])').length") == 0
         scripts = page.evaluate("Array.from(document.scripts).map(s => s.getAttribute('src'))")
-        assert scripts == ["static/site.js"]
+        assert scripts == ["static/site.js", "static/findings.js"]
 
 
-def test_review_page_links_findings_to_source_excerpts(page) -> None:  # noqa: ANN001
+def test_review_page_filters_findings_and_shows_their_source_lines(page) -> None:  # noqa: ANN001
     page.goto("review.html")
-    link = page.locator("#rule-warning-markup-in-text a.loc", has_text="evil.txt:1").first
-    link.click()
-    target = page.locator("figure.excerpt:target")
-    assert target.count() == 1
-    assert EVIL_NAME in (target.locator(".here").text_content() or "")
+    page.select_option("#findings-file", "evil.txt")
+    page.select_option("#findings-rule", "markup-in-text")
+    shown = page.locator("li.finding:visible")
+    assert shown.count() >= 1 and all(t == "evil.txt" for t in shown.evaluate_all("els => els.map(e => e.dataset.file)"))
+    first = shown.filter(has_text="evil.txt:1").first
+    first.locator("details.finding-context summary").click()
+    assert EVIL_NAME in (first.locator("details.finding-context .here").text_content() or "")

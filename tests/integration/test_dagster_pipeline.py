@@ -2,7 +2,7 @@
 
 - ``--select '*'`` on the sample stages a release candidate and skips ``release`` without failing;
 - the separate publish job with an editor's decision publishes, and without one publishes nothing;
-- a blocking error (``Established: 20006``) fails its check: no candidate, the failing report in
+- a blocking error (a profile with neither a name nor an acronym) fails its check: no candidate, the failing report in
   ``staging/validation/``, nothing publishable in staging, earlier releases untouched;
 - changing one of two source files re-extracts that file alone (cache keyed by sha256).
 """
@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from conftest import SAMPLE
 
@@ -109,7 +110,9 @@ def test_publish_job_needs_a_decision(published: dict) -> None:
 def test_blocking_error_stops_before_the_candidate(published: dict) -> None:
     root: Path = published["root"]
     releases = root / "outputs" / "releases"
-    before = _tree_sums(releases)
+    staging = root / "outputs" / "staging"
+    before, staged_before = _tree_sums(releases), _tree_sums(staging)
+    assert (staging / "datapackage.json").is_file()  # the good candidate an editor may be reviewing
     bad = root / "bad-sources"
     bad.mkdir()
     text = SAMPLE.read_text(encoding="utf-8").replace("Established: 1964", "Established: 20006", 1)
@@ -121,13 +124,20 @@ def test_blocking_error_stops_before_the_candidate(published: dict) -> None:
     checks = _checks(result)
     assert False in checks.values() and checks["extraction_clean"] is False
     done = _materialized(result)
-    assert "validation_report" in done and done["release_candidate"]["publishable"] is False  # the blocked staging
+    assert "validation_report" in done and done["release_candidate"]["publishable"] is False  # the blocked report
     assert "release" not in done
-    staging = root / "outputs" / "staging"
-    assert (staging / "validation" / "report.html").is_file()
-    assert "20006" in (staging / "validation" / "report.json").read_text(encoding="utf-8")
-    assert not (staging / "datapackage.json").exists() and not (staging / "data").exists()
+    blocked = root / "outputs" / "blocked"
+    assert (blocked / "validation" / "report.html").is_file()
+    assert "20006" in (blocked / "validation" / "report.json").read_text(encoding="utf-8")
+    assert not (blocked / "datapackage.json").exists() and not (blocked / "data").exists()
+    assert _tree_sums(staging) == staged_before  # candidates are never lost: the good one is still staged
     assert _tree_sums(releases) == before
+    # the reason is on the failed step and the check, with file:line, not a stack trace
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("blocked: 1 error(s)") and f"{SAMPLE.name}:" in description and "profile-unidentifiable" in description
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "extraction_clean")
+    assert "no error" not in (evaluation.description or "") and "[profile-unidentifiable]" in evaluation.description
 
 
 def test_a_changed_file_is_re_extracted_alone(tmp_path: Path) -> None:
@@ -212,4 +222,17 @@ def test_validation_writes_nothing_and_the_candidate_is_re_materialised_alone(tm
     whole = _run(build_defs(src, tmp_path / "whole"), "atlas_pipeline")
     assert whole.success
     again = _tree_sums(tmp_path / "whole" / "staging")
-    assert {k: v for k, v in staged.items() if k.startswith("data/")} == {k: v for k, v in again.items() if k.startswith("data/")}
+    # CSV and Parquet are byte-reproducible; a DuckDB file is not (README, Releases), so its tables are compared
+    def tables(sums: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in sums.items() if k.startswith("data/") and not k.endswith(".duckdb")}
+
+    assert tables(staged) == tables(again) and len(tables(staged)) == 16
+    assert _duckdb_rows(outputs / "staging") == _duckdb_rows(tmp_path / "whole" / "staging")
+
+
+def _duckdb_rows(root: Path) -> dict[str, list[tuple]]:
+    """Every table of the candidate's DuckDB file, all rows in key order."""
+    (path,) = (root / "data").glob("*.duckdb")
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        return {n: con.execute(f'select * from "{n}" order by all').fetchall() for n in names}

@@ -67,9 +67,10 @@ def test_atlas_run_blocked_returns_1_with_the_failed_check(tmp_path: Path, home:
     assert run_pipeline(src, tmp_path / "outputs", console=console) == 1
     out = buf.getvalue()
     assert "failed check release_candidate:extraction_clean" in out and "blocked" in out
-    assert "Traceback" not in out
-    assert (tmp_path / "outputs" / "staging" / "validation" / "report.html").is_file()
-    assert not (tmp_path / "outputs" / "staging" / "data").exists()
+    assert "profiles.txt:" in out and "profile-unidentifiable" in out  # the first error with file:line
+    assert "Traceback" not in out and "dagster dev" not in out
+    assert (tmp_path / "outputs" / "blocked" / "validation" / "report.html").is_file()
+    assert not (tmp_path / "outputs" / "staging").exists() and not (tmp_path / "outputs" / "blocked" / "data").exists()
 
 
 def test_atlas_run_refuses_while_the_outputs_are_in_use(tmp_path: Path, home: Path) -> None:

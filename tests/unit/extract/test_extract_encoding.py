@@ -62,7 +62,14 @@ def test_deterministic_across_processes(tmp_path):
     """A run in this process and one in a subprocess with another hash seed write identical files."""
     write_tables(extract_paths([SAMPLE.parent]), tmp_path / "here")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    proc = subprocess.run([str(ATLAS), "extract", str(SAMPLE.parent), "--out", str(tmp_path / "there")], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(ATLAS), "extract", str(SAMPLE.parent), "--out", str(tmp_path / "there")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     here, there = ({p.name: p.read_bytes() for p in (tmp_path / d).iterdir()} for d in ("here", "there"))
     assert {"organizations.csv", "quarantine.csv", "extraction_findings.json", "sources.json"} <= set(here)

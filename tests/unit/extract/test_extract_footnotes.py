@@ -5,8 +5,8 @@ from __future__ import annotations
 from conftest import make_profile, rules
 
 from pipeline.extract import lines as L
-from pipeline.extract.matching import split_marker
 from pipeline.extract.footnotes import local_term
+from pipeline.extract.matching import split_marker
 
 
 def test_sample_footnotes(sample):

@@ -16,12 +16,72 @@ from pipeline.vocab import load_vocabulary
 IGO = "International and regional organisations"
 
 EXPECTED = {
-    "unidir": ("United Nations Institute for Disarmament Research", "UNIDIR", None, 1980, "Palais des Nations, 1211 Geneva 10, Switzerland", "1211", "https://www.unidir.org/", 1, 63),
-    "unctad": ("United Nations Conference on Trade and Development", "UNCTAD", None, 1964, "Palais des Nations, Av. de la Paix 8-14, 1211 Geneva 10, Switzerland", "1211", "https://unctad.org/", 65, 169),
-    "unhrc": ("United Nations Human Rights Council", "UNHRC", None, 2006, "Palais Wilson 52, rue des Pâquis, CH-1201 Geneva, Switzerland", "1201", "https://www.ohchr.org/EN/HRBodies/HRC/Pages/HRCIndex.aspx", 171, 187),
-    "igf": ("Internet Governance Forum", "IGF", None, 2006, "Palais des Nations, 1211 Geneva 10, Switzerland", "1211", "https://www.intgovforum.org", 189, 253),
-    "wto": ("World Trade Organization", "WTO", None, 1995, "Centre William Rappard, Rue de Lausanne 154, 1211 Geneva 21, Switzerland", "1211", "https://www.wto.org/", 255, 335),
-    "itu": ("International Telecommunication Union", "ITU", "UIT", 1865, "Place des Nations, 1202 Geneva, Switzerland", "1202", "https://www.itu.int", 339, 917),
+    "unidir": (
+        "United Nations Institute for Disarmament Research",
+        "UNIDIR",
+        None,
+        1980,
+        "Palais des Nations, 1211 Geneva 10, Switzerland",
+        "1211",
+        "https://www.unidir.org/",
+        1,
+        63,
+    ),
+    "unctad": (
+        "United Nations Conference on Trade and Development",
+        "UNCTAD",
+        None,
+        1964,
+        "Palais des Nations, Av. de la Paix 8-14, 1211 Geneva 10, Switzerland",
+        "1211",
+        "https://unctad.org/",
+        65,
+        169,
+    ),
+    "unhrc": (
+        "United Nations Human Rights Council",
+        "UNHRC",
+        None,
+        2006,
+        "Palais Wilson 52, rue des Pâquis, CH-1201 Geneva, Switzerland",
+        "1201",
+        "https://www.ohchr.org/EN/HRBodies/HRC/Pages/HRCIndex.aspx",
+        171,
+        187,
+    ),
+    "igf": (
+        "Internet Governance Forum",
+        "IGF",
+        None,
+        2006,
+        "Palais des Nations, 1211 Geneva 10, Switzerland",
+        "1211",
+        "https://www.intgovforum.org",
+        189,
+        253,
+    ),
+    "wto": (
+        "World Trade Organization",
+        "WTO",
+        None,
+        1995,
+        "Centre William Rappard, Rue de Lausanne 154, 1211 Geneva 21, Switzerland",
+        "1211",
+        "https://www.wto.org/",
+        255,
+        335,
+    ),
+    "itu": (
+        "International Telecommunication Union",
+        "ITU",
+        "UIT",
+        1865,
+        "Place des Nations, 1202 Geneva, Switzerland",
+        "1202",
+        "https://www.itu.int",
+        339,
+        917,
+    ),
 }
 
 
@@ -59,8 +119,22 @@ def test_sample_summary_is_the_prose_before_the_first_heading(sample, sample_tex
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("ITU, UIT", ["ITU", "UIT"]), ("ABC; DEF", ["ABC", "DEF"]), ("ABC / DEF", ["ABC", "DEF"]), ("ABC or DEF", ["ABC", "DEF"]), ("N/A", []), ("", []), ("—", []), ("none", []), ("ЮНЕСКО", ["ЮНЕСКО"]),
-     ("No acronym", []), ("Not applicable", []), ("NORAD", ["NORAD"]), ("UN Women", ["UN Women"]), ("WHO/OMS", ["WHO", "OMS"])],
+    [
+        ("ITU, UIT", ["ITU", "UIT"]),
+        ("ABC; DEF", ["ABC", "DEF"]),
+        ("ABC / DEF", ["ABC", "DEF"]),
+        ("ABC or DEF", ["ABC", "DEF"]),
+        ("N/A", []),
+        ("", []),
+        ("—", []),
+        ("none", []),
+        ("ЮНЕСКО", ["ЮНЕСКО"]),
+        ("No acronym", []),
+        ("Not applicable", []),
+        ("NORAD", ["NORAD"]),
+        ("UN Women", ["UN Women"]),
+        ("WHO/OMS", ["WHO", "OMS"]),
+    ],
 )
 def test_split_acronyms(value, expected):
     assert split_acronyms(value) == expected
@@ -102,7 +176,10 @@ def test_unparseable_address_is_kept_and_reported(extract_files):
 
 
 def test_profile_without_name_line(extract_files):
-    text = "Acronym: NON\n\nEstablished: 2001\n\nWebsite: https://non.example/\n\nThe body has a summary.\n\nDigital activities\n\nSome text.\n"
+    text = (
+        "Acronym: NON\n\nEstablished: 2001\n\nWebsite: https://non.example/\n\n"
+        "The body has a summary.\n\nDigital activities\n\nSome text.\n"
+    )
     ex = extract_files({"a.txt": text})
     row = org(ex, "non")
     assert row["name"] is None and row["acronym"] == "NON" and row["established"] == 2001
@@ -126,7 +203,9 @@ def test_acronym_phrase_and_several_acronyms(extract_files):
 
 
 def test_established_only_in_summary(extract_files):
-    ex = extract_files({"a.txt": make_profile(established=None, summary="The organisation works on trade. Established in 1995, it has 164 members.")})
+    ex = extract_files(
+        {"a.txt": make_profile(established=None, summary="The organisation works on trade. Established in 1995, it has 164 members.")}
+    )
     row = org(ex, "exo")
     assert row["established"] == 1995 and row["established_source"] == "summary"
     (f,) = [f for f in ex.findings if f.rule == "established-from-summary"]
@@ -156,7 +235,10 @@ def test_duplicate_header_field_first_wins(extract_files):
     assert f.source_line == 7
 
 
-@pytest.mark.parametrize(("name", "oid"), [("Example Technologies Co., Ltd.", "etc"), ("Acme Inc.", "etc"), ("Fondation Exemple S.A.", "etc"), ("Verein Beispiel e.V.", "etc")])
+@pytest.mark.parametrize(
+    ("name", "oid"),
+    [("Example Technologies Co., Ltd.", "etc"), ("Acme Inc.", "etc"), ("Fondation Exemple S.A.", "etc"), ("Verein Beispiel e.V.", "etc")],
+)
 def test_name_ending_in_a_legal_form_abbreviation(extract_files, name, oid):
     """Regression: a name ending in "Inc." was not a name line; it was appended to the previous
     profile's last footnote and the profile lost its name."""
@@ -179,17 +261,43 @@ def test_a_sentence_above_a_header_is_not_a_name(extract_files):
 def test_unknown_label_inside_the_header(extract_files, sep):
     """Regression: "Director: ..." between header lines split the profile in two (a phantom
     organisation named "Director: Jane Doe", the real one quarantined as truncated)."""
-    text = sep.join(["Example Organisation", "Acronym: EXO", "Director: Jane Doe", "Established: 1990", "Phone: +41 22 000 00 00", "Website: https://example.org/"]) + "\n\nSummary text.\n\nDigital activities\n\nText.\n"
+    text = (
+        sep.join(
+            [
+                "Example Organisation",
+                "Acronym: EXO",
+                "Director: Jane Doe",
+                "Established: 1990",
+                "Phone: +41 22 000 00 00",
+                "Website: https://example.org/",
+            ]
+        )
+        + "\n\nSummary text.\n\nDigital activities\n\nText.\n"
+    )
     ex = extract_files({"a.txt": text})
     assert list(ex.tables["organizations"]["organization_id"]) == ["exo"]
     row = org(ex, "exo")
-    assert (row["name"], row["established"], row["website"], row["summary"]) == ("Example Organisation", 1990, "https://example.org/", "Summary text.")
+    assert (row["name"], row["established"], row["website"], row["summary"]) == (
+        "Example Organisation",
+        1990,
+        "https://example.org/",
+        "Summary text.",
+    )
     assert len(ex.tables["quarantine"]) == 0
     step = len(sep)
     assert sorted(f.source_line for f in ex.findings if f.rule == "unknown-header-field") == [1 + 2 * step, 1 + 4 * step]
 
 
-@pytest.mark.parametrize(("value", "year"), [("12 May 1998", 1998), ("1 January 2001", 2001), ("2001-05-12", 2001), ("1865 (as the International Telegraph Union)", 1865), ("c. 1990", 1990)])
+@pytest.mark.parametrize(
+    ("value", "year"),
+    [
+        ("12 May 1998", 1998),
+        ("1 January 2001", 2001),
+        ("2001-05-12", 2001),
+        ("1865 (as the International Telegraph Union)", 1865),
+        ("c. 1990", 1990),
+    ],
+)
 def test_established_full_dates_and_notes(extract_files, value, year):
     """Regression: "12 May 1998" was read as the year 12 and the profile quarantined."""
     ex = extract_files({"a.txt": make_profile(established=value)})
@@ -199,6 +307,12 @@ def test_established_full_dates_and_notes(extract_files, value, year):
 
 def test_no_acronym_statement_gives_the_id_from_the_name(extract_files):
     """Regression: "Acronym: No acronym" gave the id "no-acronym" (colliding across profiles)."""
-    ex = extract_files({"a.txt": make_profile(name="First Foundation", acronym="No acronym") + "\n" + make_profile(name="Second Foundation", acronym="Not applicable")})
+    ex = extract_files(
+        {
+            "a.txt": make_profile(name="First Foundation", acronym="No acronym")
+            + "\n"
+            + make_profile(name="Second Foundation", acronym="Not applicable")
+        }
+    )
     assert sorted(ex.tables["organizations"]["organization_id"]) == ["first-foundation", "second-foundation"]
     assert [f.source_line for f in ex.findings if f.rule == "missing-acronym"] == [1, 29]

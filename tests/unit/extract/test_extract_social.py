@@ -86,7 +86,12 @@ def test_bulleted_and_colon_account_lines(extract_files):
     body = "Social media channels\n\n• Twitter @exo\n  • Facebook @exofb\n- LinkedIn @exoli\nInstagram: @exoig\n"
     ex = extract_files({"a.txt": make_profile(body=body)})
     t = ex.tables["social_media_accounts"].sort_values("source_line")
-    assert list(zip(t["platform"], t["handle"], t["source_line"], strict=True)) == [("Twitter", "exo", 17), ("Facebook", "exofb", 18), ("LinkedIn", "exoli", 19), ("Instagram", "exoig", 20)]
+    assert list(zip(t["platform"], t["handle"], t["source_line"], strict=True)) == [
+        ("Twitter", "exo", 17),
+        ("Facebook", "exofb", 18),
+        ("LinkedIn", "exoli", 19),
+        ("Instagram", "exoig", 20),
+    ]
     assert "social-line-unparsed" not in rules(ex)
 
 

@@ -75,11 +75,12 @@ def test_error_stages_only_report_quarantine_and_status(tmp_path) -> None:
     out = tmp_path / "out"
     stage(out)
     publish_as_editor(out)
-    releases_before = tree_state(out / "releases")
+    releases_before, staged_before = tree_state(out / "releases"), tree_state(out / "staging")
     # findings may also come as dicts (Finding.to_dict(), e.g. read back from JSON)
     result = stage(out, findings=[error_finding().to_dict(), warning_finding()])
-    staging = out / "staging"
-    assert not result.publishable
+    staging = out / "blocked"
+    assert not result.publishable and result.path == staging
+    assert tree_state(out / "staging") == staged_before  # the last publishable candidate is kept
     files = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
     assert files == {
         "candidate.json",
@@ -119,9 +120,11 @@ def test_blocked_stage_keeps_the_quarantine_and_leaves_no_build(tmp_path) -> Non
     out = tmp_path / "out"
     assert stage(out).publishable
     blocked = stage(out, findings=[error_finding()])
-    assert not blocked.publishable and not (out / "staging" / "data").exists()
+    assert not blocked.publishable and not (out / "blocked" / "data").exists()
     assert blocked.status.quarantined == 1 and blocked.status.blocking
-    assert sorted(p.name for p in out.iterdir()) == [".lock", "staging"]  # no build folder left behind
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "blocked", "staging"]  # no build folder left behind
+    assert stage(out).publishable  # a publishable run clears the blocked report: the latest run is the candidate
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "staging"]
 
 
 def test_data_files_are_reproducible(tmp_path) -> None:

@@ -23,7 +23,6 @@ from publish_support import stage
 from site_support import EVIL_NAME, shared_outputs
 
 from pipeline import markdown
-from pipeline.artifacts import ReportFinding
 from pipeline.findings import Finding
 from pipeline.schemas import load_schemas
 from pipeline.site import charts
@@ -157,14 +156,15 @@ def test_every_page_has_a_csp_without_inline_scripts_or_handlers(site: Path) -> 
         policy = metas[0]["content"] or ""
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "default-src 'none'" in policy
         scripts = page.tags("script")
-        assert scripts and all(s.get("src") == "static/site.js" for s in scripts), name
+        assert scripts and all(s.get("src") in ("static/site.js", "static/findings.js") for s in scripts), name
         for tag, attrs in page.elements:
             assert not [k for k in attrs if k.startswith("on")], f"{name}: <{tag}> has an event handler"
             assert "style" not in attrs, f"{name}: <{tag}> has an inline style"
 
 
-def test_script_builds_no_markup_from_data() -> None:
-    js = (REPO / "pipeline" / "site" / "static" / "site.js").read_text()
+@pytest.mark.parametrize("script", ["pipeline/site/static/site.js", "pipeline/validate/templates/findings.js"])
+def test_script_builds_no_markup_from_data(script: str) -> None:
+    js = (REPO / script).read_text()
     js = re.sub(r"/\*.*?\*/", "", js, flags=re.S)  # the comment may name what the code avoids
     for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert unsafe not in js
@@ -197,18 +197,23 @@ def test_index_shows_status_counts_and_change_summary(site: Path) -> None:
     text = "".join(Page((site / "index.html").read_text(encoding="utf-8")).text)
     assert "warnings accepted on review" in text
     assert "organizations: 1 row added" in text
-    assert "A release candidate is staged" in text
+    # the 1.1.0 candidate is still in staging/ but was published: the site says so, not "staged"
+    assert "The staged candidate was published as 1.1.0" in text and "A release candidate is staged" not in text
+    review = "".join(Page((site / "review.html").read_text(encoding="utf-8")).text)
+    assert "Candidate already published as 1.1.0" in review
 
 
 def test_review_page_groups_findings_and_links_excerpts(outputs: Path, site: Path) -> None:
     report = json.loads((outputs / "staging" / "validation" / "report.json").read_text())
     raw = (site / "review.html").read_text(encoding="utf-8")
     page = Page(raw)
-    located = [f for f in report["findings"] if f.get("source_file") and f.get("source_line")]
-    assert located
-    locs = [a for a in page.tags("a") if "loc" in (a.get("class") or "")]
-    assert len(locs) == len(located)
-    assert any(a.get("id") == "rule-warning-markup-in-text" for _, a in page.elements)
+    items = [a for tag, a in page.elements if tag == "li" and "finding" in (a.get("class") or "").split()]
+    assert len(items) == len(report["findings"])  # every finding is listed (the page filters and pages them)
+    assert [a["data-rule"] for a in items] == [f["rule"] for f in report["findings"]]
+    assert any(a.get("data-rule") == "markup-in-text" and a.get("data-file") == "evil.txt" for a in items)
+    assert {a["data-org"] for a in items} >= {"evl"}  # filterable by organisation
+    options = {a.get("value") for a in page.tags("option")}
+    assert {"error", "warning", "markup-in-text", "evil.txt", "evl"} <= options | {"error"}
     # the excerpt of the evil profile's name line shows the source line itself, escaped
     assert "evil.txt:1" in "".join(page.text)
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in raw
@@ -226,11 +231,11 @@ def test_blocked_candidate_review_lists_its_errors(tmp_path: Path) -> None:
     stage(outputs, findings=[finding])
     raw = (build_site(outputs) / "review.html").read_text()
     page = Page(raw)
-    assert any(a.get("id") == "rule-error-no-profiles" for _, a in page.elements)
-    assert any(a.get("href") == "#src-junk-txt-L3" for a in page.tags("a"))
-    assert any(a.get("id") == "src-junk-txt-L3" for _, a in page.elements)
+    assert any(a.get("data-rule") == "no-profiles" and a.get("data-severity") == "error" for _, a in page.elements)
+    text = "".join(page.text)
+    assert "junk.txt:3" in text and "Latest run: BLOCKED" in text
     assert "&lt;b&gt;junk&lt;/b&gt;" in raw and "<b>junk" not in raw
-    assert "1 error" in "".join(page.text)
+    assert "1 error" in text
 
 
 # -- units -----------------------------------------------------------------------------------------
@@ -244,17 +249,17 @@ def test_markdown_renders_only_its_subset() -> None:
     assert "<strong>bold</strong>" in out
 
 
-def test_review_lists_a_bounded_number_of_findings_per_rule() -> None:
-    from pipeline.site.collect import group_findings
-
-    findings = [
-        ReportFinding(**Finding("website-not-https", f"plain http {i}", source_file="a.txt", source_line=i + 1).to_dict()) for i in range(5)
-    ]
-    groups, excerpts = group_findings(findings, limit=2)
-    (group,) = groups["warning"]
-    assert (group.total, len(group.findings), group.hidden) == (5, 2, 3)
-    assert [e.anchor for e in excerpts] == ["src-a-txt-L1", "src-a-txt-L2"]
-    assert groups["error"] == [] and groups["info"] == []
+def test_blocked_run_is_shown_beside_the_good_candidate_it_does_not_replace(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs"
+    assert stage(outputs).publishable
+    stage(outputs, findings=[Finding("no-profiles", "no profile found in junk.txt", source_file="junk.txt", source_line=3)])
+    page = Page((build_site(outputs) / "review.html").read_text())
+    text = "".join(page.text)
+    assert "Latest run: BLOCKED" in text and "Earlier candidate (still publishable)" in text and "--earlier-candidate" in text
+    hrefs = {a.get("href") for a in page.tags("a")}
+    assert {"blocked/validation/report.html", "staging/validation/report.html"} <= hrefs
+    index = "".join(Page((outputs / "site" / "index.html").read_text()).text)
+    assert "The latest run is blocked" in index and "an earlier candidate is still staged" in index
 
 
 def test_charts_escape_labels_and_skip_missing_data() -> None:

@@ -177,6 +177,6 @@ def test_diff_pages_show_records_added_removed_and_changed(tmp_path: Path) -> No
     assert picker.count('data-pair="') == 3 and 'href="diff-1.1.0..1.2.0.html"' in picker
     for name in pages:  # the accessibility patterns every page follows
         text = (site / name).read_text(encoding="utf-8")
-        assert '<a class="skip" href="#main">' in text and '<main id="main">' in text and '<nav aria-label="Site">' in text
+        assert '<a class="skip-link" href="#main">' in text and '<main id="main"' in text and '<nav aria-label="Site">' in text
         assert "<table" not in text or "<th" in text
         assert "http://" not in text.split("<body>", 1)[1] and "https://" not in text.split("<body>", 1)[1]  # offline: no CDN

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.findings import Finding
 from pipeline.markdown import md_text
-from pipeline.validate.report import FINDING_FIELDS, build_report, load_report, summarize, write_report
+from pipeline.validate.report import FINDING_FIELDS, build_report, filter_script, load_report, summarize, write_report
 
 XSS = '<script>alert("x")</script>'
 IMG = '<img src=x onerror="alert(1)">'
@@ -56,7 +56,7 @@ def findings() -> list[Finding]:
 
 def test_report_json_format():
     report = build_report(findings(), context={"sources": [{"path": "a.txt", "sha256": "00"}]}).to_dict()
-    assert report["format_version"] == "1.0"
+    assert report["format_version"] == "1.1"
     assert report["generated"] == {"sources": [{"path": "a.txt", "sha256": "00"}]}
     s = report["summary"]
     assert s["publishable"] is False and s["total"] == 5
@@ -89,19 +89,43 @@ def test_report_json_is_deterministic(tmp_path):
 
 def test_report_html_escapes_markup(tmp_path):
     html = write_report(findings(), tmp_path)["html"].read_text(encoding="utf-8")
-    assert "<script>" not in html and "<img" not in html and 'onerror="' not in html
+    assert "<script>alert" not in html and "<img" not in html and 'onerror="' not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     # self-contained: inline CSS, nothing loaded from elsewhere
     assert "<style>" in html and not re.search(r"""(src|href)=["']?(https?:|//)""", html) and "<link" not in html
-    # summary first, then findings grouped by severity and rule
-    assert (
-        html.index("Not publishable")
-        < html.index('class="severity error"')
-        < html.index('class="severity warning"')
-        < html.index('class="severity info"')
+    # summary first, then the findings, most severe first, each filterable by its data attributes
+    assert html.index("Not publishable") < html.index('data-severity="error"') < html.index('data-severity="warning"') < html.index(
+        'data-severity="info"'
     )
-    assert "a.txt:884" in html and "Giga is working ofpartners" in html
+    assert 'data-rule="run-together-words" data-file="a.txt" data-org="acme"' in html
+    assert "a.txt:884" in html and "Giga is working <mark>ofpartners</mark>" in html  # the flagged word highlighted
+    # the one inline script is the filter, allowed by its hash in the page's own policy, nothing else
+    script, digest = filter_script()
+    assert html.count("<script>") == 1 and f"<script>{script}</script>" in html
+    from html import unescape
+
+    policy = unescape(html.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0])
+    assert f"script-src {digest}" in policy and "unsafe" not in policy.split("script-src", 1)[1]
+
+
+def test_excerpts_are_centred_on_the_flagged_value(tmp_path):
+    long_line = "Lead text " * 40 + "the partners workofpartners in Geneva " + "tail words " * 30
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("first\n" + long_line + "\n", encoding="utf-8")
+    import hashlib
+
+    sha = hashlib.sha256((tmp_path / "src" / "a.txt").read_bytes()).hexdigest()
+    finding = Finding("run-together-words", "run together", value="workofpartners", source_file="a.txt", source_line=2,
+                      excerpt=long_line[:239] + "…")  # cut from the line start: the word is not in it
+    context = {"sources_dir": str(tmp_path / "src"), "sources": [{"path": "a.txt", "sha256": sha}]}
+    entry = build_report([finding], context=context).findings[0]
+    start, end = entry.excerpt_span
+    assert entry.excerpt[start:end] == "workofpartners" and len(entry.excerpt) <= 240
+    assert abs((start + end) / 2 - len(entry.excerpt) / 2) < 10  # centred
+    # without the sources (or with a changed file) the stored excerpt is used as it is
+    entry = build_report([finding]).findings[0]
+    assert entry.excerpt_span is None and entry.excerpt.startswith("Lead text")
 
 
 def test_report_md_escapes_markup(tmp_path):

@@ -1,0 +1,125 @@
+"""One Dagster instance per corpus: where it lives, its ``dagster.yaml``, and its one-time set-up.
+
+Scope: the instance of a corpus is ``Settings.dagster_home`` (default ``<outputs>/.dagster``), so
+two corpora never share a run history, an asset catalogue or sensor cursors.
+:func:`prepare_instance` creates the folder, writes ``dagster.yaml`` for the configured profile when
+missing (``sqlite``: the quick start; ``postgres``: ``dagster-postgres`` storage read from
+``ATLAS_POSTGRES_URL`` and the ``QueuedRunCoordinator``), records which outputs folder the instance
+belongs to (``atlas-corpus.json``; an instance is never reused for another corpus);
+:func:`instance_env` points ``DAGSTER_HOME`` (and ``ATLAS_POSTGRES_URL``) at it for the duration of
+a block. :func:`migrate_instance` creates or migrates the storage schema once, in this process,
+before a webserver and a daemon open it together (two processes creating a fresh SQLite schema at
+once race). It must not run jobs or start servers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.config import ConfigError, Settings
+
+CORPUS_FILE = "atlas-corpus.json"
+_COMMON = """\
+nux:
+  enabled: false
+telemetry:
+  enabled: false
+"""
+SQLITE_YAML = (
+    """\
+# Dagster instance of one corpus (written by `atlas` when missing; profile: sqlite).
+# No `storage:` block: Dagster keeps its SQLite databases in this folder, wherever it is opened from.
+concurrency:
+  runs:
+    max_concurrent_runs: 1   # UI, schedule and sensor runs queue: runs never interleave on the outputs
+"""
+    + _COMMON
+)
+POSTGRES_YAML = (
+    """\
+# Dagster instance of one corpus (written by `atlas` when missing; profile: postgres).
+# Storage in the database named by ATLAS_POSTGRES_URL (one database per corpus); runs are queued
+# and launched by the daemon (`dagster-daemon run`), one at a time.
+storage:
+  postgres:
+    postgres_url:
+      env: ATLAS_POSTGRES_URL
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
+    dequeue_interval_seconds: 1
+"""
+    + _COMMON
+)
+
+
+def instance_yaml(kind: str) -> str:
+    return POSTGRES_YAML if kind == "postgres" else SQLITE_YAML
+
+
+def prepare_instance(settings: Settings) -> Path:
+    """The corpus's instance folder, ready to open. Raises :class:`ConfigError` when the folder
+    belongs to another outputs folder or cannot be created."""
+    home = settings.dagster_home.absolute()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        _claim(home, settings)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text(instance_yaml(settings.instance), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"the Dagster instance folder {home} cannot be used: {exc.strerror or exc}") from None
+    return home
+
+
+@contextlib.contextmanager
+def instance_env(settings: Settings) -> Iterator[Path]:
+    """Within the block, ``DAGSTER_HOME`` (and ``ATLAS_POSTGRES_URL``) name the corpus's prepared
+    instance, for ``DagsterInstance.get()`` and the processes a run starts; restored after."""
+    home = prepare_instance(settings)
+    wanted = {"DAGSTER_HOME": str(home), **({"ATLAS_POSTGRES_URL": settings.postgres_url} if settings.postgres_url else {})}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield home
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _claim(home: Path, settings: Settings) -> None:
+    """Record (or check) the outputs folder this instance belongs to."""
+    marker = home / CORPUS_FILE
+    outputs = str(settings.outputs.absolute())
+    if marker.is_file():
+        try:
+            recorded = json.loads(marker.read_text(encoding="utf-8")).get("outputs")
+        except (ValueError, AttributeError):
+            recorded = None
+        if recorded and recorded != outputs:
+            raise ConfigError(
+                f"the Dagster instance {home} records the runs of the corpus in {recorded}, not {outputs}: one instance per corpus. "
+                f"Use `--dagster-home` (or ATLAS_DAGSTER_HOME) for this corpus, or unset DAGSTER_HOME to use {outputs}/.dagster."
+            )
+        if recorded:
+            return
+    doc = {"outputs": outputs, "sources": str(settings.sources.absolute())}
+    marker.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def migrate_instance(home: Path) -> None:
+    """Create or migrate the instance's storage schema (what ``dagster instance migrate`` does), in
+    this process, so the servers started next find it ready."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.upgrade()
