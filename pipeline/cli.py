@@ -7,6 +7,7 @@ message and an exit code, never a traceback. It must hold no parsing, validation
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -80,7 +81,7 @@ def extract(
     paths = list(sources or [settings.sources])
     out = out or settings.outputs / "extract"
     err.print(f"[dim]sources {escape(', '.join(map(str, paths)))} · tables {escape(str(out))}[/]")
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not os.path.lexists(p)]  # a broken link exists: extraction reports it
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
     if out.exists() and not out.is_dir():

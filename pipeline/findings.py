@@ -57,6 +57,18 @@ RULES: dict[str, Rule] = _rules(
         "Copy the file into the sources folder instead of linking to it.",
     ),
     (
+        "file-not-regular",
+        "warning",
+        "Not a regular file in the sources folder",
+        "Remove the named pipe, socket or device from the sources folder; only regular files are read.",
+    ),
+    (
+        "file-skipped",
+        "info",
+        "File or folder in the sources folder not read",
+        "Nothing to do if it is not a profile file: hidden files and links to folders are never read.",
+    ),
+    (
         "run-failed",
         "error",
         "The pipeline run failed before its release candidate",

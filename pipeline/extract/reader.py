@@ -2,21 +2,25 @@
 
 Scope: turn the SOURCE arguments (files or folders) into a sorted list of readable files with the
 path each is known by (relative to the folder given), refusing links that lead outside it; decode
-bytes to text (UTF-8 with or without BOM, UTF-16/32 with BOM, a cp1252 fallback only where every
-non-ASCII character decodes to a letter or common punctuation; in a file that is otherwise UTF-8,
-only the stray bytes are read so), normalise line ends, NFC and
-non-breaking spaces. Problems become findings, never exceptions. It must not parse profiles.
+bytes to text (UTF-8 with or without BOM, UTF-16/32 with BOM; 8-bit text as Windows-1252 or Mac
+Roman only where exactly one reading is plausible (``legacy``), else refused naming the bytes; in a
+file that is otherwise UTF-8, only the stray bytes are read as Windows-1252), normalise line ends,
+NFC and non-breaking spaces. Problems become findings, never exceptions. It must not parse profiles.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
+import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.extract import legacy
 from pipeline.extract.model import SourceFile
 from pipeline.findings import Finding
 
@@ -41,32 +45,89 @@ class SourceText:
 
 
 def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Finding]]:
-    """Files to read as (path, name relative to the folder given), sorted by name; plus findings."""
+    """Files to read as (path, name relative to the folder given), sorted by name; plus findings.
+
+    Only regular files are read. Everything else under a folder gets a finding naming it and is
+    never opened (a named pipe would block the run): hidden files and folders, pipes, sockets and
+    devices, links to folders (info or warning); links that lead outside the folder, and links
+    that cannot be followed (a loop, a missing target), are errors."""
     found: dict[str, Path] = {}
     findings: list[Finding] = []
     for given in paths:
         if given.is_dir():
             root = given.resolve()
-            for path in sorted(given.rglob("*")):
-                rel = path.relative_to(given).as_posix()
-                if any(part.startswith(".") for part in path.relative_to(given).parts):
-                    continue
-                if path.is_symlink():
-                    target = path.resolve()
-                    if not target.is_relative_to(root):
-                        findings.append(
-                            Finding(
-                                "file-outside-sources", f"{rel} is a link to {target}, outside the sources folder; refused", source_file=rel
-                            )
-                        )
-                        continue
-                if path.is_file():
+            for path, rel in _walk(given, findings):
+                if _kind(path, rel, root, findings) == "file":
                     _add(found, rel, path, findings)
-        elif given.is_file():
-            _add(found, given.name, given, findings)
+        elif os.path.lexists(given):
+            if _kind(given, given.name, None, findings) == "file":
+                _add(found, given.name, given, findings)
         else:
             findings.append(Finding("file-unreadable", f"{given}: no such file or folder", source_file=str(given)))
     return [(p, rel) for rel, p in sorted(found.items())], findings
+
+
+def _walk(folder: Path, findings: list[Finding], prefix: str = "") -> Iterator[tuple[Path, str]]:
+    """Every entry under ``folder`` (not following links), sorted, with its name relative to it;
+    hidden entries are reported once (a hidden folder as a whole) and not entered."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        findings.append(
+            Finding("file-unreadable", f"{prefix or folder}: folder cannot be listed: {_cause(exc)}", source_file=prefix or str(folder))
+        )
+        return
+    for entry in entries:
+        rel = f"{prefix}{entry.name}"
+        if entry.name.startswith("."):
+            what = "folder" if entry.is_dir(follow_symlinks=False) else "file"
+            findings.append(Finding("file-skipped", f"{rel} is a hidden {what}; not read", source_file=rel))
+        elif entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), findings, rel + "/")
+        else:
+            yield Path(entry.path), rel
+
+
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _kind(path: Path, rel: str, root: Path | None, findings: list[Finding]) -> str:
+    """'file' when ``path`` is (a link inside ``root`` to) a regular file; else '' with a finding."""
+    link = path.is_symlink()
+    try:
+        if link:
+            target = path.resolve(strict=True)
+            if root is not None and not target.is_relative_to(root):
+                findings.append(
+                    Finding("file-outside-sources", f"{rel} is a link to {target}, outside the sources folder; refused", source_file=rel)
+                )
+                return ""
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop (Python 3.11's resolve)
+        what = "is a link that cannot be followed" if link else "cannot be read"
+        findings.append(Finding("file-unreadable", f"{rel} {what}: {_cause(exc)}", source_file=rel))
+        return ""
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        findings.append(
+            Finding("file-skipped", f"{rel} is a link to a folder; not followed (its files are read where they are)", source_file=rel)
+        )
+        return ""
+    what = next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+    findings.append(Finding("file-not-regular", f"{rel} is {what}, not a regular file; not read", source_file=rel))
+    return ""
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return "a link loop" if "loop" in str(exc).lower() else str(exc)
 
 
 def _add(found: dict[str, Path], rel: str, path: Path, findings: list[Finding]) -> None:
@@ -115,7 +176,7 @@ def _decode_with_bom(data: bytes, rel: str, encoding: str) -> Decoded:
 
 
 def _decode_not_utf8(data: bytes, rel: str, bad: int) -> Decoded:
-    """Bytes that are not valid UTF-8 from offset ``bad``: mostly UTF-8 with stray bytes, or cp1252."""
+    """Bytes that are not valid UTF-8 from offset ``bad``: mostly UTF-8 with stray bytes, or 8-bit text."""
     line = data[:bad].count(b"\n") + 1
     if _UTF8_MULTIBYTE.search(data):
         # Mostly UTF-8 with stray bytes (a paste from a Latin-1 source): decoding the whole file as
@@ -126,19 +187,53 @@ def _decode_not_utf8(data: bytes, rel: str, bad: int) -> Decoded:
             where = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
             message = f"{rel} is UTF-8 except for bytes on line(s) {where}, read as Windows-1252/Latin-1: check those lines"
             return text, "utf-8", [Finding("file-encoding-converted", message, source_file=rel, source_line=lines[0])]
-        message = f"{rel} is UTF-8 with invalid bytes (first at offset {bad} on line {line}) that no other encoding explains"
+        first = f"0x{data[bad]:02X} at byte offset {bad} on line {line}"
+        message = f"{rel} is UTF-8 with invalid bytes (first {first}) that no other encoding explains"
         return None, "", [Finding("file-encoding-unknown", message, source_file=rel, source_line=line)]
-    try:
-        latin: str | None = data.decode("cp1252")
-    except UnicodeDecodeError:
-        latin = None
-    if latin is not None and all(c.isascii() or c.isalpha() or c in _CP1252_OK for c in set(latin)):
-        controls = sum(1 for c in latin if unicodedata.category(c) == "Cc" and c not in "\n\r\t")
-        if controls == 0:
-            message = f"{rel} is not UTF-8 (first bad byte on line {line}); decoded as Windows-1252/Latin-1"
-            return latin, "cp1252", [Finding("file-encoding-converted", message, source_file=rel, source_line=line)]
-    message = f"{rel} is not UTF-8: invalid byte at offset {bad} on line {line}, and no other encoding is certain"
-    return None, "", [Finding("file-encoding-unknown", message, source_file=rel, source_line=line)]
+    return _decode_8bit(data, rel, line)
+
+
+def _decode_8bit(data: bytes, rel: str, line: int) -> Decoded:
+    """Windows-1252 or Mac Roman, when exactly one reading is plausible (``legacy.decide``); else refused
+    with the bytes that decided it."""
+    verdict = legacy.decide(data)
+    chosen = verdict.encoding
+    if chosen is None:
+        return None, "", [_refusal(data, rel, line, verdict)]
+    why = ""
+    for codec, name in legacy.CANDIDATES:
+        if codec == chosen:
+            continue
+        if codec not in verdict.readings:
+            why = f"; it is not {name} (undefined or control bytes)"
+        elif (d := verdict.doubts[codec]) is not None:
+            why = f"; read as {name} it would give {legacy.context(verdict.readings[codec], d.offset)!r} ({d.reason})"
+        else:  # the same text either way
+            why = f" (the same text as {name})"
+    message = f"{rel} is not UTF-8 (first non-UTF-8 byte on line {line}); decoded as {legacy.NAMES[chosen]}{why}: check the text"
+    return verdict.readings[chosen], chosen, [Finding("file-encoding-converted", message, source_file=rel, source_line=line)]
+
+
+def _refusal(data: bytes, rel: str, line: int, verdict: legacy.Verdict) -> Finding:
+    """``file-encoding-unknown`` naming the bytes each reading stumbles on, or, when both read
+    plausibly, the first bytes they read differently."""
+    parts = []
+    for codec, name in legacy.CANDIDATES:
+        if codec not in verdict.readings:
+            parts.append(f"not {name} (undefined or control bytes)")
+        elif (d := verdict.doubts[codec]) is not None:
+            text = verdict.readings[codec]
+            parts.append(f"as {name}, {legacy.where(data, d.offset)} read {legacy.context(text, d.offset)!r}: {d.reason}")
+    spots = [d.offset for d in verdict.doubts.values() if d is not None]
+    if len(verdict.readings) == 2 and not spots:  # both plausible, and they differ
+        at = legacy.first_difference(verdict.readings)
+        read = " or ".join(f"{legacy.context(t, at)!r} ({legacy.NAMES[c]})" for c, t in verdict.readings.items())
+        parts.append(f"it reads plausibly but differently as Windows-1252 and Mac Roman, e.g. {legacy.where(data, at)} read {read}")
+        spots = [at]
+    first = data[: min(spots)].count(b"\n") + 1 if spots else line
+    detail = "; ".join(parts)
+    message = f"{rel} is not UTF-8 and no 8-bit encoding is certain: {detail}. Re-save the file as UTF-8"
+    return Finding("file-encoding-unknown", message, source_file=rel, source_line=first)
 
 
 _UTF8_MULTIBYTE = re.compile(

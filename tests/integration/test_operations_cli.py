@@ -11,6 +11,7 @@ tmpfs when the machine allows mounting one).
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import time
@@ -112,17 +113,18 @@ def test_a_good_candidate_survives_a_later_blocked_run_and_publish_says_so(tmp_p
 
 
 def test_publish_after_a_failed_run_says_the_run_failed(tmp_path: Path) -> None:
-    src = corpus(tmp_path)
+    corpus(tmp_path)
     env = clean_env()
     assert atlas("run", cwd=tmp_path, env=env).returncode == 0
-    (src / "loop").symlink_to("loop")  # a link loop: the run fails in its first step
+    shutil.rmtree(tmp_path / "outputs" / ".cache")
+    (tmp_path / "outputs" / ".cache").write_text("not a folder\n", encoding="utf-8")  # the extraction step fails
     failed = atlas("run", cwd=tmp_path, env=env)
-    assert failed.returncode == 1 and "Symlink loop" in failed.stdout and "loop" in failed.stdout
+    assert failed.returncode == 1 and "Not a directory" in failed.stdout and ".cache" in failed.stdout
     status = json.loads((tmp_path / "outputs" / "blocked" / "candidate.json").read_text(encoding="utf-8"))
-    assert status["status"] == "failed" and status["failed_step"] == "source_files"
+    assert status["status"] == "failed" and status["failed_step"] == "extracted_records"
     refused = atlas("publish", "--reviewer", "ed", "--accept-warnings", cwd=tmp_path, env=env)
     message = " ".join(refused.stderr.split())
-    assert refused.returncode == 1 and "failed in step source_files" in message and "EARLIER candidate 1.0.0" in message
+    assert refused.returncode == 1 and "failed in step extracted_records" in message and "EARLIER candidate 1.0.0" in message
 
 
 @pytest.mark.parametrize("command", [("run",), ("publish", "--reviewer", "ed"), ("site",)])

@@ -1,5 +1,6 @@
-"""Failures inside Dagster surface with their cause (issue 16): a link loop in the sources, a full
-disk, a step that raises on bad input. ``atlas run`` prints the file and the reason (never
+"""Failures inside Dagster surface with their cause (issue 16): an unusable cache folder, a full
+disk, a step that raises on bad input (a link loop in the sources is a blocking finding, not a
+failure). ``atlas run`` prints the file and the reason (never
 "DagsterExecutionStepExecutionError … see dagster dev"), the failure report in
 ``outputs/blocked/`` carries them, and the good candidate already staged is kept."""
 
@@ -33,14 +34,31 @@ def _failure(outputs: Path) -> dict:
     return finding
 
 
-def test_a_symlink_loop_in_the_sources_is_named_with_its_cause(tmp_path: Path) -> None:
+def test_a_symlink_loop_in_the_sources_blocks_the_run_naming_the_link(tmp_path: Path) -> None:
+    """A link loop is a finding of the extraction (``file-unreadable``, an error naming the link),
+    not a crash of the first step: the run is blocked with the cause in its report."""
     src = corpus(tmp_path)
     (src / "loop").symlink_to("loop")
     code, out = _run(src, tmp_path / "outputs", tmp_path / "home")
     assert code == 1 and not any(o in out for o in OPAQUE), out
-    assert "step failed source_files" in out and "Symlink loop" in out and str(src / "loop") in out
-    finding = _failure(tmp_path / "outputs")
-    assert finding["source_file"] == "loop" and "Symlink loop" in finding["message"]
+    assert "loop" in out and "link that cannot be followed" in out and "step failed" not in out
+    report = json.loads((tmp_path / "outputs" / "blocked" / "validation" / "report.json").read_text(encoding="utf-8"))
+    (finding,) = [f for f in report["findings"] if f["rule"] == "file-unreadable"]
+    assert finding["source_file"] == "loop" and finding["severity"] == "error" and "a link loop" in finding["message"]
+
+
+def test_an_unusable_cache_folder_is_named_with_its_cause(tmp_path: Path) -> None:
+    """A step that fails for a reason outside the input (the extraction cache's folder is a file)
+    names the step, the path and the cause."""
+    src = corpus(tmp_path)
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / ".cache").write_text("not a folder\n", encoding="utf-8")
+    code, out = _run(src, outputs, tmp_path / "home")
+    assert code == 1 and not any(o in out for o in OPAQUE), out
+    assert "step failed extracted_records" in out and "Not a directory" in out and str(outputs / ".cache") in out
+    finding = _failure(outputs)
+    assert "Not a directory" in finding["message"] and ".cache" in finding["message"]
 
 
 def test_a_full_disk_is_named_with_its_cause_and_the_good_candidate_kept(tmp_path: Path) -> None:
