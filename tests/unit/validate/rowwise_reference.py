@@ -11,17 +11,13 @@ Do not "fix" anything here: it defines what the columnar rules must reproduce by
 from __future__ import annotations
 
 import datetime as dt
-import marshal
-import os
 import re
-import tempfile
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache, partial
 from itertools import accumulate
-from pathlib import Path
 
 import pandas as pd
 
@@ -329,55 +325,15 @@ _DIGIT_WORD = re.compile(r"\d([a-z]{4,})")
 _ALPHA = re.compile(r"[^\W\d_]+")
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "atlas"
-
-
 @cache
 def _segmenter():
-    """wordsegment's segmenter with its unigram/bigram tables loaded (on first use only).
-
-    Parsing wordsegment's text tables takes ~1 s per process; the parsed tables are cached as a
-    ``marshal`` file in the user cache dir (``$XDG_CACHE_HOME/atlas``), keyed by the size and
-    modification time of the text tables, so later processes load them in ~0.1 s. A cache that
-    cannot be read or written is ignored (the tables are parsed as before).
-    """
+    """wordsegment's segmenter with its unigram/bigram tables parsed from its own text files (the
+    oracle reads no cache: the pipeline's word model cache is tested against this parse)."""
     import wordsegment
 
     seg = wordsegment.Segmenter()
-    sources = [Path(seg.UNIGRAMS_FILENAME), Path(seg.BIGRAMS_FILENAME)]
-    try:
-        stamp = "-".join(f"{s.stat().st_size}.{s.stat().st_mtime_ns}" for s in sources)
-        cached = _cache_dir() / f"wordsegment-{stamp}.marshal"
-    except OSError:
-        cached = None
-    tables = None
-    if cached is not None and cached.is_file():
-        try:
-            tables = marshal.loads(cached.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            tables = None
-    if tables is None:
-        tables = (seg.parse(seg.UNIGRAMS_FILENAME), seg.parse(seg.BIGRAMS_FILENAME))
-        if cached is not None:
-            _write_atomically(cached, marshal.dumps(tables))
-    seg.unigrams.update(tables[0])
-    seg.bigrams.update(tables[1])
-    seg.total = seg.TOTAL
-    seg.limit = seg.LIMIT
+    seg.load()
     return seg
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no cache: the next process parses the tables again
 
 
 @lru_cache(maxsize=200_000)
