@@ -265,7 +265,6 @@ RULES: dict[str, Rule] = _rules(
     ),
     ("established-in-future", "error", "Year established lies in the future", "Correct the year."),
     ("foreign-key", "error", "Row refers to a missing row", "A bug in the pipeline or an inconsistent source: report it."),
-    ("organization-mention-self", "info", "Profile mentions its own organisation", "Nothing to do."),
 )
 
 
