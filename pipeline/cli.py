@@ -29,6 +29,7 @@ SourcesOpt = Annotated[Path | None, typer.Option("--sources", help="Folder of ra
 OutputsOpt = Annotated[
     Path | None, typer.Option("--outputs", help="Folder for staging, blocked runs and releases [ATLAS_OUTPUTS; default outputs/].")
 ]
+PortOpt = Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port on 127.0.0.1.")]
 HomeOpt = Annotated[
     Path | None,
     typer.Option("--dagster-home", help="The corpus's Dagster instance [ATLAS_DAGSTER_HOME or DAGSTER_HOME; default <outputs>/.dagster]."),
@@ -89,7 +90,10 @@ def extract(
     result = extract_paths(paths)
     if not result.sources:
         _fail(f"no source files found in {', '.join(map(str, paths))}")
-    write_tables(result, out)
+    try:
+        write_tables(result, out)
+    except OSError as exc:
+        _fail(f"the tables cannot be written to {out}: {exc.strerror or exc} ({exc.filename or out})")
     for name, frame in result.tables.items():
         console.print(f"{name:<24} {len(frame):>8} rows  → {out / (name + '.csv')}")
     counts = severity_counts(result.findings)
@@ -109,7 +113,10 @@ def validate(
     err.print(f"[dim]tables {escape(str(tables_dir))} · report {escape(str(out or tables_dir))}[/]")
     if not tables_dir.is_dir():
         _fail(f"{tables_dir} is not a folder")
-    summary = validate_folder(tables_dir, out).summary
+    try:
+        summary = validate_folder(tables_dir, out).summary
+    except OSError as exc:
+        _fail(f"the report cannot be written to {out or tables_dir}: {exc.strerror or exc} ({exc.filename or out or tables_dir})")
     counts = summary.by_severity
     console.print(f"report: {(out or tables_dir) / 'report.html'}")
     console.print(f"errors {counts.error}, warnings {counts.warning}, info {counts.info}")
@@ -154,6 +161,7 @@ def review(outputs: OutputsOpt = None, top: int = 10) -> None:
     from pipeline.publish.review import review as do_review
 
     settings = _settings(outputs=outputs)
+    _outputs_usable(settings.outputs)
     try:
         result = do_review(settings.outputs, top=top)
     except (FileNotFoundError, ValueError) as exc:
@@ -203,7 +211,9 @@ def releases(outputs: OutputsOpt = None) -> None:
     """List the published releases."""
     from pipeline.publish.release import list_releases
 
-    rows = list_releases(_settings(outputs=outputs).outputs)
+    settings = _settings(outputs=outputs)
+    _outputs_usable(settings.outputs)
+    rows = list_releases(settings.outputs)
     if not rows:
         console.print("no release published yet")
         return
@@ -249,11 +259,19 @@ def verify(
 
 
 @app.command()
-def serve(outputs: OutputsOpt = None, port: int = 8000) -> None:
+def serve(outputs: OutputsOpt = None, port: PortOpt = 8000) -> None:
     """Serve OUTPUTS/site on http://127.0.0.1:PORT."""
+    from pipeline.publish.integrity import IntegrityError
     from pipeline.site.serve import serve_site
 
-    serve_site(_settings(outputs=outputs).outputs, port=port)
+    settings = _settings(outputs=outputs)
+    _outputs_usable(settings.outputs)
+    try:
+        serve_site(settings.outputs, port=port)
+    except IntegrityError as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:  # the port is taken, or the site cannot be built
+        _fail(f"cannot serve {settings.outputs / 'site'} on port {port}: {exc.strerror or exc}")
 
 
 @app.command()
@@ -262,7 +280,7 @@ def ui(
     outputs: OutputsOpt = None,
     dagster_home: HomeOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address of the webserver.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port of the webserver.")] = 3000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port of the webserver.")] = 3000,
 ) -> None:
     """Start the Dagster webserver and daemon for this corpus (its instance migrated first, so they never race)."""
     from pipeline.ui import serve_ui

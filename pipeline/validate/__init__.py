@@ -180,6 +180,8 @@ def validate_folder(tables_dir: Path, out_dir: Path | None = None, *, context: d
     ``out_dir`` (default ``tables_dir``) and return it."""
     tables_dir = Path(tables_dir)
     frames, read_findings = read_tables(tables_dir)
+    for name, table in load_schemas().items():  # a missing or unreadable file is reported; its rows are none
+        frames.setdefault(name, table.frame(pd.DataFrame(columns=table.columns)))
     present = [name for name in load_schemas() if (tables_dir / f"{name}.csv").is_file()]
     checks = [*read_findings, *check_tables(frames), *validate_package_files(tables_dir, present)]
     findings = merge_findings(_extraction_findings(tables_dir), checks)

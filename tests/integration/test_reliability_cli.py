@@ -93,3 +93,43 @@ def test_out_is_a_file(tmp_path):
     (tmp_path / "afile").write_text("x")
     proc = _atlas("extract", str(SAMPLE.parent), "--out", str(tmp_path / "afile"))
     assert proc.returncode != 0 and "afile" in proc.stderr
+
+
+def test_out_below_a_file_is_a_message_not_a_traceback(tmp_path):
+    """Regression (issue 16): an --out nobody can create (a file where its parent folder should be)
+    was a NotADirectoryError traceback in `atlas extract` and `atlas validate`."""
+    (tmp_path / "afile").write_text("x")
+    proc = _atlas("extract", str(SAMPLE.parent), "--out", str(tmp_path / "afile" / "tables"))
+    assert proc.returncode == 2 and "the tables cannot be written to" in proc.stderr and "Not a directory" in proc.stderr
+    assert _atlas("extract", str(SAMPLE.parent), "--out", str(tmp_path / "tables")).returncode == 0
+    proc = _atlas("validate", str(tmp_path / "tables"), "--out", str(tmp_path / "afile" / "report"))
+    assert proc.returncode == 2 and "the report cannot be written to" in proc.stderr and "afile" in proc.stderr
+
+
+def test_validate_on_a_folder_without_the_tables_reports_them_missing(tmp_path):
+    """Regression (issue 16): a folder that `atlas extract` did not write was a KeyError traceback."""
+    (tmp_path / "half").mkdir()
+    assert _atlas("extract", str(SAMPLE.parent), "--out", str(tmp_path / "tables")).returncode == 0
+    (tmp_path / "half" / "organizations.csv").write_bytes((tmp_path / "tables" / "organizations.csv").read_bytes())
+    for folder, missing in ((tmp_path / "half", "sections.csv"), (tmp_path, "organizations.csv")):
+        proc = _atlas("validate", str(folder))
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        report = (folder / "report.md").read_text(encoding="utf-8")
+        assert f"{missing} is missing from the tables folder" in report
+
+
+def test_serve_on_a_port_in_use_is_a_message(tmp_path):
+    import socket
+
+    from ops_support import clean_env, corpus
+
+    corpus(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(
+            [str(ATLAS), "serve", "--port", str(port)], cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300
+        )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert f"on port {port}: Address already in use" in " ".join(proc.stderr.split())
