@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -159,8 +158,9 @@ def test_versions_unchanged_patch_minor_major(tmp_path) -> None:
     assert latest_version(out / "releases") == "2.0.0"
     # published releases are never modified
     assert tree_state(out / "releases" / "1.0.0") == first
-    assert all(not os.access(out / "releases" / "1.0.0" / f, os.W_OK) or os.geteuid() == 0 for f in list_files(out / "releases" / "1.0.0"))
-    assert oct((out / "releases" / "1.0.0" / "README.md").stat().st_mode & 0o777) == "0o444"
+    # read-only for everyone: the mode bits themselves (os.access is always True for root, as CI runs)
+    modes = {f: oct((out / "releases" / "1.0.0" / f).stat().st_mode & 0o777) for f in list_files(out / "releases" / "1.0.0")}
+    assert len(modes) > 10 and set(modes.values()) == {"0o444"}, modes
 
 
 def test_staging_changed_after_the_run_is_refused(ready) -> None:
