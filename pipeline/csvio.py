@@ -52,10 +52,14 @@ def to_csv_bytes(df: pd.DataFrame, table: TableSchema) -> bytes:
     kinds = [f.type for f in table.fields]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    # QUOTE_MINIMAL quotes a cell holding "\n" but not one holding a bare "\r" (not part of the line
+    # terminator), which readers take for a line end: a row with one is written fully quoted.
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(table.columns)
     columns = [df[c].tolist() for c in table.columns]
     for row in zip(*columns, strict=True):
-        writer.writerow([_cell(v, k) for v, k in zip(row, kinds, strict=True)])
+        cells = [_cell(v, k) for v, k in zip(row, kinds, strict=True)]
+        (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
     return buf.getvalue().encode("utf-8")
 
 

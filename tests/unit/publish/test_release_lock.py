@@ -142,3 +142,51 @@ def test_the_lock_leaves_only_its_empty_file_behind(tmp_path) -> None:
         assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
     assert (out / LOCK_NAME).read_bytes() == b"" and read_holder(out) is None
+
+
+def test_the_refusal_message_names_everything_the_lock_file_says(tmp_path) -> None:
+    """The message an operator reads, exactly; a holder's record with fields missing still gives one."""
+    path = tmp_path / "out" / LOCK_NAME
+    full = LockHeld(path, {"pid": 41, "host": "build-7", "command": "atlas run", "started": "2026-01-02T03:04:05Z"})
+    assert str(full) == (
+        f"{tmp_path / 'out'} is in use by `atlas run` (pid 41 on host build-7, since 2026-01-02T03:04:05Z). "
+        f"Wait for it to finish; if that process is gone for good, delete {path}."
+    )
+    assert full.path == path and full.holder["pid"] == 41
+    empty = LockHeld(path, {})
+    assert str(empty).startswith(f"{tmp_path / 'out'} is in use by `an unknown command` (pid ? on host ?, since an unknown time). ")
+
+
+@pytest.mark.parametrize(
+    ("content", "holder"),
+    [
+        (b"", None),
+        (b"  \n", None),
+        (b'{"pid": 7, "command": "atlas run"}\n', {"pid": 7, "command": "atlas run"}),
+        (b"not json", {"command": "unknown (unreadable lock file)"}),
+        (b"[1, 2]", {"command": "unknown (unreadable lock file)"}),
+        (b"\xff\xfe", {"command": "unknown (unreadable lock file)"}),
+    ],
+)
+def test_what_a_lock_file_says_is_read_whatever_it_holds(tmp_path, content: bytes, holder) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    assert read_holder(out) is None  # no file: nobody
+    (out / LOCK_NAME).write_bytes(content)
+    assert read_holder(out) == holder
+
+
+def test_an_outputs_path_that_cannot_hold_the_lock_is_named(tmp_path) -> None:
+    from pipeline.publish.lock import LockUnavailable
+
+    blocker = tmp_path / "outputs"
+    blocker.write_text("a file where the folder should be\n", encoding="utf-8")
+    with pytest.raises(LockUnavailable) as caught:
+        acquire(blocker, "atlas run")
+    assert caught.value.path == blocker / LOCK_NAME and isinstance(caught.value.error, OSError)
+    assert str(caught.value) == f"the outputs folder {blocker} cannot be used: File exists ({blocker}). It must be a writable folder."
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / LOCK_NAME).mkdir()  # a folder where the lock file should be
+    with pytest.raises(LockUnavailable) as caught:
+        acquire(tmp_path / "out", "atlas run")
+    assert str(caught.value).startswith(f"the outputs folder {tmp_path / 'out'} cannot be used: Is a directory")

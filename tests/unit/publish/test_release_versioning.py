@@ -99,6 +99,20 @@ def test_removed_or_retyped_column_and_removed_table_are_major() -> None:
     assert diff_snapshots(snapshot(), fewer, "1.0.0").bump == "major"
 
 
+def test_a_redefined_primary_key_is_major_even_with_the_same_rows() -> None:
+    """Issue 16: a primary-key change that was no longer a major bump went unnoticed."""
+    notes = dict(schema("footnotes").descriptor)
+    rekeyed = {**notes, "primaryKey": ["organization_id", "number", "source_line"]}
+    diff = diff_snapshots(snapshot(), snapshot(schemas={"footnotes": rekeyed}), "1.4.2")
+    assert diff.bump == "major" and diff.version == "2.0.0"
+    change = diff.tables["footnotes"]
+    assert change.primary_key_changed and change.bump == "major"
+    assert not change.columns_removed and not change.columns_retyped and not change.added and not change.removed
+    assert changes_document(diff)["tables"]["footnotes"]["primary_key_changed"] is True
+    same = diff_snapshots(snapshot(), snapshot(schemas={"footnotes": dict(notes)}), "1.4.2")
+    assert same.bump == "none" and not same.tables["footnotes"].primary_key_changed
+
+
 def test_added_column_or_table_is_minor_and_descriptions_patch() -> None:
     orgs = dict(schema("organizations").descriptor)
     extra = {**orgs, "fields": [*orgs["fields"], {"name": "note", "type": "string"}]}
@@ -187,3 +201,81 @@ def test_source_files_added_removed_and_changed_are_in_changes_json_and_the_chan
     ex_removed = stage_step(ex.tables, out, sources=files[:1], created="2025-06-06T00:00:00Z", frictionless_check=no_frictionless_check)
     removed = json.loads((ex_removed.path / "changes.json").read_text(encoding="utf-8"))["sources"]["removed"]
     assert removed == [{"path": "more.txt", "sha256": files[1].sha256, "bytes": 4}]
+
+
+def test_structure_and_summary_sentences_say_every_change_in_words() -> None:
+    """The changelog's wording, exactly: every kind of change in one table, and the plural rule."""
+    from pipeline.publish.versioning import Diff, SourceChanges, TableChange, structure_sentences, summary_lines
+
+    change = TableChange(
+        "organizations",
+        "changed",
+        2,
+        3,
+        columns_added=["note"],
+        columns_removed=["alias"],
+        columns_retyped=[{"column": "established", "old": "integer", "new": "string"}],
+        primary_key_changed=True,
+        schema_changed=True,
+        added=[{"organization_id": "a"}],
+        removed=[{"organization_id": "b"}, {"organization_id": "c"}],
+        changed=[{"key": {"organization_id": "d"}, "fields": {}}],
+    )
+    assert structure_sentences(change) == [
+        "Column `note` added.",
+        "Column `alias` removed.",
+        "Column `established` changed type from integer to string.",
+        "Primary key redefined.",
+        "Schema description or constraints changed.",
+    ]
+    assert structure_sentences(TableChange("footnotes", "unchanged", 1, 1)) == []
+    diff = Diff("1.0.0", {"organizations": change}, [], SourceChanges())
+    assert summary_lines(diff) == [
+        "Column `organizations.alias` removed.",
+        "Column `organizations.established` changed type from integer to string.",
+        "Primary key of `organizations` redefined.",
+        "Column `organizations.note` added.",
+        "`organizations`: 1 row added.",
+        "`organizations`: 2 rows removed.",
+        "`organizations`: 1 row with changed values.",
+        "`organizations`: schema description or constraints changed.",
+    ]
+
+
+def test_release_metadata_sources_and_frames_are_read_as_they_are() -> None:
+    import pandas as pd
+
+    from pipeline.config import ReleaseConfig
+    from pipeline.publish.versioning import config_meta, descriptor_sources
+
+    cfg = ReleaseConfig(
+        "atlas",
+        "Atlas",
+        "About it.",
+        homepage=None,
+        keywords=("a", "b"),
+        licenses=({"name": "CC-BY-4.0"},),
+        contributors=({"title": "Ed", "role": "author"},),
+    )
+    assert config_meta(cfg) == {
+        "name": "atlas",
+        "title": "Atlas",
+        "description": "About it.",
+        "keywords": ["a", "b"],
+        "licenses": [{"name": "CC-BY-4.0"}],
+        "contributors": [{"title": "Ed", "role": "author"}],
+    }  # no homepage key: None is left out
+    assert config_meta(ReleaseConfig("x", "X", "d", homepage="https://x.example"))["homepage"] == "https://x.example"
+    descriptor = {
+        "sources": [
+            {"file": "a.txt", "hash": "sha256:ab12", "bytes": 10},
+            {"file": "b.txt", "hash": "md5:ff"},  # not a sha256: not a recorded file
+            {"title": "the publisher", "hash": "sha256:cd"},  # no file
+            {"file": "c.txt", "hash": "sha256:ef"},
+        ]
+    }
+    assert descriptor_sources(descriptor) == {"a.txt": {"sha256": "ab12", "bytes": 10}, "c.txt": {"sha256": "ef", "bytes": None}}
+    assert descriptor_sources({}) == {}
+    frame = pd.DataFrame({"k": ["a", "b"], "n": pd.array([1, None], dtype="Int64")})
+    snap = TableSnapshot.from_frame("t", {"fields": [], "primaryKey": "k"}, frame)
+    assert snap.data == {"k": ["a", "b"], "n": [1, None]} and snap.primary_key == ["k"] and snap.rows == 2

@@ -281,3 +281,18 @@ def test_abbreviation_after_an_intro_is_not_a_list_item():
     text = "Examples include:\ne.g. the portal and the map, which opened in 2020 after a long consultation of all the members."
     found = of("list-intro-without-list", run(sections=[section("digital-tools", text)]))
     assert [f.source_line for f in found] == [22]
+
+
+def test_text_findings_alone_give_the_text_rules_findings_of_the_checks():
+    """``text_rules.text_findings`` (the module's rules on their own, as benchmarks and the columnar
+    equivalence test call them) finds what the checks find for those rules."""
+    from pipeline.validate.locate import Locator
+    from pipeline.validate.text_rules import text_findings
+
+    prose = "This line is prose that runs on well past the length of any list item, so no list follows the colon above it."
+    text = f"The work ofpartners in Сyber policy:\n\n{prose}\n\nTODO: finish this."
+    frames = tables(sections=[section("digital-activities", text), section("digital-tools", None, line=40)])
+    text_rules = {"mixed-script-word", "run-together-words", "list-intro-without-list", "placeholder-text", "empty-section"}
+    expected = [f for f in check_tables(frames, today=TODAY) if f.rule in text_rules]
+    assert {f.rule for f in expected} == text_rules
+    assert sorted(text_findings(frames, Locator(frames)), key=lambda f: f.sort_key()) == expected
