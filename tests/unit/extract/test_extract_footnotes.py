@@ -253,13 +253,13 @@ def test_prose_citations_and_uncited_footnotes_name_everything(extract_files):
 def test_a_number_defined_twice_keeps_the_first_and_its_continuation(extract_files):
     body = (
         "Digital policy issues\n\nAccess (1)\n\nText.\n\nCybersecurity (2)\n\nMore.\n\n"
-        "1 – First note\ncontinued here.\n2 – Second.\n2 – Second again\nwith a continuation line.\n"
-    )
+        "1 – First note\ncontinued here.\n2 – Second.\n2 – Second again\nwith a continuation line.\n3 – Third.\n"
+    ).replace("Cybersecurity (2)\n\nMore.", "Cybersecurity (2)\n\nMore (3).")
     text, lines = _profile_lines(body)
     ex = extract_files({"a.txt": text})
-    assert _notes(ex) == {1: "First note continued here.", 2: "Second."}
+    assert _notes(ex) == {1: "First note continued here.", 2: "Second.", 3: "Third."}
     f = ex.tables["footnotes"]
-    assert list(f["source_line"]) == [lines.index("1 – First note") + 1, lines.index("2 – Second.") + 1]
+    assert list(f["source_line"]) == [lines.index(x) + 1 for x in ("1 – First note", "2 – Second.", "3 – Third.")]
     (d,) = [x for x in ex.findings if x.rule == "footnote-duplicate-number"]
     assert d.to_dict() == {
         "rule": "footnote-duplicate-number",
@@ -307,3 +307,30 @@ def test_the_footnote_block_is_found_right_under_the_last_heading_in_single_line
     body = "Digital activities\nSteps:\n1 – a first step\nDigital tools\n1 – The tool is called ‘kit’.\n"
     ex = extract_files({"a.txt": make_profile(body=body)})
     assert _notes(ex) == {1: "The tool is called ‘kit’."}
+
+
+def test_lines_before_the_first_definition_are_not_part_of_any_footnote():
+    from pipeline.extract.footnotes import read_footnotes
+
+    notes, _ = read_footnotes(["stray text", "1 – First"], 0, 1, "a.txt")
+    assert [(n.number, n.text) for n in notes.values()] == [(1, "First")]
+
+
+def test_every_footnote_cited_by_several_headings_is_reported(extract_files):
+    body = "Digital policy issues\n\nAccess (1)\n\nA.\n\nCybersecurity (1)\n\nB.\n\nData governance (2)\n\nC.\n\n"
+    body += "Digital standards (2)\n\nD.\n\n1 – Access is called ‘reach’.\n2 – Called ‘norms’.\n"
+    ex = extract_files({"a.txt": make_profile(body=body)})
+    assert sorted(f.value for f in ex.findings if f.rule == "footnote-cited-twice") == ["1", "2"]
+
+
+def test_a_block_numbered_on_from_an_earlier_profile_is_found_past_999(extract_files):
+    """Footnotes numbered through a whole document: a profile's block may start at 999 and go on."""
+    body = "Digital policy issues\n\nAccess (999)\n\nText (1000) and (1001).\n\n999 – First.\n1000 – Second.\n1001 – Third.\n"
+    ex = extract_files({"a.txt": make_profile(body=body)})
+    assert _notes(ex) == {999: "First.", 1000: "Second.", 1001: "Third."}
+
+
+def test_a_profile_of_header_and_footnotes_only_in_single_line_layout(extract_files):
+    text = "Example Organisation\nAcronym: EXO\n1 – A note (see the website).\n2 – Another note.\n"
+    ex = extract_files({"a.txt": text})
+    assert _notes(ex) == {1: "A note (see the website).", 2: "Another note."}

@@ -190,3 +190,18 @@ def test_an_outputs_path_that_cannot_hold_the_lock_is_named(tmp_path) -> None:
     with pytest.raises(LockUnavailable) as caught:
         acquire(tmp_path / "out", "atlas run")
     assert str(caught.value).startswith(f"the outputs folder {tmp_path / 'out'} cannot be used: Is a directory")
+
+
+
+def test_the_unavailable_message_names_the_cause_and_another_path_only() -> None:
+    from pathlib import Path
+
+    from pipeline.publish.lock import LockUnavailable
+
+    path = Path("/srv/out") / LOCK_NAME
+    same = LockUnavailable(path, PermissionError(13, "Permission denied", str(path)))
+    assert str(same) == "the outputs folder /srv/out cannot be used: Permission denied. It must be a writable folder."
+    other = LockUnavailable(path, OSError(30, "Read-only file system", "/srv"))
+    assert str(other) == "the outputs folder /srv/out cannot be used: Read-only file system (/srv). It must be a writable folder."
+    bare = LockUnavailable(path, OSError("no space"))  # no errno, no file name
+    assert str(bare) == "the outputs folder /srv/out cannot be used: no space. It must be a writable folder."

@@ -279,3 +279,43 @@ def test_release_metadata_sources_and_frames_are_read_as_they_are() -> None:
     frame = pd.DataFrame({"k": ["a", "b"], "n": pd.array([1, None], dtype="Int64")})
     snap = TableSnapshot.from_frame("t", {"fields": [], "primaryKey": "k"}, frame)
     assert snap.data == {"k": ["a", "b"], "n": [1, None]} and snap.primary_key == ["k"] and snap.rows == 2
+    assert snap.name == "t"
+
+
+def test_plain_gives_json_values() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.publish.versioning import plain
+
+    assert plain(1.5) == 1.5 and plain("x") == "x" and plain(None) is None and plain(pd.NA) is None
+    assert plain(float("nan")) is None and plain(np.float64("nan")) is None
+    for value, kind in ((np.int64(3), int), (np.float64(2.5), float), (np.bool_(True), bool)):
+        assert type(plain(value)) is kind and plain(value) == value.item()
+
+
+def test_tables_added_and_removed_and_the_changes_document() -> None:
+    from pipeline.publish.versioning import Diff, SourceChanges, TableChange, summary_lines
+
+    added = TableChange("new_table", "added", 0, 4, added=[{"k": 1}])
+    removed = TableChange("old_table", "removed", 3, 0, removed=[{"k": 2}])
+    diff = Diff("1.2.0", {"new_table": added, "old_table": removed}, ["title"], SourceChanges())
+    assert summary_lines(diff) == [
+        "Table `old_table` removed.",
+        "Table `new_table` added (4 rows).",
+        "Dataset metadata changed: title.",
+    ]
+    doc = changes_document(diff, "2.0.0")
+    assert (doc["version"], doc["previous_version"], doc["bump"], doc["metadata_changed"]) == ("2.0.0", "1.2.0", "major", ["title"])
+    assert doc["tables"]["old_table"] == {
+        "status": "removed",
+        "rows": {"before": 3, "after": 0},
+        "columns_added": [],
+        "columns_removed": [],
+        "columns_retyped": [],
+        "primary_key_changed": False,
+        "schema_changed": False,
+        "added": [],
+        "removed": [{"k": 2}],
+        "changed": [],
+    }

@@ -290,9 +290,29 @@ def test_text_findings_alone_give_the_text_rules_findings_of_the_checks():
     from pipeline.validate.text_rules import text_findings
 
     prose = "This line is prose that runs on well past the length of any list item, so no list follows the colon above it."
-    text = f"The work ofpartners in Сyber policy:\n\n{prose}\n\nTODO: finish this."
+    text = f"The work ofpartners in the region.\n\nСyber policy:\n\n{prose}\n\nTODO: finish this."
     frames = tables(sections=[section("digital-activities", text), section("digital-tools", None, line=40)])
     text_rules = {"mixed-script-word", "run-together-words", "list-intro-without-list", "placeholder-text", "empty-section"}
     expected = [f for f in check_tables(frames, today=TODAY) if f.rule in text_rules]
     assert {f.rule for f in expected} == text_rules
     assert sorted(text_findings(frames, Locator(frames)), key=lambda f: f.sort_key()) == expected
+
+
+
+def test_empty_sections_in_a_column_polars_cannot_hold_are_judged_row_by_row():
+    """A text column of mixed Python objects is not screened: every row is looked at, and only the
+    rows without prose (missing or blank) are empty sections."""
+    frames = tables(sections=[section(f"s{k}", "x", line=10 * k + 10) for k in range(4)])
+    frames["sections"]["text"] = pd.Series(["Prose text here.", 1234, None, "   "], dtype=object)
+    found = of("empty-section", check_tables(frames, today=TODAY))
+    assert [(f.source_line, f.value) for f in found] == [(30, "S2"), (40, "S3")]
+
+
+def test_word_findings_name_the_word_and_show_the_line():
+    line = "The work ofpartners with Сyber teams."
+    found = run(sections=[section("digital-activities", line)])
+    (glued,) = of("run-together-words", found)
+    (mixed,) = of("mixed-script-word", found)
+    assert glued.message == "words run together in 'ofpartners': reads as 'of partners'" and glued.excerpt == line
+    assert mixed.message.startswith("word 'Сyber' mixes scripts: 'С' is U+0421 CYRILLIC CAPITAL LETTER ES")
+    assert mixed.excerpt == line and (glued.value, mixed.value) == ("ofpartners", "Сyber")
