@@ -14,9 +14,11 @@ import codecs
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config import CORRECTIONS_NAME
 from pipeline.extract.model import SourceFile
 from pipeline.findings import Finding
 
@@ -40,10 +42,13 @@ class SourceText:
     text: str  # normalised: LF line ends, NFC, plain spaces
 
 
-def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Finding]]:
-    """Files to read as (path, name relative to the folder given), sorted by name; plus findings."""
+def discover(paths: list[Path], *, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path, str]], list[Finding]]:
+    """Files to read as (path, name relative to the folder given), sorted by name; plus findings.
+    The editors' corrections file is never a profile source: ``corrections.yaml`` at the top of a
+    folder given (its default place) and the files of ``exclude`` (the configured one) are skipped."""
     found: dict[str, Path] = {}
     findings: list[Finding] = []
+    skipped = {p.resolve() for p in exclude} | {(p / CORRECTIONS_NAME).resolve() for p in paths if p.is_dir()}
     for given in paths:
         if given.is_dir():
             root = given.resolve()
@@ -60,7 +65,7 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Finding]]:
                             )
                         )
                         continue
-                if path.is_file():
+                if path.is_file() and not (skipped and path.resolve() in skipped):
                     _add(found, rel, path, findings)
         elif given.is_file():
             _add(found, given.name, given, findings)

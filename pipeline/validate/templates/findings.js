@@ -1,5 +1,5 @@
-/* Findings list: filter by severity, rule, file and organisation, search the text, and page
-   through the matches. Shared by report.html (inlined, allowed by the page's CSP hash) and the
+/* Findings list: filter by severity, status (open or corrected), rule, file and organisation,
+   search the text, and page through the matches; copy a suggested correction entry. Shared by report.html (inlined, allowed by the page's CSP hash) and the
    site's review page (static/findings.js). Plain DOM only: it shows and hides the list items the
    page already has and never builds markup from data (no innerHTML). Without it, every finding
    is listed. */
@@ -13,7 +13,7 @@
     if (!list || !controls) { return; }
     var items = Array.prototype.slice.call(list.children);
     var texts = null;
-    var fields = ["severity", "rule", "file", "org"];
+    var fields = ["severity", "status", "rule", "file", "org"];
     var selects = {};
     fields.forEach(function (name) { selects[name] = controls.querySelector("select[data-filter='" + name + "']"); });
     var search = controls.querySelector("input[type='search']");
@@ -62,6 +62,7 @@
       if (next) { next.disabled = page >= pages - 1; }
     }
 
+    box.querySelectorAll("button.copy-entry").forEach(setupCopy);
     fields.forEach(function (name) { if (selects[name]) { selects[name].addEventListener("change", filter); } });
     if (search) { search.addEventListener("input", filter); }
     if (prev) { prev.addEventListener("click", function () { page -= 1; show(); }); }
@@ -69,6 +70,33 @@
     controls.hidden = false;
     box.querySelectorAll(".findings-pager").forEach(function (el) { el.hidden = false; });
     filter();
+  }
+
+  /* The button copies its entry to the clipboard; where the page may not (a file:// page, an
+     older browser), it selects the entry's text so Ctrl+C copies it. */
+  function setupCopy(button) {
+    var code = button.parentNode.querySelector("pre.correction-entry");
+    if (!code) { return; }
+    function select() {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+    }
+    button.addEventListener("click", function () {
+      var text = code.textContent;
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; }, function () {
+          select();
+          button.textContent = "Selected: press Ctrl+C";
+        });
+      } else {
+        select();
+        button.textContent = "Selected: press Ctrl+C";
+      }
+    });
+    button.hidden = false;
   }
 
   function init() {
