@@ -49,11 +49,7 @@ def is_provenance_column(name: str) -> bool:
 
 def correctable_tables() -> dict[str, TableSchema]:
     """The tables whose cells corrections may change."""
-    return {
-        name: t
-        for name, t in load_schemas().items()
-        if t.published and not t.provenance and t.primary_key and t.primary_key[0] == ORG
-    }
+    return {name: t for name, t in load_schemas().items() if t.published and not t.provenance and t.primary_key and t.primary_key[0] == ORG}
 
 
 def correctable_columns(table: TableSchema) -> list[str]:

@@ -219,6 +219,8 @@ def _describe(exc: ValidationError, lines: dict[str, int]) -> str:
         msg = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":
             parts.append(f"{field} is missing")
+        elif error.get("input") is None or error["type"] == "string_too_short":
+            parts.append(f"{field} is empty")
         elif error["type"] == "extra_forbidden":
             parts.append(f"unknown field {field!r} (line {lines.get(field, '?')})")
         elif field in lines:
