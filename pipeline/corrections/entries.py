@@ -119,6 +119,8 @@ def read_corrections(path: Path, name: str) -> CorrectionsFile:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "mapping values are not allowed" in problem:
+            problem += " (a value that holds ': ' must be in double quotes, e.g. reason: \"Says: 1991\")"
         return CorrectionsFile([], [_file_finding(name, line, f"is not valid YAML: {problem}")], text)
     items, problem = _items(root)
     if problem is not None:

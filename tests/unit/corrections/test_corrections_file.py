@@ -4,9 +4,11 @@ file or entry as a finding naming the file and line (never an exception)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from corrections_support import corrections_file, entry
 
 from pipeline.corrections.entries import read_corrections
@@ -141,3 +143,19 @@ def test_a_folder_in_its_place_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "corrections.yaml").mkdir()
     [finding] = read_corrections(tmp_path / "corrections.yaml", "corrections.yaml").findings
     assert finding.rule == "corrections-file-invalid" and "cannot be read" in finding.message
+
+
+def test_the_documented_examples_read_as_documented(tmp_path: Path) -> None:
+    """The README's example file reads without a finding; the shipped file has no active entry."""
+    block = re.search(r"```yaml\n(format: 1\n.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
+    assert block is not None
+    got = read(tmp_path, block.group(1))
+    assert got.findings == [] and [e.entry.table for e in got.entries] == ["organizations", "sections"]
+    assert got.entries[0].entry.reason.startswith("The profile says `Established: 1`")
+    shipped = read_corrections(REPO / "sources" / "corrections.yaml", "corrections.yaml")
+    assert shipped.entries == [] and shipped.findings == []
+
+
+def test_a_colon_in_an_unquoted_value_says_how_to_fix_it(tmp_path: Path) -> None:
+    [finding] = read(tmp_path, "corrections:\n  - organization: a\n    reason: says: 1991\n").findings
+    assert finding.source_line == 3 and "must be in double quotes" in finding.message
