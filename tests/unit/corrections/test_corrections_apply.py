@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SAMPLE
 from corrections_support import HARBOUR, LAKE, PROFILES, by_rule, cell, corrections_file, entry, extract_corrected, line_of, write_sources
 
 from pipeline.corrections.apply import apply_corrections
 from pipeline.extract import extract_paths
+from pipeline.findings import Finding
+from pipeline.validate import merge_findings
 from pipeline.validate.checks import check_tables
 
 ESTABLISHED_LINE = line_of(PROFILES, "Established: 1")
@@ -136,6 +139,8 @@ def test_impossible_values_are_rejected(tmp_path: Path, column: str, value: str,
     [finding] = [f for f in ex.findings if f.rule in ("correction-rejected", "correction-invalid")]
     assert (finding.source_file, finding.source_line, finding.severity) == ("corrections.yaml", 2, "warning")
     assert words in finding.message, finding.message
+    if words != "the rules find an error":  # refused by the column's own type and constraints, before the rules run
+        assert "the rules find" not in finding.message
     assert ex.tables["corrections"].empty
     assert cell(ex, "organizations", "website", organization_id="ldi") == "https://ldi.example.org"
     assert cell(ex, "organizations", "established", organization_id="ldi") is None
@@ -184,11 +189,29 @@ def test_a_malformed_file_costs_nothing_but_the_corrections(tmp_path: Path) -> N
     )
 
 
-def test_extraction_findings_get_the_key_of_their_row(tmp_path: Path) -> None:
-    ex = apply_corrections(extract_paths([write_sources(tmp_path / "src", None)]), None)
-    [year] = by_rule(ex.findings, "established-impossible")
-    [site] = by_rule(ex.findings, "website-scheme")
-    assert year.key == {"organization_id": "ldi"} and site.key == {"organization_id": "hpo"}
+def test_extraction_findings_get_the_whole_key_of_their_row() -> None:
+    """A heading finding names its organisation only; the row's key (the section) is found from its line."""
+    raw = extract_paths([SAMPLE.parent])
+    [misspelt] = by_rule(raw.findings, "misspelt-heading")
+    assert misspelt.key == {"organization_id": "wto"}, "extraction knows the organisation only"
+    ex = apply_corrections(raw, None)
+    [misspelt] = by_rule(ex.findings, "misspelt-heading")
+    [unmapped] = by_rule(ex.findings, "unmapped-issue-heading")
+    assert misspelt.key == {"organization_id": "wto", "section_id": "social-media-channels"}
+    assert unmapped.key == {"organization_id": "igf", "section_id": "digital-policy-issues/the-leadership-panel"}
+    sections = ex.tables["sections"]
+    row = sections[(sections["organization_id"] == "wto") & (sections["section_id"] == "social-media-channels")]
+    assert row["heading"].tolist() == [misspelt.value] and row["source_line_start"].tolist() == [misspelt.source_line]
+
+
+def test_a_corrected_word_leaves_another_on_the_same_line_open(tmp_path: Path) -> None:
+    """Two words run together on one line, one corrected: the other is still reported (a corrected
+    finding hides no open one at the same rule, file and line)."""
+    profiles = PROFILES.replace("with ofpartners across", "with ofpartners andthe region across")
+    ex = extract_corrected(write_sources(tmp_path / "src", corrections_file(SPACE), profiles=profiles))
+    merged = merge_findings(ex.findings, check_tables(ex.tables))
+    words = sorted((f.value, f.status) for f in merged if isinstance(f, Finding) and f.rule == "run-together-words")
+    assert words == [("andthe", "open"), ("ofpartners", "corrected")]
 
 
 def test_the_corrections_file_is_never_a_profile_source(tmp_path: Path) -> None:
