@@ -330,39 +330,41 @@ class _LineIndex:
         self.frames = tables
         self.tables = {n: t for n, t in correctable_tables().items() if n in tables}
         self._index: dict[str, dict[str, tuple[list[int], list[tuple[int, int]]]]] = {}
+        self._keys: dict[str, list[list[object]]] = {}
 
     def key(self, table: str, file: str, line: int) -> dict[str, object] | None:
-        starts, rows = self._of(table).get(file, ([], []))
+        if table not in self._index:
+            self._index[table] = self._build(self.frames[table])
+        starts, rows = self._index[table].get(file, ([], []))
         i = bisect.bisect_right(starts, line) - 1
         for j in range(i, max(i - 64, -1), -1):  # the innermost row whose lines hold the line
             end, pos = rows[j]
             if end >= line:
-                frame = self.frames[table]
-                return {c: plain(frame[c].iat[pos]) for c in self.tables[table].primary_key}
+                pk = self.tables[table].primary_key
+                if table not in self._keys:
+                    self._keys[table] = [self.frames[table][c].tolist() for c in pk]
+                return {c: plain(values[pos]) for c, values in zip(pk, self._keys[table], strict=True)}
         return None
 
-    def _of(self, table: str) -> dict[str, tuple[list[int], list[tuple[int, int]]]]:
-        if table not in self._index:
-            frame = self.frames[table]
-            start_col = next((c for c in LINE_COLUMNS if c in frame.columns), None)
-            by_file: dict[str, list[tuple[int, int, int]]] = {}
-            if start_col is not None and len(frame):
-                files = self._files(frame)
-                starts = frame[start_col].tolist()
-                ends = frame[END_COLUMN].tolist() if END_COLUMN in frame.columns else starts
-                for pos, (file, start, end) in enumerate(zip(files, starts, ends, strict=True)):
-                    if file is not None and plain(start) is not None:
-                        by_file.setdefault(file, []).append((int(str(start)), int(str(plain(end) or start)), pos))
-            self._index[table] = {f: ([s for s, _, _ in rows], [(e, p) for _, e, p in rows]) for f, rows in _sorted(by_file).items()}
-        return self._index[table]
-
-    def _files(self, frame: pd.DataFrame) -> list[str | None]:
-        if FILE_COLUMN in frame.columns:
-            return [as_text(v) for v in frame[FILE_COLUMN].tolist()]
+    def _build(self, frame: pd.DataFrame) -> dict[str, tuple[list[int], list[tuple[int, int]]]]:
+        """file → (first lines in order, (last line, row position) of each)."""
+        start_col = next((c for c in LINE_COLUMNS if c in frame.columns), None)
+        if start_col is None or not len(frame):
+            return {}
         orgs = self.frames["organizations"]
-        file_of = dict(zip(orgs[ORG].tolist(), orgs[FILE_COLUMN].tolist(), strict=True))
-        return [as_text(file_of.get(v)) for v in frame[ORG].tolist()]
-
-
-def _sorted(by_file: dict[str, list[tuple[int, int, int]]]) -> dict[str, list[tuple[int, int, int]]]:
-    return {f: sorted(rows) for f, rows in by_file.items()}
+        rows = pd.DataFrame(
+            {
+                "file": frame[FILE_COLUMN]
+                if FILE_COLUMN in frame.columns
+                else frame[ORG].map(dict(zip(orgs[ORG], orgs[FILE_COLUMN], strict=True))),
+                "start": frame[start_col],
+                "end": frame[END_COLUMN].fillna(frame[start_col]) if END_COLUMN in frame.columns else frame[start_col],
+                "pos": range(len(frame)),
+            }
+        ).dropna()
+        rows = rows.sort_values(["file", "start", "end"], kind="stable")
+        out = {}
+        for file, group in rows.groupby("file", sort=False):
+            ends = zip(group["end"].astype(int).tolist(), group["pos"].tolist(), strict=True)
+            out[str(file)] = (group["start"].astype(int).tolist(), list(ends))
+        return out

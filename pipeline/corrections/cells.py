@@ -47,9 +47,16 @@ def is_provenance_column(name: str) -> bool:
     return name == FILE_COLUMN or name.startswith("source_line") or name.endswith("_source_line")
 
 
+_CORRECTABLE: list[tuple[dict[str, TableSchema], dict[str, TableSchema]]] = []  # (schemas, correctable of them)
+
+
 def correctable_tables() -> dict[str, TableSchema]:
-    """The tables whose cells corrections may change."""
-    return {name: t for name, t in load_schemas().items() if t.published and not t.provenance and t.primary_key and t.primary_key[0] == ORG}
+    """The tables whose cells corrections may change (worked out once per set of schemas)."""
+    schemas = load_schemas()
+    if not _CORRECTABLE or _CORRECTABLE[0][0] is not schemas:
+        found = {n: t for n, t in schemas.items() if t.published and not t.provenance and t.primary_key and t.primary_key[0] == ORG}
+        _CORRECTABLE[:] = [(schemas, found)]
+    return _CORRECTABLE[0][1]
 
 
 def correctable_columns(table: TableSchema) -> list[str]:
