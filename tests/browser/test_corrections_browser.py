@@ -69,14 +69,14 @@ def test_filter_by_status_and_copy_an_entry(browser, served: str, url: str, tmp_
     item = page.locator("li.finding:visible")
     item.locator("details.finding-correction summary").click()
     button = item.locator("button.copy-entry")
-    assert button.is_visible()
+    button.wait_for(state="visible")  # made by the script when the entry is first opened
     button.click()
-    page.wait_for_function("document.querySelector('li.finding:not([hidden]) button.copy-entry').textContent !== 'Copy the entry'")
+    page.wait_for_function("document.querySelector('li.finding.on button.copy-entry').textContent !== 'Copy the entry'")
     assert button.text_content() == "Copied"
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == item.locator("pre.correction-entry").text_content()
     parsed = tmp_path / "pasted.yaml"
-    parsed.write_text(wrap([copied.replace('editor: ""', "editor: Jane Editor")]), encoding="utf-8")
+    parsed.write_text(wrap([copied.replace("editor:\n", "editor: Jane Editor\n")]), encoding="utf-8")
     [at] = read_corrections(parsed, "pasted.yaml").entries
     assert (at.entry.organization, at.entry.column, at.entry.source_value, str(at.entry.date)) == (
         "hpo",
@@ -85,4 +85,17 @@ def test_filter_by_status_and_copy_an_entry(browser, served: str, url: str, tmp_
         "2025-03-04",
     )
     assert not problems, problems
+    context.close()
+
+
+def test_without_scripts_every_finding_and_entry_is_there(browser, served: str) -> None:  # noqa: ANN001
+    context = browser.new_context(base_url=served, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("review.html")
+    findings = page.locator("li.finding")
+    assert findings.count() > 1 and page.locator("li.finding:visible").count() == findings.count()
+    entries = page.locator("details.finding-correction")
+    assert entries.count() >= 1
+    entries.first.locator("summary").click()  # a native disclosure: opens without the script
+    assert entries.first.locator("pre.correction-entry").is_visible()
     context.close()
