@@ -116,7 +116,7 @@ def _source_record(path: Path, name: str, text: str) -> SourceFile:
 
 
 def _plan(entries: Sequence[Located], tables: Mapping[str, pd.DataFrame]) -> tuple[list[Plan], list[Finding]]:
-    cells = Cells(tables, {e.entry.organization for e in entries})
+    cells = Cells(tables, {o for e in entries for o in (e.entry.organization, e.entry.organization.lower())})
     known = cells.known_orgs
     plans: list[Plan] = []
     notes: list[Finding] = []
@@ -177,7 +177,10 @@ def _plan_one(at: Located, cells: Cells, known: set[str], seen: dict[Cell, int])
     if (table.name, rid, e.column) in seen:
         return None, _note("correction-invalid", at, f"the cell is corrected already at line {seen[(table.name, rid, e.column)]}", key)
     if e.organization not in known:
-        return None, _note("correction-stale", at, f"organisation {e.organization!r} is not in the data (profile gone or renamed)", key)
+        hint = f"; identifiers are lowercase: {e.organization.lower()!r}" if e.organization.lower() in known else ""
+        return None, _note(
+            "correction-stale", at, f"organisation {e.organization!r} is not in the data (profile gone or renamed){hint}", key
+        )
     pos = cells.position(table, rid)
     if pos is None:
         return None, _note("correction-stale", at, f"the row {row_key_json(table, key)} is not in {table.name}", key)

@@ -230,3 +230,9 @@ def test_only_the_profiles_named_change(tmp_path: Path) -> None:
     for name in ("organizations", "sections"):
         changed = ex.tables[name].compare(plain.tables[name])
         assert len(changed) == 1, name
+
+
+def test_an_identifier_in_capitals_is_stale_with_a_hint(tmp_path: Path) -> None:
+    upper = entry(organization="LDI", table="organizations", column="established", value="1991")
+    [stale] = by_rule(extract_corrected(write_sources(tmp_path / "src", corrections_file(upper))).findings, "correction-stale")
+    assert "identifiers are lowercase: 'ldi'" in stale.message
