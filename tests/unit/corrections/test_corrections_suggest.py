@@ -127,13 +127,13 @@ def test_an_empty_section_gets_a_whole_value_to_write(tmp_path: Path) -> None:
 )
 def test_values_are_quoted_so_they_read_back_exactly(tmp_path: Path, value: str) -> None:
     finding = Finding(
-        "placeholder-text", "m", table="sections", key={"organization_id": "a", "section_id": "b/c"}, column="text", value=value
+        "placeholder-text", "m", table="sections", key={"organization_id": "a", "section_id": "b/c, [d] {e}"}, column="text", value=value
     ).to_dict()
     suggestion = suggested_entry(finding, date="2024-05-02")
     assert suggestion is not None
     [at] = parse(filled(wrap([suggestion])), tmp_path).entries
     assert at.entry.source_value == at.entry.replace == value
-    assert at.entry.key == {"section_id": "b/c"}
+    assert at.entry.key == {"section_id": "b/c, [d] {e}"}  # flow indicators in a key value are quoted
 
 
 def test_no_entry_for_findings_a_cell_cannot_resolve() -> None:
