@@ -7,13 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from corrections_support import PROFILES, corrections_file, entry, extract_corrected, line_of, write_sources
+from corrections_support import LAKE, PROFILES, corrections_file, entry, extract_corrected, line_of, write_sources
 from publish_support import frictionless_cli, profile_errors, publish_as_editor, stage_extraction
 
+from pipeline.publish.release import PublishRefused
 from pipeline.publish.versioning import TableChange
 
 ESTABLISHED_LINE = line_of(PROFILES, "Established: 1")
@@ -89,3 +91,27 @@ def test_the_corrections_table_is_published_in_every_form(two_releases: dict) ->
     for version in ("1.0.0", "1.0.1"):  # also with an empty corrections table
         done = frictionless_cli(two_releases["releases"] / version / "datapackage.json")
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_warning_corrected_needs_no_acceptance(tmp_path: Path) -> None:
+    """The profile's only warnings (an impossible year, words run together) corrected: the
+    candidate publishes without --accept-warnings; without the corrections it does not."""
+    space = entry(
+        organization="ldi",
+        table="sections",
+        key="{section_id: digital-activities}",
+        column="text",
+        source_value="ofpartners",
+        replace='"of partners"',
+    )
+    src, outputs = write_sources(tmp_path / "sources", None, profiles=LAKE), tmp_path / "outputs"
+    staged = stage_extraction(extract_corrected(src), outputs, context={"sources_dir": str(src)})
+    assert staged.severity_counts.warning == 2
+    with pytest.raises(PublishRefused, match="warning"):
+        publish_as_editor(outputs)
+    write_sources(src, corrections_file(YEAR, space), profiles=LAKE)
+    staged = stage_extraction(extract_corrected(src), outputs, context={"sources_dir": str(src)})
+    assert (staged.severity_counts.error, staged.severity_counts.warning) == (0, 0)
+    report = json.loads((outputs / "staging" / "validation" / "report.json").read_text(encoding="utf-8"))
+    assert report["summary"]["by_status"]["corrected"] == 2
+    assert publish_as_editor(outputs).version == "1.0.0"
