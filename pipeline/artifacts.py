@@ -180,6 +180,7 @@ class ReportSummary(Artifact):
     by_severity: SeverityCounts
     by_rule: dict[str, RuleCount]
     by_table: dict[str, int]
+    by_status: dict[str, int] = {}  # format 1.2: "open", "corrected" → count
 
 
 class ReportFinding(Artifact):
@@ -197,6 +198,8 @@ class ReportFinding(Artifact):
     excerpt: str | None = None
     hint: str | None = None
     excerpt_span: list[int] | None = None  # [start, end) of the flagged value in ``excerpt`` (format 1.1)
+    status: str = "open"  # format 1.2: "open" or "corrected" (an editors' correction resolved it)
+    resolution: dict[str, str | int | None] | None = None  # format 1.2: the correction that resolved it
 
     @property
     def location(self) -> str:

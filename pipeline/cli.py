@@ -74,22 +74,29 @@ def extract(
         list[Path] | None, typer.Argument(help="Source files or folders [default: the configured sources].", show_default=False)
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the table CSVs [default: <outputs>/extract].")] = None,
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="The editors' corrections file [ATLAS_CORRECTIONS; default <sources>/corrections.yaml]."),
+    ] = None,
 ) -> None:
-    """Extract every table from SOURCE files or folders into one CSV per table."""
+    """Extract every table from SOURCE files or folders into one CSV per table, with the editors' corrections applied."""
+    from pipeline.corrections.apply import apply_corrections
     from pipeline.extract import extract_paths, write_tables
 
-    settings = _settings(quiet=True)
+    settings = _settings(quiet=True, corrections=corrections)
     paths = list(sources or [settings.sources])
     out = out or settings.outputs / "extract"
-    err.print(f"[dim]sources {escape(', '.join(map(str, paths)))} · tables {escape(str(out))}[/]")
+    shown = f"sources {', '.join(map(str, paths))} · corrections {settings.corrections} · tables {out}"
+    err.print(f"[dim]{escape(shown)}[/]")
     missing = [str(p) for p in paths if not os.path.lexists(p)]  # a broken link exists: extraction reports it
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
     if out.exists() and not out.is_dir():
         _fail(f"--out {out} is a file, not a folder")
-    result = extract_paths(paths)
+    result = extract_paths(paths, exclude=[settings.corrections])
     if not result.sources:
         _fail(f"no source files found in {', '.join(map(str, paths))}")
+    result = apply_corrections(result, settings.corrections, sources_dir=settings.sources)
     try:
         write_tables(result, out)
     except OSError as exc:

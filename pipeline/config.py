@@ -1,7 +1,8 @@
 """Project paths, the run configuration and release metadata.
 
 Scope: where the project's contract lives (schemas, vocabularies), the run configuration
-(:func:`load_settings`: sources, outputs, Dagster instance, executor, schedule, sensor, webhook),
+(:func:`load_settings`: sources, the editors' corrections file, outputs, Dagster instance, executor,
+schedule, sensor, webhook),
 resolved the same way by the ``atlas`` command and the Dagster code location — flags, then
 ``ATLAS_*`` environment variables, then ``[tool.atlas.settings]`` in ``pyproject.toml``, then
 defaults — and the release metadata read from ``[tool.atlas]`` in ``pyproject.toml``. ``schemas/``, ``vocabularies/`` and
@@ -28,6 +29,8 @@ VOCABULARIES_DIR = CONTRACT_DIR / "vocabularies"
 PYPROJECT = CONTRACT_DIR / "pyproject.toml"
 DEFAULT_SOURCES = Path("sources")
 DEFAULT_OUTPUTS = Path("outputs")
+# The editors' corrections file's name in a sources folder (its default place): never a profile source.
+CORRECTIONS_NAME = "corrections.yaml"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,13 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("sources", ("ATLAS_SOURCES",), "sources", "folder of raw profile files", Path),
     SettingSpec("outputs", ("ATLAS_OUTPUTS",), "outputs", "staging, blocked runs, releases, site, caches", Path),
     SettingSpec(
+        "corrections",
+        ("ATLAS_CORRECTIONS",),
+        None,
+        "the editors' corrections file (default <sources>/corrections.yaml; never read as a profile source)",
+        Path,
+    ),
+    SettingSpec(
         "dagster_home", ("ATLAS_DAGSTER_HOME", "DAGSTER_HOME"), None, "the corpus's Dagster instance (default <outputs>/.dagster)", Path
     ),
     SettingSpec("instance", ("ATLAS_INSTANCE",), "sqlite", "instance storage: sqlite (quick start) or postgres (production)"),
@@ -117,6 +127,7 @@ class Settings:
 
     sources: Path
     outputs: Path
+    corrections: Path
     dagster_home: Path
     instance: str
     postgres_url: str
@@ -237,12 +248,14 @@ def load_settings(
         values[spec.name] = _convert(spec, raw, origin, base)
         origins[spec.name] = origin
     outputs = Path(values["outputs"])  # type: ignore[arg-type]
+    values.setdefault("corrections", Path(values["sources"]) / CORRECTIONS_NAME)  # type: ignore[arg-type]
     values.setdefault("dagster_home", outputs / ".dagster")
     values.setdefault("cache", str(outputs / ".cache"))
     values.setdefault("io_base", str(outputs / ".io"))
     values.setdefault("max_concurrent", os.cpu_count() or 2)
     for name in ("dagster_home", "cache", "io_base", "max_concurrent"):
         origins.setdefault(name, "default (from outputs)" if name != "max_concurrent" else "default (CPUs)")
+    origins.setdefault("corrections", "default (from sources)")
     settings = Settings(**values, origins=origins)  # type: ignore[arg-type]
     _check(settings)
     return settings

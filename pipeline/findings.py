@@ -265,7 +265,38 @@ RULES: dict[str, Rule] = _rules(
     ),
     ("established-in-future", "error", "Year established lies in the future", "Correct the year."),
     ("foreign-key", "error", "Row refers to a missing row", "A bug in the pipeline or an inconsistent source: report it."),
+    # -- editors' corrections (pipeline.corrections; the corrections file, sources/corrections.yaml by default) --------
+    (
+        "corrections-file-invalid",
+        "error",
+        "Corrections file cannot be read",
+        "Fix the corrections file at the line named (it must be YAML: a `corrections:` list of entries). Until then no "
+        "correction is applied, so publishing would drop them all.",
+    ),
+    (
+        "correction-invalid",
+        "warning",
+        "Correction entry is invalid; skipped",
+        "Fix the entry at the line named: organization, table, column, value (or source_value and replace), reason, editor and "
+        "date (YYYY-MM-DD); the key columns for tables with a compound key. The other entries are applied.",
+    ),
+    (
+        "correction-stale",
+        "warning",
+        "Correction no longer fits the source; not applied",
+        "The organisation or row is gone, or the publisher's text changed (the entry's source_value is no longer there): "
+        "check the source, then update or delete the entry.",
+    ),
+    (
+        "correction-rejected",
+        "warning",
+        "Correction value breaks the column's rules; not applied",
+        "Write a value the column accepts (its type, pattern, range; a year that is possible, an http(s) website).",
+    ),
+    ("correction-unneeded", "info", "Correction changes nothing", "The source already gives this value: delete the entry."),
 )
+# Statuses of a finding: ``open`` (to act on) or ``corrected`` (an editors' correction resolved it).
+STATUSES: tuple[str, ...] = ("open", "corrected")
 
 
 @dataclass(frozen=True)
@@ -283,6 +314,10 @@ class Finding:
     source_line: int | None = None
     excerpt: str | None = None
     hint: str | None = field(default=None)
+    # "corrected" when an editors' correction resolved it; ``resolution`` then says which (the
+    # corrections file and line, editor, date, reason, old and new value, the severity it had).
+    status: str = "open"
+    resolution: dict[str, str | int | None] | None = None
 
     def __post_init__(self) -> None:
         rule = RULES.get(self.rule)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 FieldType = Literal["string", "integer", "number", "boolean", "year"]
 # Keys of our schema files that are project bookkeeping, not Table Schema.
-_PROJECT_KEYS = ("name", "order", "published")
+_PROJECT_KEYS = ("name", "order", "published", "provenance")
 _PANDAS_DTYPES: dict[str, str] = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean", "year": "Int64"}
 # ``string`` (32-bit offsets) rather than ``large_string``: every reader (DuckDB, polars, pandas,
 # Spark) maps it to its plain text type, and pyarrow splits a column beyond 2 GiB into chunks.
@@ -176,6 +176,9 @@ class _Descriptor(_Model):
     name: str | None = None
     order: int = 99
     published: bool = True
+    # a table that records where other tables' values came from (the editors' corrections): its
+    # rows added or removed make a patch release, and its cells are not checked as new content
+    provenance: bool = False
     title: str | None = None
     description: str | None = None
     primary_key: list[str] | str = Alias(default_factory=list, alias="primaryKey")
@@ -220,6 +223,11 @@ class TableSchema:
     @property
     def title(self) -> str:
         return self.spec.title or self.name
+
+    @property
+    def provenance(self) -> bool:
+        """A provenance table (``provenance: true`` in its file; see ``_Descriptor``)."""
+        return self.spec.provenance
 
     @property
     def description(self) -> str:

@@ -191,6 +191,24 @@ def base_rows() -> dict[str, list[dict]]:
             "excerpt": "Broken\nAcronym: BRK",
         },
     ]
+    rows["corrections"] = [
+        {
+            "organization_id": "acme",
+            "table": "organizations",
+            "row_key": '{"organization_id": "acme"}',
+            "column": "summary",
+            "source_value": "ofpartners",
+            "old_value": "Works with ofpartners.",
+            "new_value": "=Works with partners, \"quoted\"; and more.",
+            "reason": "Missing space (the editor's note, with a comma).",
+            "editor": "Jane Editor",
+            "date": "2024-05-02",
+            "source_file": "profiles.txt",
+            "source_line": 21,
+            "corrections_file": "corrections.yaml",
+            "corrections_line": 2,
+        },
+    ]
     return rows
 
 

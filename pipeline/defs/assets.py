@@ -24,6 +24,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from pipeline.corrections.apply import apply_corrections
 from pipeline.defs.failures import surfaced
 from pipeline.defs.metadata import check_result, findings_metadata, first_errors, frame_version, table_metadata
 from pipeline.defs.resources import AtlasPaths, OutputsLock
@@ -95,7 +96,7 @@ def _digest(parts: Iterable[object]) -> dg.DataVersion:
 def source_files(context: dg.AssetExecutionContext, paths: AtlasPaths, outputs_lock: OutputsLock) -> dg.Output:
     """The raw profile files in the sources folder, each with its sha256 (the data version)."""
     with surfaced("source_files", context, paths, outputs_lock):
-        files, findings = discover([paths.sources_dir])
+        files, findings = discover([paths.sources_dir], exclude=[paths.corrections_path])
         entries = [SourceEntry.of(p, rel) for p, rel in files]
     listing = dg.MetadataValue.table(
         records=[dg.TableRecord({"file": e.rel, "sha256": e.sha256, "bytes": e.bytes}) for e in entries[:200]],
@@ -165,11 +166,13 @@ def combine_tables(
     context: dg.AssetExecutionContext, extracted_records: dict, paths: AtlasPaths, outputs_lock: OutputsLock
 ) -> Iterator[dg.Output]:
     """Every table of the data contract, typed by its schema, from the files' cached records (an
-    entry that cannot be used is re-extracted, with an info finding)."""
+    entry that cannot be used is re-extracted, with an info finding), with the editors' corrections
+    applied (``corrections`` is the table of those applied)."""
     with surfaced("combine_tables", context, paths, outputs_lock):
         files, cache_findings = read_or_extract(extracted_records["cache"], extracted_records["files"])
         result = combine(files)
-    result.findings[:0] = [*extracted_records["findings"], *cache_findings]
+        result.findings[:0] = [*extracted_records["findings"], *cache_findings]
+        result = apply_corrections(result, paths.corrections_path, sources_dir=paths.sources_dir)
     for name, frame in result.tables.items():
         yield _output(
             frame, output_name=name, data_version=dg.DataVersion(frame_version(frame)), metadata=table_metadata(frame, SCHEMAS[name])

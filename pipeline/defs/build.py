@@ -62,7 +62,9 @@ def build_defs(
         schedules=[build_schedule(s.schedule_cron, s.schedule_timezone)],
         sensors=[build_sources_sensor(s.sensor_interval), build_notice_sensor(s.webhook_url, outputs_dir, s.sensor_interval)],
         resources={
-            "paths": AtlasPaths(sources=str(s.sources.absolute()), outputs=str(outputs_dir), cache=s.cache),
+            "paths": AtlasPaths(
+                sources=str(s.sources.absolute()), outputs=str(outputs_dir), cache=s.cache, corrections=str(s.corrections.absolute())
+            ),
             "outputs_lock": OutputsLock(outputs=str(outputs_dir), held_by_launcher=lock_held),
             "io_manager": io_manager(s.io_base),
         },

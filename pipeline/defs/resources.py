@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.config import CORRECTIONS_NAME
 from pipeline.publish.lock import LockHeld, LockUnavailable, outputs_lock
 
 
@@ -24,10 +25,15 @@ class AtlasPaths(dg.ConfigurableResource):
     sources: str
     outputs: str
     cache: str = ""  # default: <outputs>/.cache
+    corrections: str = ""  # the editors' corrections file; default: <sources>/corrections.yaml
 
     @property
     def sources_dir(self) -> Path:
         return Path(self.sources)
+
+    @property
+    def corrections_path(self) -> Path:
+        return Path(self.corrections) if self.corrections else Path(self.sources) / CORRECTIONS_NAME
 
     @property
     def outputs_dir(self) -> Path:

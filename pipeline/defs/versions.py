@@ -17,7 +17,7 @@ PIPELINE = PACKAGE_DIR
 _CONTRACT = (SCHEMAS_DIR, VOCABULARIES_DIR)
 # What each stage's output depends on besides the data contract (schemas + vocabularies).
 STAGES: dict[str, tuple[Path, ...]] = {
-    "extract": (PIPELINE / "extract", PIPELINE / "findings.py", PIPELINE / "schemas.py", PIPELINE / "vocab.py"),
+    "extract": (PIPELINE / "extract", PIPELINE / "corrections", PIPELINE / "findings.py", PIPELINE / "schemas.py", PIPELINE / "vocab.py"),
     "validate": (PIPELINE / "validate", PIPELINE / "findings.py", PIPELINE / "csvio.py"),
     "publish": (PIPELINE / "publish", PIPELINE / "csvio.py", PIPELINE / "config.py", PYPROJECT),
 }

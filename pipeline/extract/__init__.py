@@ -66,8 +66,9 @@ def _whole_file(rel: str, line_count: int, findings: list[Finding]) -> dict:
     }
 
 
-def extract_paths(paths: list[Path]) -> Extraction:
-    files, findings = discover(paths)
+def extract_paths(paths: list[Path], *, exclude: list[Path] | None = None) -> Extraction:
+    """Every file of ``paths`` (files or folders; ``exclude``: files that are not profile sources)."""
+    files, findings = discover(paths, exclude=exclude or ())
     with paused_gc():
         result = combine(_extract_file(path, rel) for path, rel in files)
     result.findings[:0] = findings

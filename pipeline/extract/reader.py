@@ -16,10 +16,11 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config import CORRECTIONS_NAME
 from pipeline.extract import legacy
 from pipeline.extract.model import SourceFile
 from pipeline.findings import Finding
@@ -44,20 +45,23 @@ class SourceText:
     text: str  # normalised: LF line ends, NFC, plain spaces
 
 
-def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Finding]]:
+def discover(paths: list[Path], *, exclude: Iterable[Path] = ()) -> tuple[list[tuple[Path, str]], list[Finding]]:
     """Files to read as (path, name relative to the folder given), sorted by name; plus findings.
 
     Only regular files are read. Everything else under a folder gets a finding naming it and is
     never opened (a named pipe would block the run): hidden files and folders, pipes, sockets and
     devices, links to folders (info or warning); links that lead outside the folder, and links
-    that cannot be followed (a loop, a missing target), are errors."""
+    that cannot be followed (a loop, a missing target), are errors. The editors' corrections file
+    is never a profile source: ``corrections.yaml`` at the top of a folder given (its default place)
+    and the files of ``exclude`` (the configured one) are skipped."""
     found: dict[str, Path] = {}
     findings: list[Finding] = []
+    skipped = {p.resolve() for p in exclude} | {(p / CORRECTIONS_NAME).resolve() for p in paths if p.is_dir()}
     for given in paths:
         if given.is_dir():
             root = given.resolve()
             for path, rel in _walk(given, findings):
-                if _kind(path, rel, root, findings) == "file":
+                if _kind(path, rel, root, findings) == "file" and path.resolve() not in skipped:
                     _add(found, rel, path, findings)
         elif os.path.lexists(given):
             if _kind(given, given.name, None, findings) == "file":

@@ -22,7 +22,7 @@ BUMP_WORDS = {
     "initial": "First release",
     "major": "Major release (breaking: a table or column removed, retyped or re-keyed)",
     "minor": "Minor release (tables, columns or rows added, or rows removed)",
-    "patch": "Patch release (values or descriptions changed only)",
+    "patch": "Patch release (values, descriptions or editors' corrections changed only)",
     "none": "No change",
 }
 
@@ -42,7 +42,8 @@ def header(title: str) -> str:
         f"# Changelog: {title}\n\n"
         "Versions are computed from the data, not typed: a removed table or column, a changed column type"
         " or a redefined primary key make a major release; added tables, columns or rows, or removed rows,"
-        " a minor release; changed values or descriptions only, a patch release. Each release's"
+        " a minor release; changed values or descriptions, or editors' corrections (rows of a provenance table"
+        " such as `corrections`) only, a patch release. Each release's"
         " `changes.json` lists every primary key added, removed or changed, with the old and new values.\n"
     )
 

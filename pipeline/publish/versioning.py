@@ -9,7 +9,8 @@ derive the version bump:
 - minor: a table, column or row added, or a row removed (the schema still reads the same way);
 - patch: values changed only, or descriptive metadata (titles, descriptions, constraints, licence),
   or the raw source files (added, removed or changed: their paths and sha256 are the provenance
-  the descriptor records);
+  the descriptor records), or rows added to or removed from a provenance table (``provenance: true``
+  in its schema: the editors' corrections, whose rows record why values changed, not new records);
 - none: nothing changed, so nothing is released.
 
 It also renders ``changes.json``, whose ``sources`` lists the source files added, removed and
@@ -29,7 +30,7 @@ import pyarrow.parquet as pq
 from pipeline.config import ReleaseConfig, release_config
 from pipeline.publish.datapackage import published_schemas, read_datapackage, table_resources
 from pipeline.publish.layout import parquet_path, parse_version
-from pipeline.schemas import TableSchema
+from pipeline.schemas import TableSchema, load_schemas
 
 Bump = Literal["major", "minor", "patch", "none", "initial"]
 _ORDER: tuple[Bump, ...] = ("none", "patch", "minor", "major")
@@ -170,14 +171,15 @@ class TableChange:
     added: list[dict] = field(default_factory=list)  # primary keys
     removed: list[dict] = field(default_factory=list)
     changed: list[dict] = field(default_factory=list)  # {"key": {...}, "fields": {col: {"old", "new"}}}
+    provenance: bool = False  # a provenance table: rows added or removed are a patch
 
     @property
     def bump(self) -> Bump:
         if self.status == "removed" or self.columns_removed or self.columns_retyped or self.primary_key_changed:
             return "major"
-        if self.status == "added" or self.columns_added or self.added or self.removed:
+        if self.status == "added" or self.columns_added or ((self.added or self.removed) and not self.provenance):
             return "minor"
-        if self.changed or self.schema_changed:
+        if self.changed or self.schema_changed or self.added or self.removed:
             return "patch"
         return "none"
 
@@ -317,6 +319,9 @@ def diff_snapshots(previous: Snapshot | None, current: Snapshot, previous_versio
         return Diff(None, tables, sources=diff_sources({}, current.sources))
     names = list(current.tables) + [n for n in previous.tables if n not in current.tables]
     tables = {n: diff_table(previous.tables.get(n), current.tables.get(n)) for n in names}
+    contract = load_schemas()
+    for name, change in tables.items():
+        change.provenance = name in contract and contract[name].provenance
     meta = sorted(k for k in META_KEYS if previous.meta.get(k) != current.meta.get(k))
     return Diff(previous_version, tables, meta, diff_sources(previous.sources, current.sources))
 

@@ -348,7 +348,8 @@ def _run_report(outputs_dir: Path, root: Path, prefix: str) -> RunReport | None:
     status = read_artifact(CandidateStatus, root / layout.CANDIDATE_STATUS)
     report = read_artifact(Report, root / layout.REPORT_JSON)
     sources = SourceLines(sources_dirs(outputs_dir, report), source_checksums(status, report))
-    views = finding_views([f.to_dict() for f in report.findings] if report else [], sources)
+    created = report.generated.get("created") if report else None
+    views = finding_views([f.to_dict() for f in report.findings] if report else [], sources, created=str(created) if created else None)
     descriptor = read_json(root / DESCRIPTOR_NAME)
     recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
     return RunReport(

@@ -136,10 +136,15 @@ def _where(f: Finding | dict) -> tuple:
     return (d.get("rule"), d.get("source_file"), d.get("source_line"))
 
 
+def _open(f: Finding | dict) -> bool:
+    return (f.status if isinstance(f, Finding) else f.get("status", "open")) == "open"
+
+
 def merge_findings(extraction: Sequence[Finding | dict], checks: Sequence[Finding]) -> list[Finding | dict]:
-    """Extraction findings first; a check finding the extractor already reported at the same rule,
-    file and line is dropped; exact duplicates are dropped."""
-    reported = {_where(f) for f in extraction if _where(f)[2] is not None}
+    """Extraction findings first; a check finding the extractor already reported (still open) at
+    the same rule, file and line is dropped; exact duplicates are dropped. (A finding an editors'
+    correction resolved says nothing about another value on the same line.)"""
+    reported = {_where(f) for f in extraction if _where(f)[2] is not None and _open(f)}
     out: list[Finding | dict] = list(extraction)
     seen: set[str] = set()
     for f in checks:

@@ -49,10 +49,11 @@ def _string_columns(table_name: str, df: pd.DataFrame) -> list[str]:
 
 
 def _checked_columns(tables: Mapping[str, pd.DataFrame]) -> Iterator[tuple[str, str, bool]]:
-    """(table, column, is prose) of every string column of every published table that has rows."""
+    """(table, column, is prose) of every string column of every published table that has rows
+    (not the provenance tables: their cells record other tables' values as they were)."""
     schemas = load_schemas()
     for name, df in tables.items():
-        if name not in schemas or not schemas[name].published or df.empty:
+        if name not in schemas or not schemas[name].published or schemas[name].provenance or df.empty:
             continue
         prose = set(PROSE_COLUMNS.get(name, ()))
         for column in _string_columns(name, df):

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pipeline.findings import RULES, SEVERITIES
+from pipeline.corrections.suggest import suggested_entry
+from pipeline.findings import RULES, SEVERITIES, STATUSES
 from pipeline.fsutil import sha256_file
 
 EXCERPT_LIMIT = 240
@@ -102,12 +103,17 @@ def _org(finding: dict) -> str:
     return str(key.get("organization_id") or NO_ORG)
 
 
-def finding_views(findings: Iterable[dict], sources: SourceLines | None = None) -> list[dict]:
+def finding_views(findings: Iterable[dict], sources: SourceLines | None = None, *, created: str | None = None) -> list[dict]:
     """Each finding as the findings list renders it: its fields plus ``location``, ``org``,
-    ``excerpt_parts`` (before, flagged, after) and ``context`` lines when the source is known."""
+    ``excerpt_parts`` (before, flagged, after), ``context`` lines when the source is known, and
+    ``correction``: the entry of the corrections file that would correct it (dated ``created``'s
+    day when given), for a correctable finding."""
+    day = created[:10] if created and len(created) >= 10 else None
     out = []
     for f in findings:
         view = dict(f)
+        view["status"] = f.get("status") or "open"
+        view["correction"] = suggested_entry(f, date=day)
         file, line = f.get("source_file") or "", f.get("source_line")
         view["location"] = f"{file}:{line}" if file and line else file
         view["org"] = _org(f)
@@ -123,14 +129,16 @@ def finding_views(findings: Iterable[dict], sources: SourceLines | None = None) 
 
 
 def facets(views: Sequence[dict]) -> dict[str, list[tuple[str, str, int]]]:
-    """The filter choices with counts: (value, label, count) per severity, rule, file, organisation."""
+    """The filter choices with counts: (value, label, count) per severity, status, rule, file, organisation."""
     sev = Counter(v["severity"] for v in views)
+    status = Counter(v.get("status") or "open" for v in views)
     rules = Counter(v["rule"] for v in views)
     files = Counter(v.get("source_file") or "" for v in views)
     orgs = Counter(v["org"] for v in views)
     rule_order = list(RULES)
     return {
         "severity": [(s, s, sev[s]) for s in SEVERITIES if sev[s]],
+        "status": [(s, s, status[s]) for s in STATUSES if status[s]],
         "rule": [
             (r, f"{r} — {RULES[r].title}" if r in RULES else r, rules[r])
             for r in sorted(rules, key=lambda r: (rule_order.index(r) if r in rule_order else len(rule_order), r))

@@ -28,15 +28,16 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.artifacts import Report, ReportFinding, ReportSummary, RuleCount, SeverityCounts
-from pipeline.findings import RULES, SEVERITIES, Finding
+from pipeline.findings import RULES, SEVERITIES, STATUSES, Finding
 from pipeline.fsutil import atomic_write_text
 from pipeline.markdown import md_text
 from pipeline.validate.excerpts import SourceLines, facets, finding_views, recentre
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 NO_TABLE = "(none)"
 FINDING_FIELDS = (
     "rule", "severity", "message", "table", "key", "column", "value", "source_file", "source_line", "excerpt", "hint", "excerpt_span",
+    "status", "resolution",
 )
 TEMPLATES = Path(__file__).parent / "templates"
 FILTER_SCRIPT = TEMPLATES / "findings.js"
@@ -46,6 +47,7 @@ FILTER_STYLE = TEMPLATES / "findings.css"
 def _order(f: dict) -> tuple:
     return (
         SEVERITIES.index(f["severity"]) if f["severity"] in SEVERITIES else len(SEVERITIES),
+        f.get("status") != "open",  # within a severity, what still needs acting on first
         f.get("source_file") or "",
         f.get("source_line") or 0,
         f["rule"],
@@ -70,6 +72,9 @@ def finding_dict(f: Finding | dict) -> dict:
     for k in ("value", "excerpt", "message"):
         if out[k] is not None:
             out[k] = str(out[k])
+    out["status"] = str(out["status"] or "open")
+    if out["resolution"] is not None:
+        out["resolution"] = {str(k): (v if isinstance(v, (str, int)) or v is None else str(v)) for k, v in out["resolution"].items()}
     return out
 
 
@@ -97,6 +102,7 @@ def build_report(findings: Iterable[Finding | dict], *, context: dict | None = N
     by_severity = Counter(e["severity"] for e in entries)
     by_rule = Counter(e["rule"] for e in entries)
     by_table = Counter(e["table"] or NO_TABLE for e in entries)
+    by_status = Counter(e["status"] for e in entries)
     rules = {}
     for name in sorted(by_rule):
         rule = RULES.get(name)
@@ -112,6 +118,7 @@ def build_report(findings: Iterable[Finding | dict], *, context: dict | None = N
         by_severity=SeverityCounts.of(by_severity),
         by_rule=rules,
         by_table={t: by_table[t] for t in sorted(by_table)},
+        by_status={s: by_status.get(s, 0) for s in STATUSES},
     )
     generated = json.loads(json.dumps(dict(context or {}), ensure_ascii=False, default=str))
     return Report(format_version=FORMAT_VERSION, generated=generated, summary=summary, findings=[ReportFinding(**e) for e in entries])
@@ -137,6 +144,20 @@ def _grouped(report: dict[str, Any]) -> list[tuple[str, list[tuple[str, list[dic
     return groups
 
 
+def _corrected_note(summary: dict) -> str:
+    corrected = (summary.get("by_status") or {}).get("corrected", 0)
+    return f", {corrected} corrected by the editors" if corrected else ""
+
+
+def _resolution_text(f: dict) -> str:
+    r = f.get("resolution") or {}
+    if f.get("status") != "corrected":
+        return ""
+    what = f"{r.get('old_value') or '(empty)'} → {r.get('new_value') or '(empty)'}"
+    by = ", ".join(md_text(r.get(k) or "") for k in ("correction", "editor", "date"))
+    return f" **Corrected** ({by}): {md_text(what)}"
+
+
 def to_markdown(model: Report) -> str:
     report = model.to_dict()
     s = report["summary"]
@@ -146,7 +167,7 @@ def to_markdown(model: Report) -> str:
         "",
         f"**{'Publishable' if s['publishable'] else 'Not publishable'}**: "
         f"{sev['error']} errors, {sev['warning']} warnings, {sev['info']} info "
-        f"({s['total']} findings). Errors block publication; warnings need an editor's acceptance; info is shown.",
+        f"({s['total']} findings{_corrected_note(s)}). Errors block publication; warnings need an editor's acceptance; info is shown.",
         "",
     ]
     if s["by_rule"]:
@@ -166,7 +187,7 @@ def to_markdown(model: Report) -> str:
             for f in items:
                 loc = _location(f)
                 head = f"- {md_text(loc) + ': ' if loc else ''}{md_text(f['message'])}"
-                lines.append(head)
+                lines.append(head + _resolution_text(f))
                 if f.get("excerpt"):
                     lines.append(f"  > {md_text(f['excerpt'])}")
             lines.append("")
@@ -214,7 +235,7 @@ def filter_script() -> tuple[str, str]:
 
 def to_html(model: Report, sources: SourceLines | None = None) -> str:
     report = model.to_dict()
-    views = finding_views(report["findings"], sources)
+    views = finding_views(report["findings"], sources, created=str(report.get("generated", {}).get("created") or "") or None)
     script, script_hash = filter_script()
     return (
         _env()
@@ -268,7 +289,9 @@ def summarize(report: Report, top: int = 10) -> str:
     s = report.summary
     sev = s.by_severity
     verdict = "publishable" if s.publishable else "NOT publishable (errors block publication)"
-    lines = [f"Validation: {verdict} — {sev.error} errors, {sev.warning} warnings, {sev.info} info"]
+    corrected = s.by_status.get("corrected", 0)
+    note = f" ({corrected} corrected)" if corrected else ""
+    lines = [f"Validation: {verdict} — {sev.error} errors, {sev.warning} warnings, {sev.info} info{note}"]
     order: dict[str, int] = {sv: i for i, sv in enumerate(SEVERITIES)}
     rules = sorted(s.by_rule.items(), key=lambda kv: (order.get(kv[1].severity or "", 9), -kv[1].count, kv[0]))
     if rules:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conftest import ATLAS, REPO, SAMPLE, make_profile, org
 
+from pipeline.corrections.apply import apply_corrections
 from pipeline.extract import extract_paths, write_tables
 from pipeline.extract.reader import decode, normalise
 
@@ -59,8 +60,10 @@ def test_decode_bom_variants():
 
 
 def test_deterministic_across_processes(tmp_path):
-    """A run in this process and one in a subprocess with another hash seed write identical files."""
-    write_tables(extract_paths([SAMPLE.parent]), tmp_path / "here")
+    """A run in this process and one in a subprocess with another hash seed write identical files
+    (both through the corrections step ``atlas extract`` applies)."""
+    here = apply_corrections(extract_paths([SAMPLE.parent]), SAMPLE.parent / "corrections.yaml", sources_dir=SAMPLE.parent)
+    write_tables(here, tmp_path / "here")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     proc = subprocess.run(
         [str(ATLAS), "extract", str(SAMPLE.parent), "--out", str(tmp_path / "there")],

@@ -233,6 +233,8 @@ def test_prose_citations_and_uncited_footnotes_name_everything(extract_files):
         "source_line": cite,
         "excerpt": "Members agreed (7) and again (7).",
         "hint": f.hint,
+        "status": "open",
+        "resolution": None,
     }
     (u,) = [f for f in ex.findings if f.rule == "footnote-uncited"]
     assert u.to_dict() == {
@@ -247,6 +249,8 @@ def test_prose_citations_and_uncited_footnotes_name_everything(extract_files):
         "source_line": lines.index("1 – Nobody cites this.") + 1,
         "excerpt": "Nobody cites this.",
         "hint": u.hint,
+        "status": "open",
+        "resolution": None,
     }
 
 
@@ -273,6 +277,8 @@ def test_a_number_defined_twice_keeps_the_first_and_its_continuation(extract_fil
         "source_line": lines.index("2 – Second again") + 1,
         "excerpt": "2 – Second again",
         "hint": d.hint,
+        "status": "open",
+        "resolution": None,
     }
 
 

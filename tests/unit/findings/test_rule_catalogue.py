@@ -42,6 +42,7 @@ class Input:
     edit: Edit | None = None
     cache_entry: bytes | None = None  # what the first file's extraction cache entry is overwritten with
     failure: str | None = None  # the reason a step of the run raised
+    corrections: str | None = None  # the editors' corrections file (sources/corrections.yaml)
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,23 @@ def _staging(tmp: Path, given: Input) -> Outcome:
     return Outcome([Finding(f["rule"], f["message"], severity=f["severity"]) for f in doc["findings"]], 1)
 
 
+def _corrected(tmp: Path, given: Input) -> Outcome:
+    """`atlas extract` with the editors' corrections file of the sources folder applied."""
+    from pipeline.corrections.apply import apply_corrections
+
+    (src,) = _sources(tmp, given)
+    (src / "corrections.yaml").write_text(given.corrections or "corrections: []\n", encoding="utf-8")
+    ex = apply_corrections(extract_paths([src]), src / "corrections.yaml", sources_dir=src)
+    return Outcome(ex.findings, len(ex.sources))
+
+
 STAGES: dict[str, Callable[[Path, Input], Outcome]] = {
     "extract": _extract,
     "checks": _checks,
     "folder": _folder,
     "cache": _cache,
     "staging": _staging,
+    "corrections": _corrected,
 }
 
 
@@ -187,6 +199,13 @@ def _outside(src: Path) -> list[Path]:
     outside.write_text(make_profile(acronym="OUT"), encoding="utf-8")
     (src / "link.txt").symlink_to(outside)
     return [src]
+
+
+def _fix(column: str = "established", organization: str = "good", **fields: str) -> str:
+    """A corrections file of one entry on the GOOD profile's organisations row."""
+    given = {"organization": organization, "table": "organizations", "column": column, **fields}
+    given |= {"reason": "Checked with the organisation.", "editor": "Jane Editor", "date": "2024-05-02"}
+    return "corrections:\n" + "\n".join(("  - " if i == 0 else "    ") + f"{k}: {v}" for i, (k, v) in enumerate(given.items())) + "\n"
 
 
 def _set(table: str, column: str, value: object, row: int = 0) -> Edit:
@@ -370,6 +389,26 @@ CASES: dict[str, Case] = {
     "schema-published-file": Case("folder", Input(_profile(), edit=_set("organizations", "established", "nineteen")), Input(_profile())),
     "established-in-future": Case("checks", Input(_profile(), edit=_set("organizations", "established", 2090)), Input(_profile())),
     "foreign-key": Case("checks", Input(_profile(), edit=_set("sections", "organization_id", "ghost")), Input(_profile())),
+    # -- editors' corrections -----------------------------------------------------------------------
+    "corrections-file-invalid": Case(
+        "corrections", Input({"g.txt": GOOD}, corrections="corrections: [unclosed\n"), Input({"g.txt": GOOD}, corrections=_fix(value="1991"))
+    ),
+    "correction-invalid": Case(
+        "corrections",
+        Input({"g.txt": GOOD}, corrections=_fix(value="1991").replace("    editor: Jane Editor\n", "")),
+        Input({"g.txt": GOOD}, corrections=_fix(value="1991")),
+    ),
+    "correction-stale": Case(
+        "corrections",
+        Input({"g.txt": GOOD}, corrections=_fix("name", source_value="Bad Organisation", replace="Fine Organisation")),
+        Input({"g.txt": GOOD}, corrections=_fix("name", source_value="Good Organisation", replace="Fine Organisation")),
+    ),
+    "correction-rejected": Case(
+        "corrections", Input({"g.txt": GOOD}, corrections=_fix(value="1")), Input({"g.txt": GOOD}, corrections=_fix(value="1991"))
+    ),
+    "correction-unneeded": Case(
+        "corrections", Input({"g.txt": GOOD}, corrections=_fix(value="1990")), Input({"g.txt": GOOD}, corrections=_fix(value="1991"))
+    ),
 }
 
 

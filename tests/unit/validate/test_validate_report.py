@@ -56,7 +56,7 @@ def findings() -> list[Finding]:
 
 def test_report_json_format():
     report = build_report(findings(), context={"sources": [{"path": "a.txt", "sha256": "00"}]}).to_dict()
-    assert report["format_version"] == "1.1"
+    assert report["format_version"] == "1.2"
     assert report["generated"] == {"sources": [{"path": "a.txt", "sha256": "00"}]}
     s = report["summary"]
     assert s["publishable"] is False and s["total"] == 5
@@ -68,6 +68,8 @@ def test_report_json_format():
         "hint": "Correct the source so the value fits the column's type and constraints.",
     }
     assert s["by_table"] == {"(none)": 2, "organizations": 1, "sections": 2}
+    assert s["by_status"] == {"open": 5, "corrected": 0}
+    assert {f["status"] for f in report["findings"]} == {"open"} and all(f["resolution"] is None for f in report["findings"])
     assert [f["severity"] for f in report["findings"]] == ["error", "error", "warning", "warning", "info"]
     assert all(tuple(f) == FINDING_FIELDS for f in report["findings"])
     assert report["findings"][0]["rule"] == "schema-published-file"  # errors first, no file before files
