@@ -132,23 +132,40 @@ def _extraction_findings(tables_dir: Path) -> list[Finding | dict]:
 
 
 def _where(f: Finding | dict) -> tuple:
-    d = f.to_dict() if isinstance(f, Finding) else f
-    return (d.get("rule"), d.get("source_file"), d.get("source_line"))
+    if isinstance(f, Finding):
+        return (f.rule, f.source_file, f.source_line)
+    return (f.get("rule"), f.get("source_file"), f.get("source_line"))
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
+def _identity(f: Finding) -> object:
+    """What makes two findings the same: equal exactly when their sorted JSON is equal (a
+    hashable tuple for the usual scalar fields; the JSON itself otherwise)."""
+    d = f.to_dict()
+    values = list(d.values())
+    key = f.key
+    if all(type(v) in _SCALARS for v in values if v is not d["key"]) and (key is None or all(type(v) in _SCALARS for v in key.values())):
+        items = None if key is None else tuple(sorted((k, type(v).__name__, v) for k, v in key.items()))
+        return (*(v for v in values if v is not d["key"]), items, *(type(v).__name__ for v in values))
+    return json.dumps(d, sort_keys=True, default=str)
 
 
 def merge_findings(extraction: Sequence[Finding | dict], checks: Sequence[Finding]) -> list[Finding | dict]:
     """Extraction findings first; a check finding the extractor already reported at the same rule,
     file and line is dropped; exact duplicates are dropped."""
-    reported = {_where(f) for f in extraction if _where(f)[2] is not None}
+    reported = {w for f in extraction if (w := _where(f))[2] is not None}
     out: list[Finding | dict] = list(extraction)
-    seen: set[str] = set()
+    seen: set[object] = set()
     for f in checks:
-        if _where(f)[2] is not None and _where(f) in reported:
+        where = _where(f)
+        if where[2] is not None and where in reported:
             continue
-        key = json.dumps(f.to_dict(), sort_keys=True, default=str)
-        if key in seen:
+        identity = _identity(f)
+        if identity in seen:
             continue
-        seen.add(key)
+        seen.add(identity)
         out.append(f)
     return out
 
