@@ -19,16 +19,15 @@ import json
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from pipeline.artifacts import Report
-from pipeline.csvio import read_csv
 from pipeline.findings import RULES, Finding
-from pipeline.schemas import TableSchema, load_schemas
-from pipeline.validate.checks import check_tables
-from pipeline.validate.frictionless_check import validate_package_files
-from pipeline.validate.report import build_report, write_report
+
+if TYPE_CHECKING:  # the validators are imported where they run: importing this package stays light
+    import pandas as pd
+
+    from pipeline.artifacts import Report
+    from pipeline.schemas import TableSchema
 
 EXTRACTION_FINDINGS = "extraction_findings.json"
 SOURCES = "sources.json"
@@ -83,6 +82,11 @@ def _column_findings(table: TableSchema, header: list[str], file: str) -> list[F
 def read_tables(tables_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
     """Every ``<table>.csv`` of ``tables_dir`` read back into its schema's dtypes, plus findings for
     missing files and missing/extra/renamed columns (the frame then gets the schema's columns)."""
+    import pandas as pd
+
+    from pipeline.csvio import read_csv
+    from pipeline.schemas import load_schemas
+
     frames: dict[str, pd.DataFrame] = {}
     findings: list[Finding] = []
     for name, table in load_schemas().items():
@@ -195,6 +199,11 @@ def _context(tables_dir: Path) -> dict:
 def validate_folder(tables_dir: Path, out_dir: Path | None = None, *, context: dict | None = None) -> Report:
     """Validate the tables ``atlas extract`` wrote into ``tables_dir``; write the report into
     ``out_dir`` (default ``tables_dir``) and return it."""
+    from pipeline.schemas import load_schemas
+    from pipeline.validate.checks import check_tables
+    from pipeline.validate.frictionless_check import validate_package_files
+    from pipeline.validate.report import build_report, write_report
+
     tables_dir = Path(tables_dir)
     frames, read_findings = read_tables(tables_dir)
     present = [name for name in load_schemas() if (tables_dir / f"{name}.csv").is_file()]
