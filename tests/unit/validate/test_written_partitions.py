@@ -52,7 +52,7 @@ def defective(tables: dict[str, pd.DataFrame], file: str, *, extra: bool = False
     """Defects Frictionless finds in the rows of ``file``'s partition: a year above the maximum, a
     country code breaking its pattern, a footnote number below the minimum, a repeated primary key;
     with ``extra``, a section of an organisation that does not exist (a row of no file)."""
-    has = set(tables["sections"]["organization_id"]) & set(tables["footnotes"]["organization_id"]) & set(tables["country_mentions"]["organization_id"])
+    has = set.intersection(*(set(tables[t]["organization_id"]) for t in ("sections", "footnotes", "country_mentions")))
     org = [o for o in orgs_of(tables, file) if o in has][-1]  # not the file's first: its rows sit after other files' rows
     out = {name: df.copy() for name, df in tables.items()}
     orgs = out["organizations"]
@@ -165,7 +165,8 @@ def test_key_errors_are_frictionless_descriptors(tmp_path) -> None:
         {"name": "p", "path": "p.csv", "schema": {"fields": [{"name": "id", "type": "string"},
                                                              {"name": "name", "type": "string", "constraints": {"unique": True}},
                                                              {"name": "n", "type": "integer"}], "primaryKey": ["id"]}},
-        {"name": "c", "path": "c.csv", "schema": {"fields": [{"name": "pid", "type": "integer"}, {"name": "ref", "type": "string"},
+        {"name": "c", "path": "c.csv", "schema": {"fields": [{"name": "pid", "type": "integer"},
+                                                             {"name": "ref", "type": "string"},
                                                              {"name": "k", "type": "integer"}], "primaryKey": ["pid"],
                                                   "foreignKeys": [{"fields": ["ref", "k"], "reference": {"resource": "p", "fields": ["id", "n"]}}]}},
     ]
