@@ -168,7 +168,8 @@ def test_key_errors_are_frictionless_descriptors(tmp_path) -> None:
         {"name": "c", "path": "c.csv", "schema": {"fields": [{"name": "pid", "type": "integer"},
                                                              {"name": "ref", "type": "string"},
                                                              {"name": "k", "type": "integer"}], "primaryKey": ["pid"],
-                                                  "foreignKeys": [{"fields": ["ref", "k"], "reference": {"resource": "p", "fields": ["id", "n"]}}]}},
+                                                  "foreignKeys": [{"fields": ["ref", "k"],
+                                                                   "reference": {"resource": "p", "fields": ["id", "n"]}}]}},
     ]
     from frictionless import Package
 
