@@ -26,13 +26,14 @@ from pipeline.defs.metadata import check_result, findings_metadata, frame_versio
 from pipeline.defs.resources import AtlasPaths, OutputsLock
 from pipeline.defs.versions import code_version
 from pipeline.extract import combine, discover
-from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_missing, read_or_extract, store
+from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_to_cache, read_or_extract
 from pipeline.findings import Finding
+from pipeline.fsutil import release_memory
 from pipeline.publish.candidate import stage
 from pipeline.publish.release import PublishRefused, publish
 from pipeline.schemas import load_schemas
 from pipeline.validate import merge_findings
-from pipeline.validate.checks import check_tables
+from pipeline.validate.incremental import check_partitioned
 
 # The blocking checks of the release candidate: name → (title, what it covers).
 CHECKS: dict[str, tuple[str, str]] = {
@@ -114,8 +115,7 @@ def extracted_records(context: dg.AssetExecutionContext, source_files: dict, pat
     entries: list[SourceEntry] = source_files["entries"]
     keys = [cache_key(EXTRACT_VERSION, e.rel, e.sha256) for e in entries]
     missing = [(e, k) for e, k in zip(entries, keys, strict=True) if not entry_path(paths.cache_url, k).exists()]
-    for (_, key), fx in zip(missing, extract_missing([e for e, _ in missing]), strict=True):
-        store(paths.cache_url, key, fx)
+    extract_to_cache(paths.cache_url, missing)
     extracted = [e.rel for e, _ in missing]
     if extracted:
         context.log.info(f"extracted {len(extracted)} new or changed file(s): {', '.join(extracted[:20])}")
@@ -155,6 +155,8 @@ def combine_tables(extracted_records: dict) -> Iterator[dg.Output]:
     entry that cannot be used is re-extracted, with an info finding)."""
     files, cache_findings = read_or_extract(extracted_records["cache"], extracted_records["files"])
     result = combine(files)
+    del files  # every file's rows: the largest thing a run holds; freed before the tables are stored
+    release_memory()
     result.findings[:0] = [*extracted_records["findings"], *cache_findings]
     for name, frame in result.tables.items():
         yield _output(
@@ -169,12 +171,16 @@ def combine_tables(extracted_records: dict) -> Iterator[dg.Output]:
 
 
 @dg.asset(group_name="validation", code_version=VALIDATE_VERSION, ins={**TABLE_INS, "extraction_findings": dg.AssetIn()}, kinds={"pandera"})
-def validation_report(extraction_findings: dict, **tables: pd.DataFrame) -> dg.Output:
+def validation_report(paths: AtlasPaths, extraction_findings: dict, **tables: pd.DataFrame) -> dg.Output:
     """The findings of pandera and the data-quality rules on the in-memory tables (no file is
-    written here: the report is staged with the candidate)."""
-    findings = check_tables(tables)
+    written here: the report is staged with the candidate). The row-local rules run only on the
+    partitions (source files) whose rows changed; the others' findings come from the cache."""
+    run = check_partitioned(tables, cache_url=paths.cache_url, code_version=VALIDATE_VERSION)
+    findings = run.findings
     merged = [f for f in merge_findings(extraction_findings["findings"], findings) if isinstance(f, Finding)]
-    return dg.Output(findings, metadata=findings_metadata("Validation report (extraction, pandera and data rules)", merged))
+    metadata = findings_metadata("Validation report (extraction, pandera and data rules)", merged)
+    metadata.update({"partitions": run.partitions, "partitions_checked": len(run.checked), "partitions_cached": run.cached})
+    return dg.Output(findings, metadata=metadata)
 
 
 @dg.asset(
@@ -204,6 +210,8 @@ def release_candidate(
             check_findings=validation_report,
             context={"run_id": context.run.run_id},
             lock=False,
+            cache_url=paths.cache_url,
+            code_version=f"{VALIDATE_VERSION}+{PUBLISH_VERSION}",
         )
     report = str(result.report.get("html", result.path))
     (context.log.info if result.publishable else context.log.error)(result.message)

@@ -18,11 +18,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.artifacts import CandidateStatus, SeverityCounts, SourceRecord
 from pipeline.config import ReleaseConfig, release_config
@@ -40,7 +42,7 @@ from pipeline.fsutil import (
     write_sha256sums,
 )
 from pipeline.publish import changelog
-from pipeline.publish.arrow import write_parquet
+from pipeline.publish.arrow import arrow_table, write_parquet_table
 from pipeline.publish.citation import CITATION_NAME, citation_cff
 from pipeline.publish.database import write_database
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, build_datapackage, published_schemas, source_record, write_datapackage
@@ -65,7 +67,7 @@ from pipeline.publish.readme import render_readme
 from pipeline.publish.versioning import Diff, changes_document, diff_snapshots, read_snapshot
 from pipeline.schemas import TableSchema, load_schemas
 from pipeline.validate import merge_findings
-from pipeline.validate.frictionless_check import validate_descriptor, validate_package_files
+from pipeline.validate.frictionless_check import validate_descriptor
 from pipeline.validate.report import write_report
 
 ReportWriter = Callable[..., Mapping[str, Path]]
@@ -166,6 +168,8 @@ def stage(
     frictionless_check: FilesCheck | None = None,
     lock: bool = True,
     hook: StepHook | None = None,
+    cache_url: str | None = None,
+    code_version: str = "",
 ) -> CandidateResult:
     """Stage ``tables`` as ``outputs_dir/staging``.
 
@@ -173,14 +177,19 @@ def stage(
     in-memory checks; the Frictionless findings on the written files join them (a check finding
     the extraction already reported at the same rule, file and line is dropped). Any error makes
     the candidate blocked. ``lock=False`` when the caller holds the outputs lock; ``hook`` is called
-    with the name of each step before it runs (tests use it to interrupt staging anywhere)."""
+    with the name of each step before it runs (tests use it to interrupt staging anywhere).
+    ``cache_url``: where the Frictionless findings of each partition's written rows are cached (by
+    the partition's content and ``code_version``), so only changed partitions are validated again
+    (:mod:`pipeline.validate.written`); None validates every row."""
     build = _Build(Path(outputs_dir), created or release_time(), [source_record(s) for s in sources], release_config(), hook)
     run = _Run(
         _as_findings(findings),
         list(check_findings),
         dict(context or {}),
         report_writer or write_report,
-        frictionless_check or validate_package_files,
+        frictionless_check,
+        cache_url,
+        code_version,
     )
     if not lock:
         return _stage(tables, build, run)
@@ -198,6 +207,7 @@ class _Build:
     config: ReleaseConfig
     hook: StepHook | None
     root: Path = Path()
+    files: object = None  # what the Frictionless check by partition did (pipeline.validate.written.WrittenRun)
 
     def step(self, name: str) -> None:
         if self.hook is not None:
@@ -212,7 +222,9 @@ class _Run:
     check_findings: list[Finding]
     context: dict
     report_writer: ReportWriter
-    frictionless_check: FilesCheck
+    frictionless_check: FilesCheck | None  # None: Frictionless by partition (pipeline.validate.written)
+    cache_url: str | None = None
+    code_version: str = ""
 
 
 def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> CandidateResult:
@@ -220,11 +232,13 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
     build.root = make_temp_dir(build.outputs_dir, STAGING_TMP_PREFIX)
     try:
         build.step("data")
-        counts = write_candidate_data(tables, build.root, name=build.config.name)
+        data = write_data(tables, build.root, name=build.config.name)
+        counts = data.counts
         build.step("quarantine")
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
-        frictionless = list(run.frictionless_check(build.root / DATA_DIR, list(counts)))
+        frictionless = _check_files(build, run, data)
+        del data
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
         diff = None
         if not has_errors(findings):
@@ -324,21 +338,57 @@ def _report_and_status(
 # -- the pieces ------------------------------------------------------------------------------------
 
 
-def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> dict[str, int]:
-    """``data/<table>.csv`` and ``data/<table>.parquet`` for every published table, then
-    ``data/<name>.duckdb`` with all of them, from the same frames; row counts."""
-    counts = {}
-    frames = {}
+@dataclass(frozen=True)
+class WrittenData:
+    """What :func:`write_data` wrote: rows per table, the frames in schema form and the Arrow
+    tables the files were written from (the Frictionless check reads both)."""
+
+    counts: dict[str, int]
+    frames: dict[str, pd.DataFrame]
+    arrows: dict[str, pa.Table]
+
+
+def write_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> WrittenData:
+    """``data/<table>.csv`` and ``data/<table>.parquet`` for every published table, and
+    ``data/<name>.duckdb`` with all of them, from one Arrow table per table (each file streamed
+    from it; the database is built in a second thread meanwhile: DuckDB, polars and Arrow's Parquet
+    writer release the GIL)."""
     chosen = published_schemas()
+    frames: dict[str, pd.DataFrame] = {}
+    arrows: dict[str, pa.Table] = {}
     for table in chosen:
         if table.name not in tables:
             raise KeyError(f"no frame for published table {table.name!r} (schemas/{table.path.name})")
-        frame = frames[table.name] = table.frame(tables[table.name])
-        write_csv(frame, table, build_dir / csv_path(table.name))
-        write_parquet(frame, table, build_dir / parquet_path(table.name), durable=False)
-        counts[table.name] = len(frame)
-    write_database(frames, chosen, build_dir / database_path(name or release_config().name))
-    return counts
+        frames[table.name] = table.frame(tables[table.name])
+        arrows[table.name] = arrow_table(frames[table.name], table)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-duckdb") as pool:
+        database = pool.submit(write_database, arrows, chosen, build_dir / database_path(name or release_config().name))
+        try:
+            for table in chosen:
+                write_csv(arrows[table.name], table, build_dir / csv_path(table.name))
+                write_parquet_table(arrows[table.name], build_dir / parquet_path(table.name), durable=False)
+        finally:
+            database.result()
+    return WrittenData({t.name: arrows[t.name].num_rows for t in chosen}, frames, arrows)
+
+
+def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> dict[str, int]:
+    """``data/<table>.csv``, ``data/<table>.parquet`` and ``data/<name>.duckdb`` (:func:`write_data`); row counts."""
+    return write_data(tables, build_dir, name=name).counts
+
+
+def _check_files(build: _Build, run: _Run, data: WrittenData) -> list[Finding]:
+    """The Frictionless findings of the written CSV files: the caller's check, else Frictionless by
+    partition with the package-level key checks (:func:`pipeline.validate.written.validate_written`)."""
+    folder = build.root / DATA_DIR
+    if run.frictionless_check is not None:
+        return list(run.frictionless_check(folder, list(data.counts)))
+    from pipeline.validate.written import validate_written
+
+    checked = validate_written(folder, data.frames, data.arrows, list(data.counts), cache_url=run.cache_url,
+                               code_version=run.code_version)
+    build.files = checked
+    return checked.findings
 
 
 def write_quarantine(tables: Mapping[str, pd.DataFrame] | None, build_dir: Path) -> int:
