@@ -407,8 +407,8 @@ def write_quarantine(tables: Mapping[str, pd.DataFrame] | None, build_dir: Path)
 
 def compare_with_latest(build_dir: Path, outputs_dir: Path, tables: Sequence[TableSchema], *, sources: Sequence[dict] = ()) -> Diff:
     """The candidate's data (``build_dir/data``) and source files against the latest release in ``outputs_dir``."""
-    current = read_snapshot(build_dir, list(tables), sources=sources)
     latest = latest_release(outputs_dir)
+    current = read_snapshot(build_dir, list(tables), sources=sources, keys_only=latest is None)  # a first release lists keys only
     previous = read_snapshot(latest[1]) if latest else None
     return diff_snapshots(previous, current, latest[0] if latest else None)
 

@@ -33,6 +33,7 @@ from pipeline.findings import Finding
 from pipeline.validate.checks import LocalChecks, global_findings, ordered
 from pipeline.validate.locate import Locator
 from pipeline.validate.partitions import NO_FILE, Partitions
+from pipeline.validate.words import save_verdicts
 
 FORMAT = "geneva-digital-atlas/check-cache/1"
 BATCH_ROWS = 60_000  # rows of changed partitions checked at once (memory ~ 1 kB per row of prose)
@@ -130,4 +131,6 @@ def check_partitioned(
     for name in sorted(local):
         merged += local[name]
     run.findings = ordered(merged + run.problems)
+    if run.checked:
+        save_verdicts()  # the word model's new answers, for the next process
     return run
