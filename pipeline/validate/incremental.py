@@ -51,7 +51,7 @@ def libraries() -> str:
 
 @dataclass
 class CheckRun:
-    """The findings (report order) and what was done: partitions checked now, read from the cache."""
+    """The findings (report order) and what was done: source-file partitions, checked now, read from the cache."""
 
     findings: list[Finding]
     partitions: int = 0
@@ -100,7 +100,7 @@ def check_partitioned(
     parts = Partitions.of(frames)
     digests = parts.digests(frames) if cache_url else {}
     keys = {name: entry_key(code_version, libraries(), name, digest) for name, digest in digests.items() if name != NO_FILE}
-    run = CheckRun([], partitions=len(parts.names()))
+    run = CheckRun([], partitions=len([n for n in parts.names() if n != NO_FILE]))
     local: dict[str, list[Finding]] = {}
     for name, key in keys.items() if cache_url else ():
         found, problem = STORE.load(cache_url, key, name)  # type: ignore[arg-type]
