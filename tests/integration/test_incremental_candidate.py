@@ -118,4 +118,4 @@ def test_the_job_checks_only_the_changed_partition(tmp_path: Path) -> None:
     second = checked()
     assert second["partitions_checked"] == 1 and second["partitions_cached"] == 2
     assert not list((tmp_path / "outputs" / ".io").rglob("*.pickle"))
-    assert any(p.read_bytes()[:4] == b"PAR1" for p in (tmp_path / "outputs" / ".io").rglob("*") if p.is_file())
+    assert any(p.read_bytes()[:6] == b"ARROW1" for p in (tmp_path / "outputs" / ".io").rglob("*") if p.is_file())
