@@ -30,7 +30,8 @@ def sample():
 def _round_trip(manager: AtlasIOManager, value, name: str):
     out = dg.build_output_context(asset_key=dg.AssetKey(name))
     manager.handle_output(out, value)
-    return manager.load_input(dg.build_input_context(upstream_output=out, asset_key=dg.AssetKey(name))), Path(manager._base_path.path) / name
+    back = manager.load_input(dg.build_input_context(upstream_output=out, asset_key=dg.AssetKey(name)))
+    return back, Path(manager._base_path.path) / name
 
 
 def test_tables_come_back_the_same_from_arrow_files(sample, tmp_path: Path) -> None:
