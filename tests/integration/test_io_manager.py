@@ -27,27 +27,25 @@ def sample():
     return extract_paths([SAMPLE])
 
 
-def _round_trip(manager: AtlasIOManager, value, name: str):
+def _round_trip(base: Path, value, name: str):
+    manager = AtlasIOManager(base_path=UPath(base))
     out = dg.build_output_context(asset_key=dg.AssetKey(name))
     manager.handle_output(out, value)
-    back = manager.load_input(dg.build_input_context(upstream_output=out, asset_key=dg.AssetKey(name)))
-    return back, Path(manager._base_path.path) / name
+    return manager.load_input(dg.build_input_context(upstream_output=out, asset_key=dg.AssetKey(name))), base / name
 
 
 def test_tables_come_back_the_same_from_arrow_files(sample, tmp_path: Path) -> None:
-    manager = AtlasIOManager(base_path=UPath(tmp_path))
     for name, frame in sample.tables.items():
-        back, path = _round_trip(manager, frame, name)
+        back, path = _round_trip(tmp_path, frame, name)
         assert path.read_bytes()[:6] == b"ARROW1"
         assert dict(back.dtypes) == dict(frame.dtypes) and back.equals(frame) and frame_version(back) == frame_version(frame), name
 
 
 def test_other_outputs_come_back_equal_as_json(sample, tmp_path: Path) -> None:
-    manager = AtlasIOManager(base_path=UPath(tmp_path))
     entry = SourceEntry.of(SAMPLE, SAMPLE.name)
     value = {"findings": sample.findings, "sources": sample.sources, "files": [(entry, "k" * 64)],
              "odd": [Finding("schema", "nested key", key={"k": (1, 2)})], "empty": []}
-    back, path = _round_trip(manager, value, "extraction_findings")
+    back, path = _round_trip(tmp_path, value, "extraction_findings")
     assert back == value
     document = json.loads(path.read_text(encoding="utf-8"))  # JSON, not a pickle
     assert set(document) == set(value)
