@@ -146,14 +146,13 @@ _SCALARS = (str, int, bool, type(None))
 
 def _identity(f: Finding) -> object:
     """What makes two findings the same: equal exactly when their sorted JSON is equal (a
-    hashable tuple for the usual scalar fields; the JSON itself otherwise)."""
-    d = f.to_dict()
-    values = list(d.values())
+    hashable tuple of the fields and their types for the usual scalar fields; the JSON otherwise)."""
     key = f.key
-    if all(type(v) in _SCALARS for v in values if v is not d["key"]) and (key is None or all(type(v) in _SCALARS for v in key.values())):
+    fields = (f.rule, f.message, f.severity, f.table, f.column, f.value, f.source_file, f.source_line, f.excerpt, f.hint)
+    if all(type(v) in _SCALARS for v in fields) and (key is None or all(type(v) in _SCALARS for v in key.values())):
         items = None if key is None else tuple(sorted((k, type(v).__name__, v) for k, v in key.items()))
-        return (*(v for v in values if v is not d["key"]), items, *(type(v).__name__ for v in values))
-    return json.dumps(d, sort_keys=True, default=str)
+        return (fields, tuple(type(v).__name__ for v in fields), items)
+    return json.dumps(f.to_dict(), sort_keys=True, default=str)
 
 
 def merge_findings(extraction: Sequence[Finding | dict], checks: Sequence[Finding]) -> list[Finding | dict]:
