@@ -84,7 +84,8 @@ def _cells(column: pd.Series | pa.Array | pa.ChunkedArray, kind: str, one_column
         if kind == "string":
             s = pl.select(pl.when(pl.lit(s).str.contains(_GUARD_PATTERN)).then(GUARD + pl.lit(s)).otherwise(pl.lit(s))).to_series()
         elif kind == "boolean":
-            s = pl.select(pl.when(pl.lit(s)).then(pl.lit("true")).when(pl.lit(s).not_()).then(pl.lit("false"))).to_series()  # null stays null
+            flag = pl.lit(s)
+            s = pl.select(pl.when(flag).then(pl.lit("true")).when(flag.not_()).then(pl.lit("false"))).to_series()  # null stays null
         texts = s.cast(pl.String)
     if one_column:
         return texts.fill_null("")
