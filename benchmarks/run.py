@@ -89,9 +89,13 @@ METRICS = [
     Metric("frictionless_rows_s", "Frictionless, `validate_package_files` (rows/s)", "{:,.0f}"),
     Metric("frictionless_s", "Frictionless (s)", "{:,.2f}"),
     Metric("e2e_s", "`atlas run` end to end (s)", "{:,.2f}"),
+    Metric("e2e_cpu_s", "`atlas run` CPU, whole process tree (s)", "{:,.2f}"),
     Metric("rss_peak_mb", "peak RSS, largest process (MB)", "{:,.0f}"),
     Metric("rss_tree_mb", "peak RSS, whole process tree, sampled (MB)", "{:,.0f}"),
     Metric("rerun_s", "re-run after one changed file (s)", "{:,.2f}"),
+    Metric("rerun_cpu_s", "re-run CPU, whole process tree (s)", "{:,.2f}"),
+    Metric("rerun_rss_tree_mb", "re-run peak RSS, whole process tree (MB)", "{:,.0f}"),
+    Metric("load", "load average (1 min) during the column", "{}"),
 ]
 
 
@@ -486,6 +490,7 @@ class ProcRun:
     stderr_tail: str
     stdout_tail: str = ""
     log_dir: Path | None = None
+    cpu_s: float = 0.0  # user + system seconds of the process and every descendant it waited for
 
 
 def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: float = 0.2) -> ProcRun:
@@ -516,7 +521,7 @@ def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: fl
     out_tail = out_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
     max_rss = usage.ru_maxrss / 1024  # KiB on Linux
     return ProcRun(seconds, proc.returncode, max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail),
-                   "\n".join(out_tail), log_dir)
+                   "\n".join(out_tail), log_dir, usage.ru_utime + usage.ru_stime)
 
 
 ATLAS_ARGS: list[str] = []  # extra `atlas run` options from --atlas-arg (e.g. --multiprocess)
@@ -574,7 +579,7 @@ def link_copy(src: Path, dst: Path) -> Path:
 
 def measure_e2e(col: Column, work: Path, repeat: int, timeout: float) -> Path:
     """Fresh `atlas run` processes into fresh outputs; returns the last outputs folder."""
-    times, peak, tree, last = [], [], [], None
+    times, peak, tree, cpu, last = [], [], [], [], None
     for i in runs(repeat):
         outputs = work / f"outputs-{i}"
         if outputs.exists():
@@ -583,12 +588,14 @@ def measure_e2e(col: Column, work: Path, repeat: int, timeout: float) -> Path:
                            work / f"log-e2e-{i}", timeout)
         _check(run, "atlas run")
         times.append(run.seconds)
+        cpu.append(run.cpu_s)
         peak.append(run.max_rss_mb)
         tree.append(run.tree_rss_mb)
         if last is not None:
             shutil.rmtree(last, ignore_errors=True)
         last = outputs
     col.values["e2e_s"] = _median(col, "e2e_s", times)
+    col.values["e2e_cpu_s"] = _median(col, "e2e_cpu_s", cpu)
     col.values["rss_peak_mb"] = max(peak)
     col.values["rss_tree_mb"] = max(tree)
     col.runs["rss_peak_mb"], col.runs["rss_tree_mb"] = peak, tree
@@ -616,13 +623,17 @@ def edit_one_value(sources: Path, round_: int) -> Path:
 def measure_rerun(col: Column, work: Path, outputs: Path | None, repeat: int, timeout: float) -> None:
     if outputs is None:
         raise NotAvailable("n/a (needs a first `atlas run`, which did not run)")
-    times = []
+    times, cpu, tree = [], [], []
     for i in runs(repeat):
         edit_one_value(work / "sources", i)
         run = run_measured(_atlas_cmd(work / "sources", outputs), work / f"log-rerun-{i}", timeout)
         _check(run, "atlas run (re-run)")
         times.append(run.seconds)
+        cpu.append(run.cpu_s)
+        tree.append(run.tree_rss_mb)
     col.values["rerun_s"] = _median(col, "rerun_s", times)
+    col.values["rerun_cpu_s"] = _median(col, "rerun_cpu_s", cpu)
+    col.values["rerun_rss_tree_mb"] = max(tree)
 
 
 # --------------------------------------------------------------------------- driver
@@ -633,13 +644,21 @@ SKIP_KEYS = {
     "extract": ["extract_mbps", "extract_vs_floor", "extract_s", "rows"],
     "pandera": ["pandera_rows_s", "checks_s", "checks_cpu_s", "checks_first_rows_s"],
     "frictionless": ["frictionless_rows_s", "frictionless_s"],
-    "e2e": ["e2e_s", "rss_peak_mb", "rss_tree_mb"],
-    "rerun": ["rerun_s"],
+    "e2e": ["e2e_s", "e2e_cpu_s", "rss_peak_mb", "rss_tree_mb"],
+    "rerun": ["rerun_s", "rerun_cpu_s", "rerun_rss_tree_mb"],
 }
 
 
 def measure_column(col: Column, args: argparse.Namespace) -> None:
     print(f"- {col.name}: {col.path.relative_to(REPO) if col.path.is_relative_to(REPO) else col.path}")
+    load_before = os.getloadavg()[0]
+    try:
+        _measure_column(col, args)
+    finally:
+        col.values["load"] = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+
+
+def _measure_column(col: Column, args: argparse.Namespace) -> None:
     skip = set(args.skip)
     col.values["size_mb"] = col.size_bytes / MB
     for name in sorted(skip):
@@ -663,16 +682,15 @@ def measure_column(col: Column, args: argparse.Namespace) -> None:
         extraction = None
         gc.collect()
         if col.name != SAMPLE and not {"e2e", "rerun"} <= skip:
-            _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb", "rerun_s"],
-                   lambda: link_copy(col.path, work / "sources"))
+            _guard(col, [*SKIP_KEYS["e2e"], *SKIP_KEYS["rerun"]], lambda: link_copy(col.path, work / "sources"))
         outputs = None
         if "e2e" not in skip:
             def _e2e():
                 nonlocal outputs
                 outputs = measure_e2e(col, work, args.repeat, args.timeout)
-            _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb"], _e2e)
+            _guard(col, SKIP_KEYS["e2e"], _e2e)
         if "rerun" not in skip and col.name != SAMPLE:
-            _guard(col, "rerun_s", lambda: measure_rerun(col, work, outputs, args.repeat, args.timeout))
+            _guard(col, SKIP_KEYS["rerun"], lambda: measure_rerun(col, work, outputs, args.repeat, args.timeout))
     finally:
         if args.keep_work:
             print(f"    kept {work}")
@@ -752,7 +770,8 @@ def prepare_corpus(col: Column, args: argparse.Namespace) -> bool:
 
 CURVE_SECONDS = [("extraction, 1 core", "extract_s"), ("check_tables (pandera + rules)", "checks_s"),
                  ("check_tables, CPU seconds (all threads)", "checks_cpu_s"),
-                 ("Frictionless", "frictionless_s"), ("atlas run, end to end", "e2e_s"), ("re-run after one changed file", "rerun_s")]
+                 ("Frictionless", "frictionless_s"), ("atlas run, end to end", "e2e_s"),
+                 ("atlas run, CPU seconds (process tree)", "e2e_cpu_s"), ("re-run after one changed file", "rerun_s")]
 CURVE_MEMORY = [("peak RSS, largest process", "rss_peak_mb"), ("peak RSS, whole process tree", "rss_tree_mb")]
 
 

@@ -208,6 +208,7 @@ class _Build:
     hook: StepHook | None
     root: Path = Path()
     files: object = None  # what the Frictionless check by partition did (pipeline.validate.written.WrittenRun)
+    data: WrittenData | None = None  # the rows written (the dictionary's examples come from them)
 
     def step(self, name: str) -> None:
         if self.hook is not None:
@@ -232,13 +233,12 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
     build.root = make_temp_dir(build.outputs_dir, STAGING_TMP_PREFIX)
     try:
         build.step("data")
-        data = write_data(tables, build.root, name=build.config.name)
-        counts = data.counts
+        build.data = write_data(tables, build.root, name=build.config.name)
+        counts = build.data.counts
         build.step("quarantine")
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
-        frictionless = _check_files(build, run, data)
-        del data
+        frictionless = _check_files(build, run, build.data)
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
         diff = None
         if not has_errors(findings):
@@ -254,6 +254,8 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
     except BaseException:
         shutil.rmtree(build.root, ignore_errors=True)
         raise
+    finally:
+        build.data = None
     build.step("done")
     return CandidateResult(target, status, {kind: target / rel for kind, rel in report.items()}, findings, frictionless)
 
@@ -275,6 +277,7 @@ def _publishable_files(build: _Build) -> tuple[Diff, list[Finding]]:
         previous_changelog=previous_changelog(build.outputs_dir),
         config=build.config,
         tables=tables,
+        data=build.data.arrows if build.data is not None else None,
     )
     return diff, validate_descriptor(build.root / DESCRIPTOR_NAME)
 
@@ -423,6 +426,7 @@ def write_release_texts(
     previous_changelog: str | None,
     config: ReleaseConfig,
     tables: list[TableSchema],
+    data: Mapping[str, pa.Table] | None = None,
 ) -> None:
     """``datapackage.json``, ``changes.json``, ``CHANGELOG.md``, ``README.md``, ``CITATION.cff`` and
     ``data-dictionary.csv`` of ``root`` (a build folder: not fsynced file by file, the caller fsyncs
@@ -445,7 +449,7 @@ def write_release_texts(
     )
     atomic_write_text(root / README_NAME, readme, durable=False)
     atomic_write_text(root / CITATION_NAME, citation_cff(config, version, created), durable=False)
-    atomic_write_bytes(root / DICTIONARY_NAME, dictionary_csv(root, tables), durable=False)
+    atomic_write_bytes(root / DICTIONARY_NAME, dictionary_csv(root, tables, data), durable=False)
 
 
 def previous_changelog(outputs_dir: Path) -> str | None:
