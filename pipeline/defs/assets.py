@@ -60,6 +60,7 @@ NO_DECISION = (
 SCHEMAS = load_schemas()
 EXTRACT_VERSION, VALIDATE_VERSION, PUBLISH_VERSION = code_version("extract"), code_version("validate"), code_version("publish")
 TABLE_INS = {name: dg.AssetIn(key=name) for name in SCHEMAS}
+RELEASE_MEMORY_ROWS = 100_000  # above this many rows, hand the freed rows' memory back at once (a full collection costs ~0.2 s)
 
 
 class PublishDecision(dg.Config):
@@ -156,7 +157,8 @@ def combine_tables(extracted_records: dict) -> Iterator[dg.Output]:
     files, cache_findings = read_or_extract(extracted_records["cache"], extracted_records["files"])
     result = combine(files)
     del files  # every file's rows: the largest thing a run holds; freed before the tables are stored
-    release_memory()
+    if sum(len(frame) for frame in result.tables.values()) > RELEASE_MEMORY_ROWS:
+        release_memory()
     result.findings[:0] = [*extracted_records["findings"], *cache_findings]
     for name, frame in result.tables.items():
         yield _output(
