@@ -467,11 +467,15 @@ def _children_map() -> dict[int, list[int]]:
     return kids
 
 
-def _tree_rss(root: int) -> int:
+def _tree_rss(root: int, *, skip_root: bool = False) -> int:
+    """The RSS of ``root`` and all its descendants (without ``root`` itself: ``skip_root``)."""
     page = os.sysconf("SC_PAGE_SIZE")
     kids, todo, total = _children_map(), [root], 0
     while todo:
         pid = todo.pop()
+        if skip_root and pid == root:
+            todo.extend(kids.get(pid, []))
+            continue
         try:
             with open(f"/proc/{pid}/statm", "rb") as fh:
                 total += int(fh.read().split()[1]) * page
@@ -494,15 +498,19 @@ class ProcRun:
 
 
 def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: float = 0.2) -> ProcRun:
-    """Run ``cmd`` as a fresh process group; wall time, peak RSS (wait4) and sampled tree RSS."""
+    """Run ``cmd`` as a fresh process group, through ``launch.py`` (so its peak memory is its own,
+    not this process's: see that module): wall time, the command's peak RSS and CPU seconds
+    (``wait4`` in the launcher, descendants included) and the sampled RSS of its whole tree."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    out_path, err_path = log_dir / "stdout.log", log_dir / "stderr.log"
+    out_path, err_path, report = log_dir / "stdout.log", log_dir / "stderr.log", log_dir / "launch.json"
+    report.unlink(missing_ok=True)
+    launched = [sys.executable, "-S", str(HERE / "launch.py"), str(report), "--", *cmd]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(launched, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
         tree_peak, next_sample = 0, 0.0
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             now = time.perf_counter()
             if pid == proc.pid:
                 break
@@ -512,16 +520,17 @@ def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: fl
                 proc.returncode = -9
                 raise TimeoutError(f"{' '.join(map(str, cmd[:2]))} did not finish in {timeout:.0f} s")
             if now >= next_sample:
-                tree_peak = max(tree_peak, _tree_rss(proc.pid))
+                tree_peak = max(tree_peak, _tree_rss(proc.pid, skip_root=True))
                 next_sample = now + sample_every
             time.sleep(0.01)
         seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
+    measured = json.loads(report.read_text()) if report.exists() else {"returncode": proc.returncode, "max_rss_kb": 0, "cpu_s": 0.0}
     tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
     out_tail = out_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-    max_rss = usage.ru_maxrss / 1024  # KiB on Linux
-    return ProcRun(seconds, proc.returncode, max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail),
-                   "\n".join(out_tail), log_dir, usage.ru_utime + usage.ru_stime)
+    max_rss = measured["max_rss_kb"] / 1024  # KiB on Linux
+    return ProcRun(seconds, measured["returncode"], max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail),
+                   "\n".join(out_tail), log_dir, measured["cpu_s"])
 
 
 ATLAS_ARGS: list[str] = []  # extra `atlas run` options from --atlas-arg (e.g. --multiprocess)
