@@ -33,7 +33,7 @@ from pipeline.fsutil import sha256_file
 FORMAT: Literal["geneva-digital-atlas/extract-cache/1"] = "geneva-digital-atlas/extract-cache/1"
 # Below this much text to extract, a process pool costs more than it saves.
 PARALLEL_MIN_BYTES = 4_000_000
-MAX_WORKERS = 2  # a bounded pool: each worker holds one file's rows at a time
+MAX_WORKERS = 4  # a bounded pool (at most this many, at most one per core): each worker holds one file's rows at a time
 
 STORE: EntryStore[FileExtraction] = EntryStore(
     "extract", FORMAT, "extraction", FileExtraction,

@@ -59,7 +59,7 @@ FORMAT = "geneva-digital-atlas/files-cache/1"
 # The dialect the CSV writer writes (pipeline.csvio), given to Frictionless instead of its guess.
 DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True, "header": True, "skipInitialSpace": False}
 PARALLEL_MIN_BYTES = 8_000_000  # below this much CSV to validate, worker start-up costs more than it saves
-WORKERS = 2
+WORKERS = 4  # at most, and at most one per core (a worker holds one file's rows: ~100 MB)
 
 
 @dataclass(frozen=True)
