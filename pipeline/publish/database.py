@@ -7,9 +7,9 @@ so the database holds exactly the rows of the CSV and Parquet files, in the same
 checks the keys while loading: a duplicate key or a dangling reference is an error naming the
 table. The file is written under a temp name beside its target and renamed into place.
 
-Reproducibility: the database file is *not* byte-reproducible. Small databases come out identical
-(the sample's, and the tests' rows), but DuckDB lays out large tables differently from one build to
-the next, even on one thread and without indexes (measured: two builds of one 400,000-row table,
+Reproducibility: the database file is *not* byte-reproducible. Very small databases (the tests'
+rows) come out identical; the sample's differs in about one build of three and DuckDB lays out large
+tables differently from one build to the next, even on one thread and without indexes (measured: two builds of one 400,000-row table,
 25.34 and 25.41 MB). The rows, types, keys and comments are always identical
 (``tests/unit/publish/test_publish_database.py``), and a release copies its candidate's file byte
 for byte, so two publishes of one candidate give the same file; CSV and Parquet stay
@@ -62,7 +62,6 @@ def _build(frames: Mapping[str, pd.DataFrame | pa.Table], tables: Sequence[Table
                 con.execute(f"INSERT INTO {sql_name(table.name)} ({columns}) SELECT {columns} FROM rows")
             except duckdb.ConstraintException as exc:
                 raise ValueError(f"{table.name}: the rows break a key of schemas/{table.path.name}: {exc}") from None
-            con.execute("CHECKPOINT atlas")  # each table to disk before the next is loaded: memory stays ~ one table
         con.execute("USE memory")
         con.execute("DETACH atlas")
     finally:

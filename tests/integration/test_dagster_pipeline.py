@@ -210,4 +210,8 @@ def test_validation_writes_nothing_and_the_candidate_is_re_materialised_alone(tm
     whole = _run(build_defs(src, tmp_path / "whole"), "atlas_pipeline")
     assert whole.success
     again = _tree_sums(tmp_path / "whole" / "staging")
-    assert {k: v for k, v in staged.items() if k.startswith("data/")} == {k: v for k, v in again.items() if k.startswith("data/")}
+    # the DuckDB file is not byte-reproducible (pipeline/publish/database.py; even the sample's differs in ~1 build of 3)
+    def data_files(sums: dict) -> dict:
+        return {k: v for k, v in sums.items() if k.startswith("data/") and not k.endswith(".duckdb")}
+
+    assert data_files(staged) == data_files(again) and len(data_files(staged)) == 16
