@@ -89,9 +89,13 @@ METRICS = [
     Metric("frictionless_rows_s", "Frictionless, `validate_package_files` (rows/s)", "{:,.0f}"),
     Metric("frictionless_s", "Frictionless (s)", "{:,.2f}"),
     Metric("e2e_s", "`atlas run` end to end (s)", "{:,.2f}"),
+    Metric("e2e_cpu_s", "`atlas run` CPU, whole process tree (s)", "{:,.2f}"),
     Metric("rss_peak_mb", "peak RSS, largest process (MB)", "{:,.0f}"),
     Metric("rss_tree_mb", "peak RSS, whole process tree, sampled (MB)", "{:,.0f}"),
     Metric("rerun_s", "re-run after one changed file (s)", "{:,.2f}"),
+    Metric("rerun_cpu_s", "re-run CPU, whole process tree (s)", "{:,.2f}"),
+    Metric("rerun_rss_tree_mb", "re-run peak RSS, whole process tree (MB)", "{:,.0f}"),
+    Metric("load", "load average (1 min) during the column", "{}"),
 ]
 
 
@@ -463,11 +467,15 @@ def _children_map() -> dict[int, list[int]]:
     return kids
 
 
-def _tree_rss(root: int) -> int:
+def _tree_rss(root: int, *, skip_root: bool = False) -> int:
+    """The RSS of ``root`` and all its descendants (without ``root`` itself: ``skip_root``)."""
     page = os.sysconf("SC_PAGE_SIZE")
     kids, todo, total = _children_map(), [root], 0
     while todo:
         pid = todo.pop()
+        if skip_root and pid == root:
+            todo.extend(kids.get(pid, []))
+            continue
         try:
             with open(f"/proc/{pid}/statm", "rb") as fh:
                 total += int(fh.read().split()[1]) * page
@@ -486,18 +494,23 @@ class ProcRun:
     stderr_tail: str
     stdout_tail: str = ""
     log_dir: Path | None = None
+    cpu_s: float = 0.0  # user + system seconds of the process and every descendant it waited for
 
 
 def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: float = 0.2) -> ProcRun:
-    """Run ``cmd`` as a fresh process group; wall time, peak RSS (wait4) and sampled tree RSS."""
+    """Run ``cmd`` as a fresh process group, through ``launch.py`` (so its peak memory is its own,
+    not this process's: see that module): wall time, the command's peak RSS and CPU seconds
+    (``wait4`` in the launcher, descendants included) and the sampled RSS of its whole tree."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    out_path, err_path = log_dir / "stdout.log", log_dir / "stderr.log"
+    out_path, err_path, report = log_dir / "stdout.log", log_dir / "stderr.log", log_dir / "launch.json"
+    report.unlink(missing_ok=True)
+    launched = [sys.executable, "-S", str(HERE / "launch.py"), str(report), "--", *cmd]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(launched, cwd=REPO, stdout=out, stderr=err, start_new_session=True)
         tree_peak, next_sample = 0, 0.0
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             now = time.perf_counter()
             if pid == proc.pid:
                 break
@@ -507,16 +520,17 @@ def run_measured(cmd: list[str], log_dir: Path, timeout: float, sample_every: fl
                 proc.returncode = -9
                 raise TimeoutError(f"{' '.join(map(str, cmd[:2]))} did not finish in {timeout:.0f} s")
             if now >= next_sample:
-                tree_peak = max(tree_peak, _tree_rss(proc.pid))
+                tree_peak = max(tree_peak, _tree_rss(proc.pid, skip_root=True))
                 next_sample = now + sample_every
             time.sleep(0.01)
         seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
+    measured = json.loads(report.read_text()) if report.exists() else {"returncode": proc.returncode, "max_rss_kb": 0, "cpu_s": 0.0}
     tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
     out_tail = out_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-    max_rss = usage.ru_maxrss / 1024  # KiB on Linux
-    return ProcRun(seconds, proc.returncode, max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail),
-                   "\n".join(out_tail), log_dir)
+    max_rss = measured["max_rss_kb"] / 1024  # KiB on Linux
+    return ProcRun(seconds, measured["returncode"], max_rss, max(tree_peak / 2**20, max_rss), "\n".join(tail),
+                   "\n".join(out_tail), log_dir, measured["cpu_s"])
 
 
 ATLAS_ARGS: list[str] = []  # extra `atlas run` options from --atlas-arg (e.g. --multiprocess)
@@ -571,7 +585,7 @@ def link_copy(src: Path, dst: Path) -> Path:
 
 def measure_e2e(col: Column, work: Path, repeat: int, timeout: float) -> Path:
     """Fresh `atlas run` processes into fresh outputs; returns the last outputs folder."""
-    times, peak, tree, last = [], [], [], None
+    times, peak, tree, cpu, last = [], [], [], [], None
     for i in runs(repeat):
         outputs = work / f"outputs-{i}"
         if outputs.exists():
@@ -581,12 +595,14 @@ def measure_e2e(col: Column, work: Path, repeat: int, timeout: float) -> Path:
                            work / f"log-e2e-{i}", timeout)
         _check(run, "atlas run")
         times.append(run.seconds)
+        cpu.append(run.cpu_s)
         peak.append(run.max_rss_mb)
         tree.append(run.tree_rss_mb)
         if last is not None:
             shutil.rmtree(last, ignore_errors=True)
         last = outputs
     col.values["e2e_s"] = _median(col, "e2e_s", times)
+    col.values["e2e_cpu_s"] = _median(col, "e2e_cpu_s", cpu)
     col.values["rss_peak_mb"] = max(peak)
     col.values["rss_tree_mb"] = max(tree)
     col.runs["rss_peak_mb"], col.runs["rss_tree_mb"] = peak, tree
@@ -614,13 +630,17 @@ def edit_one_value(sources: Path, round_: int) -> Path:
 def measure_rerun(col: Column, work: Path, outputs: Path | None, repeat: int, timeout: float) -> None:
     if outputs is None:
         raise NotAvailable("n/a (needs a first `atlas run`, which did not run)")
-    times = []
+    times, cpu, tree = [], [], []
     for i in runs(repeat):
         edit_one_value(work / "sources", i)
         run = run_measured(_atlas_cmd(work / "sources", outputs), work / f"log-rerun-{i}", timeout)
         _check(run, "atlas run (re-run)")
         times.append(run.seconds)
+        cpu.append(run.cpu_s)
+        tree.append(run.tree_rss_mb)
     col.values["rerun_s"] = _median(col, "rerun_s", times)
+    col.values["rerun_cpu_s"] = _median(col, "rerun_cpu_s", cpu)
+    col.values["rerun_rss_tree_mb"] = max(tree)
 
 
 # --------------------------------------------------------------------------- driver
@@ -631,13 +651,21 @@ SKIP_KEYS = {
     "extract": ["extract_mbps", "extract_vs_floor", "extract_s", "rows"],
     "pandera": ["pandera_rows_s", "checks_s", "checks_cpu_s", "checks_first_rows_s"],
     "frictionless": ["frictionless_rows_s", "frictionless_s"],
-    "e2e": ["e2e_s", "rss_peak_mb", "rss_tree_mb"],
-    "rerun": ["rerun_s"],
+    "e2e": ["e2e_s", "e2e_cpu_s", "rss_peak_mb", "rss_tree_mb"],
+    "rerun": ["rerun_s", "rerun_cpu_s", "rerun_rss_tree_mb"],
 }
 
 
 def measure_column(col: Column, args: argparse.Namespace) -> None:
     print(f"- {col.name}: {col.path.relative_to(REPO) if col.path.is_relative_to(REPO) else col.path}")
+    load_before = os.getloadavg()[0]
+    try:
+        _measure_column(col, args)
+    finally:
+        col.values["load"] = f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+
+
+def _measure_column(col: Column, args: argparse.Namespace) -> None:
     skip = set(args.skip)
     col.values["size_mb"] = col.size_bytes / MB
     for name in sorted(skip):
@@ -661,16 +689,15 @@ def measure_column(col: Column, args: argparse.Namespace) -> None:
         extraction = None
         gc.collect()
         if col.name != SAMPLE and not {"e2e", "rerun"} <= skip:
-            _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb", "rerun_s"],
-                   lambda: link_copy(col.path, work / "sources"))
+            _guard(col, [*SKIP_KEYS["e2e"], *SKIP_KEYS["rerun"]], lambda: link_copy(col.path, work / "sources"))
         outputs = None
         if "e2e" not in skip:
             def _e2e():
                 nonlocal outputs
                 outputs = measure_e2e(col, work, args.repeat, args.timeout)
-            _guard(col, ["e2e_s", "rss_peak_mb", "rss_tree_mb"], _e2e)
+            _guard(col, SKIP_KEYS["e2e"], _e2e)
         if "rerun" not in skip and col.name != SAMPLE:
-            _guard(col, "rerun_s", lambda: measure_rerun(col, work, outputs, args.repeat, args.timeout))
+            _guard(col, SKIP_KEYS["rerun"], lambda: measure_rerun(col, work, outputs, args.repeat, args.timeout))
     finally:
         if args.keep_work:
             print(f"    kept {work}")
@@ -750,7 +777,8 @@ def prepare_corpus(col: Column, args: argparse.Namespace) -> bool:
 
 CURVE_SECONDS = [("extraction, 1 core", "extract_s"), ("check_tables (pandera + rules)", "checks_s"),
                  ("check_tables, CPU seconds (all threads)", "checks_cpu_s"),
-                 ("Frictionless", "frictionless_s"), ("atlas run, end to end", "e2e_s"), ("re-run after one changed file", "rerun_s")]
+                 ("Frictionless", "frictionless_s"), ("atlas run, end to end", "e2e_s"),
+                 ("atlas run, CPU seconds (process tree)", "e2e_cpu_s"), ("re-run after one changed file", "rerun_s")]
 CURVE_MEMORY = [("peak RSS, largest process", "rss_peak_mb"), ("peak RSS, whole process tree", "rss_tree_mb")]
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
+_SCALARS = (str, int, float, bool, type(None))  # immutable: a copied dict of these is a deep copy
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
@@ -335,7 +336,24 @@ class Finding:
         return f"{self.source_file}:{self.source_line}" if self.source_line else self.source_file
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The fields as a dict, as ``dataclasses.asdict`` gives them (``key`` copied), without its
+        recursive deep copy (findings are serialised by the tens of thousands)."""
+        key = self.key
+        if key is not None and not all(type(v) in _SCALARS for v in key.values()):
+            return asdict(self)
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "severity": self.severity,
+            "table": self.table,
+            "key": None if key is None else dict(key),
+            "column": self.column,
+            "value": self.value,
+            "source_file": self.source_file,
+            "source_line": self.source_line,
+            "excerpt": self.excerpt,
+            "hint": self.hint,
+        }
 
     def sort_key(self) -> tuple:
         return (

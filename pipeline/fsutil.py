@@ -19,6 +19,7 @@ import ctypes.util
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -127,8 +128,39 @@ def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> Path:
 
 
 def json_text(data: object) -> str:
-    """The project's JSON style: 2-space indent, UTF-8 kept, trailing newline (stable for diffs)."""
+    """The project's JSON style: 2-space indent, UTF-8 kept, trailing newline (stable for diffs).
+
+    The bytes are those of ``json.dumps(data, indent=2, ensure_ascii=False)``. Python's encoder is
+    pure Python when it indents (seconds for a report of 30,000 findings), so documents of plain
+    JSON types without floats (which pydantic-core writes with a shorter exponent) go through
+    pydantic-core's encoder, which writes the same layout and escapes ~20 times faster."""
+    if _plain(data):
+        import pydantic_core
+
+        return pydantic_core.to_json(data, indent=2).decode("utf-8") + "\n"
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _plain(data: object) -> bool:
+    """Only dicts with string keys, lists, strings without lone surrogates, ints, bools and None."""
+    stack: list[object] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict) and type(item) is dict:
+            if not all(type(k) is str for k in item):
+                return False
+            stack.extend(item.values())
+        elif isinstance(item, list) and type(item) is list:
+            stack.extend(item)
+        elif isinstance(item, str) and type(item) is str:
+            if not item.isascii() and _SURROGATE.search(item):
+                return False
+        elif not (type(item) is int or type(item) is bool or item is None):
+            return False
+    return True
 
 
 def atomic_write_json(path: Path, data: object, *, durable: bool = True) -> Path:
@@ -297,3 +329,21 @@ def deterministic_zip(src: Path, dest: Path, arcroot: str, date_time: tuple[int,
             with (src / rel).open("rb") as f, zf.open(info, "w") as out:
                 shutil.copyfileobj(f, out, _CHUNK)
     return dest
+
+
+def release_memory() -> None:
+    """Collect garbage and hand the freed heap back to the operating system (glibc's
+    ``malloc_trim``), so a process that just dropped a large structure shrinks at once."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)

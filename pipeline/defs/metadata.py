@@ -47,9 +47,18 @@ def preview(frame, table: TableSchema, rows: int = PREVIEW_ROWS) -> dg.MetadataV
 
 
 def frame_version(frame: pd.DataFrame) -> str:
-    """A data version for a DataFrame: sha256 of its columns, dtypes and row hashes."""
+    """A data version for a DataFrame: sha256 of its columns, dtypes and row hashes (polars' row
+    hashes, on every core, where polars can hold the frame; pandas' otherwise)."""
+    import polars as pl
+
     digest = hashlib.sha256("\0".join(f"{c}:{t}" for c, t in frame.dtypes.items()).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    try:
+        rows = pl.from_pandas(frame).hash_rows(seed=0).to_numpy() if len(frame.columns) else None
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        rows = None
+    if rows is None:
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest.update(rows.tobytes())
     return digest.hexdigest()[:16]
 
 

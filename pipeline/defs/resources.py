@@ -3,8 +3,8 @@
 Scope: ``AtlasPaths`` (tests and ``atlas run`` swap the folders through it), ``OutputsLock`` (the
 steps that write the outputs folder hold ``outputs/.lock`` through it, unless the process that
 launched the run holds it for the whole run, as ``atlas run`` does and says in this resource's
-config) and the IO manager (Dagster's UPath-based one: a local folder or any fsspec URL such as
-``s3://bucket/atlas/io``). Nothing here reads sources or writes outputs itself.
+config) and the IO manager (``pipeline.defs.io``: UPath-based, a local folder or any fsspec URL
+such as ``s3://bucket/atlas/io``; tables as Parquet, the rest as JSON, no pickles). Nothing here reads sources or writes outputs itself.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ class OutputsLock(dg.ConfigurableResource):
 
 
 def io_manager(base: str) -> dg.ConfigurableIOManagerFactory:
-    """Dagster's UPath-based IO manager on ``base`` (setting ``io_base``: ``<outputs>/.io`` by
-    default; ``s3://``/``gs://`` on a cluster)."""
-    return dg.FilesystemIOManager(base_dir=base)
+    """The UPath-based IO manager of ``pipeline.defs.io`` (tables as Parquet, the rest as JSON) on
+    ``base`` (setting ``io_base``: ``<outputs>/.io`` by default; ``s3://``/``gs://`` on a cluster)."""
+    from pipeline.defs.io import AtlasIOManagerFactory
+
+    return AtlasIOManagerFactory(base_dir=base)

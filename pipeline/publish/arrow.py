@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.fsutil import atomic_write_bytes
+from pipeline.fsutil import atomic_file
 from pipeline.schemas import TableSchema
 
 # Fixed writer options: part of the reproducibility promise, change them only with a release note.
@@ -73,7 +73,15 @@ def parquet_bytes(df: pd.DataFrame, table: TableSchema) -> bytes:
 def write_parquet(df: pd.DataFrame, table: TableSchema, path: Path, *, durable: bool = True) -> Path:
     """Write ``df`` to ``path`` as Parquet, atomically (temp file + rename; see
     :func:`~pipeline.fsutil.atomic_write_bytes` for ``durable``)."""
-    return atomic_write_bytes(path, parquet_bytes(df, table), durable=durable)
+    return write_parquet_table(arrow_table(df, table), path, durable=durable)
+
+
+def write_parquet_table(table: pa.Table, path: Path, *, durable: bool = True) -> Path:
+    """Write an Arrow table of :func:`arrow_table` to ``path`` as Parquet, streamed into a temp
+    file renamed into place (the same bytes as :func:`parquet_bytes`)."""
+    with atomic_file(path, durable=durable) as out:
+        pq.write_table(table, out, **PARQUET_OPTIONS)
+    return path
 
 
 _PANDAS_TYPES = {

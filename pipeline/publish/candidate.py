@@ -23,11 +23,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.artifacts import CandidateStatus, SeverityCounts, SourceRecord
 from pipeline.config import ReleaseConfig, release_config
@@ -45,7 +47,7 @@ from pipeline.fsutil import (
     write_sha256sums,
 )
 from pipeline.publish import changelog
-from pipeline.publish.arrow import write_parquet
+from pipeline.publish.arrow import arrow_table, write_parquet_table
 from pipeline.publish.citation import CITATION_NAME, citation_cff
 from pipeline.publish.database import write_database
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, build_datapackage, published_schemas, source_record, write_datapackage
@@ -71,7 +73,7 @@ from pipeline.publish.readme import render_readme
 from pipeline.publish.versioning import Diff, changes_document, diff_snapshots, read_snapshot
 from pipeline.schemas import TableSchema, load_schemas
 from pipeline.validate import merge_findings
-from pipeline.validate.frictionless_check import validate_descriptor, validate_package_files
+from pipeline.validate.frictionless_check import validate_descriptor
 from pipeline.validate.report import write_report
 
 ReportWriter = Callable[..., Mapping[str, Path]]
@@ -172,6 +174,8 @@ def stage(
     frictionless_check: FilesCheck | None = None,
     lock: bool = True,
     hook: StepHook | None = None,
+    cache_url: str | None = None,
+    code_version: str = "",
 ) -> CandidateResult:
     """Stage ``tables`` as ``outputs_dir/staging``.
 
@@ -179,14 +183,19 @@ def stage(
     in-memory checks; the Frictionless findings on the written files join them (a check finding
     the extraction already reported at the same rule, file and line is dropped). Any error makes
     the candidate blocked. ``lock=False`` when the caller holds the outputs lock; ``hook`` is called
-    with the name of each step before it runs (tests use it to interrupt staging anywhere)."""
+    with the name of each step before it runs (tests use it to interrupt staging anywhere).
+    ``cache_url``: where the Frictionless findings of each partition's written rows are cached (by
+    the partition's content and ``code_version``), so only changed partitions are validated again
+    (:mod:`pipeline.validate.written`); None validates every row."""
     build = _Build(Path(outputs_dir), created or release_time(), [source_record(s) for s in sources], release_config(), hook)
     run = _Run(
         _as_findings(findings),
         list(check_findings),
         dict(context or {}),
         report_writer or write_report,
-        frictionless_check or validate_package_files,
+        frictionless_check,
+        cache_url,
+        code_version,
     )
     if not lock:
         return _stage(tables, build, run)
@@ -204,6 +213,8 @@ class _Build:
     config: ReleaseConfig
     hook: StepHook | None
     root: Path = Path()
+    files: object = None  # what the Frictionless check by partition did (pipeline.validate.written.WrittenRun)
+    data: WrittenData | None = None  # the rows written (the dictionary's examples come from them)
 
     def step(self, name: str) -> None:
         if self.hook is not None:
@@ -218,7 +229,9 @@ class _Run:
     check_findings: list[Finding]
     context: dict
     report_writer: ReportWriter
-    frictionless_check: FilesCheck
+    frictionless_check: FilesCheck | None  # None: Frictionless by partition (pipeline.validate.written)
+    cache_url: str | None = None
+    code_version: str = ""
 
 
 def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> CandidateResult:
@@ -226,11 +239,12 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
     build.root = make_temp_dir(build.outputs_dir, STAGING_TMP_PREFIX)
     try:
         build.step("data")
-        counts = write_candidate_data(tables, build.root, name=build.config.name)
+        build.data = write_data(tables, build.root, name=build.config.name)
+        counts = build.data.counts
         build.step("quarantine")
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
-        frictionless = list(run.frictionless_check(build.root / DATA_DIR, list(counts)))
+        frictionless = _check_files(build, run, build.data)
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
         diff = None
         if not has_errors(findings):
@@ -246,6 +260,8 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
     except BaseException:
         shutil.rmtree(build.root, ignore_errors=True)
         raise
+    finally:
+        build.data = None
     if status.publishable:
         build.step("clear-blocked")
         shutil.rmtree(blocked_dir(build.outputs_dir), ignore_errors=True)
@@ -270,6 +286,7 @@ def _publishable_files(build: _Build) -> tuple[Diff, list[Finding]]:
         previous_changelog=previous_changelog(build.outputs_dir),
         config=build.config,
         tables=tables,
+        data=build.data.arrows if build.data is not None else None,
     )
     return diff, validate_descriptor(build.root / DESCRIPTOR_NAME)
 
@@ -334,21 +351,57 @@ def _report_and_status(
 # -- the pieces ------------------------------------------------------------------------------------
 
 
-def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> dict[str, int]:
-    """``data/<table>.csv`` and ``data/<table>.parquet`` for every published table, then
-    ``data/<name>.duckdb`` with all of them, from the same frames; row counts."""
-    counts = {}
-    frames = {}
+@dataclass(frozen=True)
+class WrittenData:
+    """What :func:`write_data` wrote: rows per table, the frames in schema form and the Arrow
+    tables the files were written from (the Frictionless check reads both)."""
+
+    counts: dict[str, int]
+    frames: dict[str, pd.DataFrame]
+    arrows: dict[str, pa.Table]
+
+
+def write_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> WrittenData:
+    """``data/<table>.csv`` and ``data/<table>.parquet`` for every published table, and
+    ``data/<name>.duckdb`` with all of them, from one Arrow table per table (each file streamed
+    from it; the database is built in a second thread meanwhile: DuckDB, polars and Arrow's Parquet
+    writer release the GIL)."""
     chosen = published_schemas()
+    frames: dict[str, pd.DataFrame] = {}
+    arrows: dict[str, pa.Table] = {}
     for table in chosen:
         if table.name not in tables:
             raise KeyError(f"no frame for published table {table.name!r} (schemas/{table.path.name})")
-        frame = frames[table.name] = table.frame(tables[table.name])
-        write_csv(frame, table, build_dir / csv_path(table.name))
-        write_parquet(frame, table, build_dir / parquet_path(table.name), durable=False)
-        counts[table.name] = len(frame)
-    write_database(frames, chosen, build_dir / database_path(name or release_config().name))
-    return counts
+        frames[table.name] = table.frame(tables[table.name])
+        arrows[table.name] = arrow_table(frames[table.name], table)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-duckdb") as pool:
+        database = pool.submit(write_database, arrows, chosen, build_dir / database_path(name or release_config().name))
+        try:
+            for table in chosen:
+                write_csv(arrows[table.name], table, build_dir / csv_path(table.name))
+                write_parquet_table(arrows[table.name], build_dir / parquet_path(table.name), durable=False)
+        finally:
+            database.result()
+    return WrittenData({t.name: arrows[t.name].num_rows for t in chosen}, frames, arrows)
+
+
+def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> dict[str, int]:
+    """``data/<table>.csv``, ``data/<table>.parquet`` and ``data/<name>.duckdb`` (:func:`write_data`); row counts."""
+    return write_data(tables, build_dir, name=name).counts
+
+
+def _check_files(build: _Build, run: _Run, data: WrittenData) -> list[Finding]:
+    """The Frictionless findings of the written CSV files: the caller's check, else Frictionless by
+    partition with the package-level key checks (:func:`pipeline.validate.written.validate_written`)."""
+    folder = build.root / DATA_DIR
+    if run.frictionless_check is not None:
+        return list(run.frictionless_check(folder, list(data.counts)))
+    from pipeline.validate.written import validate_written
+
+    checked = validate_written(folder, data.frames, data.arrows, list(data.counts), cache_url=run.cache_url,
+                               code_version=run.code_version)
+    build.files = checked
+    return checked.findings
 
 
 def write_quarantine(tables: Mapping[str, pd.DataFrame] | None, build_dir: Path) -> int:
@@ -367,8 +420,8 @@ def write_quarantine(tables: Mapping[str, pd.DataFrame] | None, build_dir: Path)
 
 def compare_with_latest(build_dir: Path, outputs_dir: Path, tables: Sequence[TableSchema], *, sources: Sequence[dict] = ()) -> Diff:
     """The candidate's data (``build_dir/data``) and source files against the latest release in ``outputs_dir``."""
-    current = read_snapshot(build_dir, list(tables), sources=sources)
     latest = latest_release(outputs_dir)
+    current = read_snapshot(build_dir, list(tables), sources=sources, keys_only=latest is None)  # a first release lists keys only
     previous = read_snapshot(latest[1]) if latest else None
     return diff_snapshots(previous, current, latest[0] if latest else None)
 
@@ -383,6 +436,7 @@ def write_release_texts(
     previous_changelog: str | None,
     config: ReleaseConfig,
     tables: list[TableSchema],
+    data: Mapping[str, pa.Table] | None = None,
 ) -> None:
     """``datapackage.json``, ``changes.json``, ``CHANGELOG.md``, ``README.md``, ``CITATION.cff`` and
     ``data-dictionary.csv`` of ``root`` (a build folder: not fsynced file by file, the caller fsyncs
@@ -405,7 +459,7 @@ def write_release_texts(
     )
     atomic_write_text(root / README_NAME, readme, durable=False)
     atomic_write_text(root / CITATION_NAME, citation_cff(config, version, created), durable=False)
-    atomic_write_bytes(root / DICTIONARY_NAME, dictionary_csv(root, tables), durable=False)
+    atomic_write_bytes(root / DICTIONARY_NAME, dictionary_csv(root, tables, data), durable=False)
 
 
 def previous_changelog(outputs_dir: Path) -> str | None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -110,22 +111,29 @@ DICTIONARY_COLUMNS = ("table", "column", "type", "required", "description", "exa
 MAX_EXAMPLE = 80
 
 
-def _example(root: Path, table: TableSchema, column: str) -> str:
-    path = root / parquet_path(table.name)
-    if not path.is_file():
+def _example(root: Path, table: TableSchema, column: str, data: Mapping[str, pa.Table] | None = None) -> str:
+    """The first value of ``column`` that is not missing, shortened (from ``data`` when it holds
+    the table: the rows the Parquet file was written from; else read from the file)."""
+    if data is not None and table.name in data and column in data[table.name].column_names:
+        values = data[table.name].column(column)
+    else:
+        path = root / parquet_path(table.name)
+        if not path.is_file():
+            return ""
+        values = pq.read_table(path, columns=[column]).column(column)
+    first = pc.index(pc.is_valid(values), True).as_py() if len(values) else -1
+    if first < 0:
         return ""
-    values = pc.drop_null(pq.read_table(path, columns=[column]).column(column))
-    if not len(values):
-        return ""
-    value = values[0].as_py()
+    value = values[first].as_py()
     text = ("true" if value else "false") if isinstance(value, bool) else " ".join(str(value).split())
     return text if len(text) <= MAX_EXAMPLE else text[: MAX_EXAMPLE - 1] + "…"
 
 
-def dictionary_csv(root: Path, tables: Iterable[TableSchema]) -> bytes:
+def dictionary_csv(root: Path, tables: Iterable[TableSchema], data: Mapping[str, pa.Table] | None = None) -> bytes:
     """``data-dictionary.csv`` for the release folder ``root`` (its Parquet files give the
-    examples): one row per column of every published table, in the project's CSV dialect, text
-    cells guarded against spreadsheet formulas like the data files."""
+    examples, or ``data``, the Arrow tables they were written from): one row per column of every
+    published table, in the project's CSV dialect, text cells guarded against spreadsheet formulas
+    like the data files."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(DICTIONARY_COLUMNS)
@@ -136,6 +144,7 @@ def dictionary_csv(root: Path, tables: Iterable[TableSchema]) -> bytes:
             description = " ".join((f.description or "").split())
             if f.title:
                 description = f"{f.title}. {description}".strip()
-            row = [table.name, f.name, f.type, "true" if f.constraints.required else "false", description, _example(root, table, f.name)]
+            example = _example(root, table, f.name, data)
+            row = [table.name, f.name, f.type, "true" if f.constraints.required else "false", description, example]
             writer.writerow([guard_cell(cell) for cell in row])
     return buf.getvalue().encode("utf-8")

@@ -126,10 +126,12 @@ def read_snapshot(
     *,
     config: ReleaseConfig | None = None,
     sources: Iterable[dict] = (),
+    keys_only: bool = False,
 ) -> Snapshot:
     """The published tables under ``root``: schemas from ``tables`` when given (a build in progress,
     metadata from the configuration, ``sources`` the raw files read), else from
-    ``root/datapackage.json`` (a candidate or release)."""
+    ``root/datapackage.json`` (a candidate or release). ``keys_only``: read the primary-key columns
+    only (all a first release's diff compares), not every value."""
     if tables is not None:
         schemas = {t.name: dict(t.descriptor) for t in published_schemas(tables)}
         meta = config_meta(config)
@@ -139,8 +141,18 @@ def read_snapshot(
         schemas = {name: r["schema"] for name, r in table_resources(descriptor).items()}
         meta = {k: descriptor[k] for k in META_KEYS if k in descriptor}
         files = descriptor_sources(descriptor)
-    snap = {name: TableSnapshot(name, schema, pq.read_table(root / parquet_path(name)).to_pydict()) for name, schema in schemas.items()}
+    snap = {name: TableSnapshot(name, schema, _read_columns(root / parquet_path(name), schema, keys_only))
+            for name, schema in schemas.items()}
     return Snapshot(snap, meta, files)
+
+
+def _read_columns(path: Path, schema: dict, keys_only: bool) -> dict[str, list]:
+    if not keys_only:
+        return pq.read_table(path).to_pydict()
+    pk = schema.get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    first = [f["name"] for f in schema.get("fields", [])][:1]
+    return pq.read_table(path, columns=pk or first).to_pydict()
 
 
 # -- diff ------------------------------------------------------------------------------------------

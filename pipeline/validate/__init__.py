@@ -19,16 +19,15 @@ import json
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from pipeline.artifacts import Report
-from pipeline.csvio import read_csv
 from pipeline.findings import RULES, Finding
-from pipeline.schemas import TableSchema, load_schemas
-from pipeline.validate.checks import check_tables
-from pipeline.validate.frictionless_check import validate_package_files
-from pipeline.validate.report import build_report, write_report
+
+if TYPE_CHECKING:  # the validators are imported where they run: importing this package stays light
+    import pandas as pd
+
+    from pipeline.artifacts import Report
+    from pipeline.schemas import TableSchema
 
 EXTRACTION_FINDINGS = "extraction_findings.json"
 SOURCES = "sources.json"
@@ -83,6 +82,11 @@ def _column_findings(table: TableSchema, header: list[str], file: str) -> list[F
 def read_tables(tables_dir: Path) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
     """Every ``<table>.csv`` of ``tables_dir`` read back into its schema's dtypes, plus findings for
     missing files and missing/extra/renamed columns (the frame then gets the schema's columns)."""
+    import pandas as pd
+
+    from pipeline.csvio import read_csv
+    from pipeline.schemas import load_schemas
+
     frames: dict[str, pd.DataFrame] = {}
     findings: list[Finding] = []
     for name, table in load_schemas().items():
@@ -132,8 +136,25 @@ def _extraction_findings(tables_dir: Path) -> list[Finding | dict]:
 
 
 def _where(f: Finding | dict) -> tuple:
-    d = f.to_dict() if isinstance(f, Finding) else f
-    return (d.get("rule"), d.get("source_file"), d.get("source_line"))
+    if isinstance(f, Finding):
+        return (f.rule, f.source_file, f.source_line)
+    return (f.get("rule"), f.get("source_file"), f.get("source_line"))
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
+def _identity(f: Finding) -> object:
+    """What makes two findings the same: equal exactly when their sorted JSON is equal (a
+    hashable tuple of the fields and their types for the usual scalar fields; the JSON otherwise)."""
+    key = f.key
+    fields = (f.rule, f.message, f.severity, f.table, f.column, f.value, f.source_file, f.source_line, f.excerpt, f.hint, f.status)
+    if f.resolution is not None:
+        return json.dumps(f.to_dict(), sort_keys=True, default=str)
+    if all(type(v) in _SCALARS for v in fields) and (key is None or all(type(v) in _SCALARS for v in key.values())):
+        items = None if key is None else tuple(sorted((k, type(v).__name__, v) for k, v in key.items()))
+        return (fields, tuple(type(v).__name__ for v in fields), items)
+    return json.dumps(f.to_dict(), sort_keys=True, default=str)
 
 
 def _open(f: Finding | dict) -> bool:
@@ -144,16 +165,17 @@ def merge_findings(extraction: Sequence[Finding | dict], checks: Sequence[Findin
     """Extraction findings first; a check finding the extractor already reported (still open) at
     the same rule, file and line is dropped; exact duplicates are dropped. (A finding an editors'
     correction resolved says nothing about another value on the same line.)"""
-    reported = {_where(f) for f in extraction if _where(f)[2] is not None and _open(f)}
+    reported = {w for f in extraction if (w := _where(f))[2] is not None and _open(f)}
     out: list[Finding | dict] = list(extraction)
-    seen: set[str] = set()
+    seen: set[object] = set()
     for f in checks:
-        if _where(f)[2] is not None and _where(f) in reported:
+        where = _where(f)
+        if where[2] is not None and where in reported:
             continue
-        key = json.dumps(f.to_dict(), sort_keys=True, default=str)
-        if key in seen:
+        identity = _identity(f)
+        if identity in seen:
             continue
-        seen.add(key)
+        seen.add(identity)
         out.append(f)
     return out
 
@@ -183,6 +205,13 @@ def _context(tables_dir: Path) -> dict:
 def validate_folder(tables_dir: Path, out_dir: Path | None = None, *, context: dict | None = None) -> Report:
     """Validate the tables ``atlas extract`` wrote into ``tables_dir``; write the report into
     ``out_dir`` (default ``tables_dir``) and return it."""
+    import pandas as pd
+
+    from pipeline.schemas import load_schemas
+    from pipeline.validate.checks import check_tables
+    from pipeline.validate.frictionless_check import validate_package_files
+    from pipeline.validate.report import build_report, write_report
+
     tables_dir = Path(tables_dir)
     frames, read_findings = read_tables(tables_dir)
     for name, table in load_schemas().items():  # a missing or unreadable file is reported; its rows are none

@@ -3,8 +3,11 @@
 Scope: run the pandera schema of every table (lazy, every failure), the cross-table and semantic
 checks (foreign keys, year established in the future, plain-http website), the cell checks
 (spreadsheet formulas, markup, control characters) and the text-quality rules, and return the
-findings in a deterministic order. The column-wide screens of the cell and text rules
-(:mod:`pipeline.validate.scan`, polars) run in a second thread while pandera runs in this one
+findings in a deterministic order. The checks come in two groups: :func:`global_findings` read
+across rows, partitions or the calendar and always run on the whole table set;
+:func:`local_findings` (row-local rules) may run on some partitions alone
+(``pipeline.validate.incremental``). The column-wide screens of the cell and text rules
+(:mod:`pipeline.validate.scan`, polars) run in worker threads while pandera runs in this one
 (polars releases the GIL). It must not read or write files (``pipeline.validate``'s
 ``validate_folder`` does) nor render reports.
 """
@@ -25,33 +28,71 @@ from pipeline.validate.scan import Screens
 from pipeline.validate.schema_check import pandera_findings
 
 
-def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:
-    """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``)."""
-    frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
-    locator = Locator(frames)
-    found = Screens(frames, [*cells.screens(frames), *text_rules.screens(frames)], text_rules.prose_columns(frames)).prepare()
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens") as pool:  # polars releases the GIL
-        vocabulary = pool.submit(found.run_vocabulary)
-        alone, shared = pool.submit(found.run, alone=True), pool.submit(found.run, alone=False)
-        findings = [
-            *pandera_findings(frames, locator),
-            *foreign_key_findings(frames, locator),
-            *established_findings(frames, locator, today=today),
-            *website_findings(frames, locator),
-        ]
-        alone.result()
+class LocalChecks:
+    """The row-local rules of ``frames`` (see :func:`local_findings`), their column-wide screens
+    started in worker threads on entry (polars releases the GIL), so the calling thread can work
+    meanwhile (e.g. on :func:`global_findings`); :meth:`findings` waits for them."""
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame], locator: Locator):
+        self.frames, self.locator = frames, locator
+        self.found = Screens(frames, [*cells.screens(frames), *text_rules.screens(frames)], text_rules.prose_columns(frames)).prepare()
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens")
+
+    def __enter__(self) -> LocalChecks:
+        self._vocabulary = self._pool.submit(self.found.run_vocabulary)
+        self._alone = self._pool.submit(self.found.run, alone=True)
+        self._shared = self._pool.submit(self.found.run, alone=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def findings(self) -> list[Finding]:
+        """The findings of the row-local rules, rule by rule (each in the order it found them)."""
+        frames, locator, found = self.frames, self.locator, self.found
+        findings = website_findings(frames, locator)
+        self._alone.result()
         sections = text_rules.Sections(frames, found)
         findings += [
             *text_rules.list_intro_findings(frames, locator, found, sections),
             *text_rules.empty_section_findings(frames, locator, found, sections),
         ]
-        shared.result()
-        findings += [
-            *cells.cell_findings(frames, locator, found),
-            *text_rules.placeholder_findings(frames, locator, found, sections),
-        ]
-        vocabulary.result()
-        findings += text_rules.word_findings(frames, locator, found)
-    # each rule's findings keep the order the rule found them in, and two rules' findings never
-    # tie in the sort key (it holds the rule): the stable sort gives the same list in any rule order
+        self._shared.result()
+        findings += [*cells.cell_findings(frames, locator, found), *text_rules.placeholder_findings(frames, locator, found, sections)]
+        self._vocabulary.result()
+        return findings + text_rules.word_findings(frames, locator, found)
+
+
+def global_findings(frames: Mapping[str, pd.DataFrame], locator: Locator, *, today: dt.date | None = None) -> list[Finding]:
+    """The checks that read across rows, partitions or the calendar: pandera (types and
+    constraints, with the primary and unique keys), foreign keys, a year established in the future."""
+    return [
+        *pandera_findings(frames, locator),
+        *foreign_key_findings(frames, locator),
+        *established_findings(frames, locator, today=today),
+    ]
+
+
+def local_findings(frames: Mapping[str, pd.DataFrame], locator: Locator | None = None) -> list[Finding]:
+    """The row-local rules: what they find about a row depends on that row's partition alone
+    (:mod:`pipeline.validate.partitions`): plain-http websites, cell and text rules."""
+    with LocalChecks(frames, locator or Locator(frames)) as local:
+        return local.findings()
+
+
+def ordered(findings: list[Finding]) -> list[Finding]:
+    """``findings`` in report order. Each rule's findings keep the order the rule found them in,
+    and two rules' findings never tie in the sort key (it holds the rule): the stable sort gives
+    the same list in any rule order, and for any split of the rows into partitions."""
     return sorted(findings, key=Finding.sort_key)
+
+
+def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:
+    """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``): the global
+    checks, then the row-local rules (whose screens run in threads meanwhile), in report order."""
+    frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
+    locator = Locator(frames)
+    with LocalChecks(frames, locator) as local:
+        found = global_findings(frames, locator, today=today)
+        found += local.findings()
+    return ordered(found)

@@ -202,11 +202,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
 @lru_cache(maxsize=200_000)
 def glued_split(word: str) -> tuple[str, ...] | None:
     """``("of", "partners")`` for "ofpartners"; None when the word is not two or more words glued
-    with a function word between or around them."""
+    with a function word between or around them. The model's answers are remembered across
+    processes (:class:`_Verdicts`): a word judged once is not judged again."""
     if len(word) < 5 or not (word.islower() or (word[0].isupper() and word[1:].islower())):
         return None
     if not word.isascii():
         return None
+    return _verdicts().get(word, _model_split)
+
+
+def _model_split(word: str) -> tuple[str, ...] | None:
     ws = _segmenter()
     low = word.lower()
     if ws.unigrams.get(low, 0) >= COMMON_WORD_COUNT:
@@ -222,6 +227,78 @@ def glued_split(word: str) -> tuple[str, ...] | None:
     if any(len(p) < 3 for p in parts if p not in FUNCTION_WORDS):
         return None
     return parts
+
+
+class _Verdicts:
+    """The word model's answers (word → split or None), kept in the user cache dir beside the
+    model's tables (``$XDG_CACHE_HOME/atlas/word-verdicts-<key>.json``; the key hashes this module,
+    wordsegment's version and its tables), so a new process does not load the model (~0.5 s) nor
+    judge again words an earlier run judged. The file is JSON, checked on read (anything else is
+    ignored and rewritten); at most :data:`MAX_KNOWN` answers are kept."""
+
+    MAX_KNOWN = 1_000_000
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.known: dict[str, tuple[str, ...] | None] = self._read() if path is not None else {}
+        self.fresh: dict[str, tuple[str, ...] | None] = {}
+
+    def _read(self) -> dict[str, tuple[str, ...] | None]:
+        assert self.path is not None
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        verdicts = data.get("verdicts") if isinstance(data, dict) else None
+        if not isinstance(verdicts, dict):
+            return {}
+        out: dict[str, tuple[str, ...] | None] = {}
+        for word, split in verdicts.items():
+            if split is None:
+                out[word] = None
+            elif isinstance(split, list) and all(isinstance(p, str) for p in split):
+                out[word] = tuple(split)
+            else:
+                return {}  # not ours: ignored, rewritten on save
+        return out
+
+    def get(self, word: str, judge) -> tuple[str, ...] | None:
+        if word in self.known:
+            return self.known[word]
+        found = self.known[word] = self.fresh[word] = judge(word)
+        return found
+
+    def save(self) -> None:
+        """Add this process's new answers to the file (what another process wrote meanwhile is kept)."""
+        if self.path is None or not self.fresh:
+            return
+        merged = {**self._read(), **self.fresh}
+        if len(merged) > self.MAX_KNOWN:
+            merged = dict(self.fresh)
+        data = json.dumps({"verdicts": {w: None if s is None else list(s) for w, s in merged.items()}}, separators=(",", ":"))
+        _write_atomically(self.path, data.encode("utf-8"))
+        self.fresh = {}
+
+
+@cache
+def _verdicts() -> _Verdicts:
+    import hashlib
+    from importlib.metadata import version
+
+    try:
+        import wordsegment
+
+        stamp = "-".join(f"{s.stat().st_size}.{s.stat().st_mtime_ns}"
+                         for s in (Path(wordsegment.Segmenter.UNIGRAMS_FILENAME), Path(wordsegment.Segmenter.BIGRAMS_FILENAME)))
+        key = hashlib.sha256(f"{Path(__file__).read_bytes()!r}{version('wordsegment')}{stamp}".encode()).hexdigest()[:16]
+    except (OSError, ImportError):
+        return _Verdicts(None)
+    return _Verdicts(_cache_dir() / f"word-verdicts-{key}.json")
+
+
+def save_verdicts() -> None:
+    """Keep the word model's new answers for later processes (see :class:`_Verdicts`)."""
+    _verdicts().save()
 
 
 def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:

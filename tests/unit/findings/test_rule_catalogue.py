@@ -391,7 +391,9 @@ CASES: dict[str, Case] = {
     "foreign-key": Case("checks", Input(_profile(), edit=_set("sections", "organization_id", "ghost")), Input(_profile())),
     # -- editors' corrections -----------------------------------------------------------------------
     "corrections-file-invalid": Case(
-        "corrections", Input({"g.txt": GOOD}, corrections="corrections: [unclosed\n"), Input({"g.txt": GOOD}, corrections=_fix(value="1991"))
+        "corrections",
+        Input({"g.txt": GOOD}, corrections="corrections: [unclosed\n"),
+        Input({"g.txt": GOOD}, corrections=_fix(value="1991")),
     ),
     "correction-invalid": Case(
         "corrections",

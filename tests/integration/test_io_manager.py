@@ -1,0 +1,68 @@
+"""The IO manager stores step outputs as data: tables as Arrow files, everything else as JSON.
+
+Tables come back with the same dtypes and values (zero-copy from a memory-mapped file); the other
+outputs (findings, source entries, tuples) come back equal; a stored JSON document that names a
+type outside the allow-list, or findings that are not flat records, is refused; nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from conftest import SAMPLE
+from upath import UPath
+
+from pipeline.defs.io import AtlasIOManager, from_json, to_json
+from pipeline.defs.metadata import frame_version
+from pipeline.extract import extract_paths
+from pipeline.extract.cache import SourceEntry
+from pipeline.findings import Finding
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return extract_paths([SAMPLE])
+
+
+def _round_trip(base: Path, value, name: str):
+    manager = AtlasIOManager(base_path=UPath(base))
+    out = dg.build_output_context(asset_key=dg.AssetKey(name))
+    manager.handle_output(out, value)
+    return manager.load_input(dg.build_input_context(upstream_output=out, asset_key=dg.AssetKey(name))), base / name
+
+
+def test_tables_come_back_the_same_from_arrow_files(sample, tmp_path: Path) -> None:
+    for name, frame in sample.tables.items():
+        back, path = _round_trip(tmp_path, frame, name)
+        assert path.read_bytes()[:6] == b"ARROW1"
+        assert dict(back.dtypes) == dict(frame.dtypes) and back.equals(frame) and frame_version(back) == frame_version(frame), name
+
+
+def test_other_outputs_come_back_equal_as_json(sample, tmp_path: Path) -> None:
+    entry = SourceEntry.of(SAMPLE, SAMPLE.name)
+    value = {"findings": sample.findings, "sources": sample.sources, "files": [(entry, "k" * 64)],
+             "odd": [Finding("schema", "nested key", key={"k": (1, 2)})], "empty": []}
+    back, path = _round_trip(tmp_path, value, "extraction_findings")
+    assert back == value
+    document = json.loads(path.read_text(encoding="utf-8"))  # JSON, not a pickle
+    assert set(document) == set(value)
+
+
+@pytest.mark.parametrize("document", [
+    {"__atlas_type__": "Popen", "args": ["touch", "x"]},
+    {"__atlas_findings__": [{"rule": "schema", "message": "m", "key": {"a": {"nested": 1}}}]},
+    {"__atlas_findings__": [{"rule": "no-such-rule", "message": "m"}]},
+])
+def test_stored_json_cannot_name_other_types(document) -> None:
+    with pytest.raises((ValueError, KeyError)):
+        from_json(document)
+
+
+def test_values_that_are_not_data_are_refused() -> None:
+    with pytest.raises(TypeError):
+        to_json({"x": object()})
+    with pytest.raises(TypeError):
+        to_json({1: "int keys"})
