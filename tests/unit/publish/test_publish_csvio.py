@@ -7,6 +7,8 @@ ones that merely contain those characters or already start with an apostrophe, r
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 
 import pandas as pd
@@ -98,10 +100,12 @@ def test_a_file_with_other_columns_is_read_as_it_is(tmp_path) -> None:
 
 def test_a_carriage_return_inside_a_cell_is_quoted_so_readers_keep_the_row() -> None:
     """Regression (found by these tests): csv's minimal quoting left a bare CR unquoted, and readers
-    split the row there; a row holding one is written fully quoted."""
+    split the row there; a cell holding one is quoted."""
     frame = _taxonomy([{"issue": "a\rb", "basket": "B", "provenance": "p", "basket_assigned": True, "vocabulary_version": "1"}])
     data = to_csv_bytes(frame, schema("issue_taxonomy"))
-    assert data.endswith(b'"a\rb","B","p","true","1"\n')
+    assert data.endswith(b'\n"a\rb",B,p,true,1\n')
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[1] == ["a\rb", "B", "p", "true", "1"] and len(rows) == 2
 
 
 def test_booleans_and_integers_read_back_typed_even_when_other_columns_are_missing(tmp_path) -> None:
