@@ -339,7 +339,7 @@ class Finding:
         """The fields as a dict, as ``dataclasses.asdict`` gives them (``key`` copied), without its
         recursive deep copy (findings are serialised by the tens of thousands)."""
         key = self.key
-        if key is not None and not all(type(v) in _SCALARS for v in key.values()):
+        if self.resolution is not None or (key is not None and not all(type(v) in _SCALARS for v in key.values())):
             return asdict(self)
         return {
             "rule": self.rule,
@@ -353,6 +353,8 @@ class Finding:
             "source_line": self.source_line,
             "excerpt": self.excerpt,
             "hint": self.hint,
+            "status": self.status,
+            "resolution": None,
         }
 
     def sort_key(self) -> tuple:

@@ -78,7 +78,8 @@ def from_json(data: Any) -> Any:
 
 
 def _flat(f: Finding) -> bool:
-    return f.key is None or all(type(v) in _SCALARS for v in f.key.values())
+    """A finding whose key values are scalars and that no correction resolved: stored flat."""
+    return f.resolution is None and (f.key is None or all(type(v) in _SCALARS for v in f.key.values()))
 
 
 def _flat_finding(data: dict) -> bool:

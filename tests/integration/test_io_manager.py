@@ -44,7 +44,8 @@ def test_tables_come_back_the_same_from_arrow_files(sample, tmp_path: Path) -> N
 def test_other_outputs_come_back_equal_as_json(sample, tmp_path: Path) -> None:
     entry = SourceEntry.of(SAMPLE, SAMPLE.name)
     value = {"findings": sample.findings, "sources": sample.sources, "files": [(entry, "k" * 64)],
-             "odd": [Finding("schema", "nested key", key={"k": (1, 2)})], "empty": []}
+             "odd": [Finding("schema", "nested key", key={"k": (1, 2)})], "empty": [],
+             "corrected": [Finding("website-scheme", "m", status="corrected", resolution={"line": 3, "editor": "E", "old": None})]}
     back, path = _round_trip(tmp_path, value, "extraction_findings")
     assert back == value
     document = json.loads(path.read_text(encoding="utf-8"))  # JSON, not a pickle

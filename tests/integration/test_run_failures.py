@@ -94,10 +94,10 @@ def test_a_step_that_raises_on_bad_input_names_the_file(tmp_path: Path, monkeypa
     src = corpus(tmp_path)
     import pipeline.defs.assets as assets
 
-    def explode(tables: dict) -> list:
+    def explode(tables: dict, **_: object) -> list:
         raise ValueError(f"cannot read {src / 'geneva-digital-atlas-2022.txt'}: line 12 is not valid")
 
-    monkeypatch.setattr(assets, "check_tables", explode)
+    monkeypatch.setattr(assets, "check_partitioned", explode)
     code, out = _run(src, tmp_path / "outputs", tmp_path / "home")
     assert code == 1 and not any(o in out for o in OPAQUE), out
     assert "step failed validation_report: ValueError: cannot read" in out and "line 12 is not valid" in out
