@@ -60,7 +60,8 @@ def correctable_tables() -> dict[str, TableSchema]:
 
 
 def correctable_columns(table: TableSchema) -> list[str]:
-    return [c for c in table.columns if c not in table.primary_key and not is_provenance_column(c)]
+    key = set(table.primary_key)
+    return [c for c in table.columns if c not in key and not is_provenance_column(c)]
 
 
 def plain(value: object) -> object:

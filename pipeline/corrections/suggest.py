@@ -16,8 +16,10 @@ tables.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -31,6 +33,11 @@ _DOUBLE = "\n\r\t\x85\u2028\u2029\ufeff"  # characters only a double-quoted scal
 # Rules that flag an empty cell (their value names the heading, not text of the cell): the entry
 # offers a whole value to write.
 EMPTY_CELL_RULES = frozenset({"empty-section"})
+# Text YAML's emitter always writes plain: a letter first (no indicator), printable, no edge space,
+# no ': ' or ' #' and no ':' at the end — unless its resolver reads it as another type (null, true,
+# no…). The fast path of :func:`scalar`: no YAML dump per value (a report has tens of thousands).
+_PLAIN = re.compile(r"[^\W\d_](?:[^\u2028\u2029\ufeff]*[^\s:])?")
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def quoted(value: object) -> str:
@@ -41,14 +48,32 @@ def quoted(value: object) -> str:
 
 
 def scalar(value: object) -> str:
-    """``str(value)`` as the shortest YAML scalar that reads back exactly: plain where YAML allows
-    it, quoted where it must be (a ': ' or ' #', a leading quote or indicator, a word YAML would read
-    as null or true), double-quoted on one line for line breaks, controls and edge spaces."""
+    """``str(value)`` as a YAML scalar that reads back exactly, on one line: plain where YAML surely
+    allows it (see ``_PLAIN``), else single-quoted (a ': ' or ' #', a leading digit, quote or
+    indicator, a word YAML would read as null or true), double-quoted for line breaks, controls,
+    invisible characters and edge spaces. No YAML dump per value: a report has tens of thousands."""
     text = str(value)
+    if _plain(text):
+        return text
     if text != text.strip() or any(c in _DOUBLE for c in text) or not text.isprintable():
         return quoted(text)
-    dumped = yaml.safe_dump(text, allow_unicode=True, width=float("inf")).removesuffix("\n...\n").rstrip("\n")
-    return quoted(text) if "\n" in dumped else dumped
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _plain(text: str) -> bool:
+    """True when YAML's dump of ``text`` is ``text`` itself (see ``_PLAIN``)."""
+    return (
+        _PLAIN.fullmatch(text) is not None
+        and text.isprintable()
+        and ": " not in text
+        and " #" not in text
+        and _resolver().resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+    )
+
+
+@lru_cache(maxsize=1)
+def _resolver() -> yaml.resolver.Resolver:
+    return yaml.resolver.Resolver()
 
 
 def _flow(value: object) -> str:

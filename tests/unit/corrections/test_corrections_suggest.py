@@ -10,8 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import SAMPLE
 from corrections_support import PROFILES, extract_corrected, write_sources
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from publish_support import stage_extraction
 
 from pipeline.corrections.apply import apply_corrections
@@ -172,3 +175,27 @@ def test_report_html_and_the_review_page_show_the_entry_ready_to_copy(tmp_path: 
     assert '<script src="static/findings.js"></script>' in head
     assert "<script>" in report.read_text(encoding="utf-8").split("<body", 1)[0]
     assert PROFILES  # the profiles the entries point at
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(alphabet="aAzZyYnNéС01 .,'()/_-:#~?;!&*%@`\"|>[]{}\xa0\xad\u2028\t", min_size=1, max_size=12)
+    | st.sampled_from(["yes", "No", "NULL", "on", "Off", "y", "n", "e", "a.b", "x_y"])
+)
+@example("a: b")
+@example("a #b")
+@example("a\xadb")
+@example("a\u2028b")
+@example("a\tb")
+@example("a\xa0")
+@example("no")
+@example("Ab:")
+def test_the_fast_plain_scalar_is_what_yaml_writes(text: str) -> None:
+    """``scalar`` writes plain exactly where YAML's own dump would write the text plain too, and
+    whatever it writes reads back as the text."""
+    from pipeline.corrections import suggest
+
+    dumped = yaml.safe_dump(text, allow_unicode=True, width=float("inf")).removesuffix("\n...\n").rstrip("\n")
+    if suggest._plain(text):
+        assert suggest.scalar(text) == dumped == text
+    assert yaml.safe_load(suggest.scalar(text)) == text
