@@ -34,7 +34,7 @@ from pipeline.publish import layout
 from pipeline.publish.dictionary import constraint_text, foreign_key_text
 from pipeline.site import charts, collect, diffs
 from pipeline.site.collect import FileEntry, Release, RunReport
-from pipeline.validate.report import FILTER_SCRIPT, FILTER_STYLE
+from pipeline.validate.report import FILTER_SCRIPT, FILTER_STYLE, STREAM_BUFFER, write_stream
 from pipeline.validate.report import TEMPLATES as REPORT_TEMPLATES
 
 SITE = "site"
@@ -286,7 +286,7 @@ def render_site(
         _write(root, release.page, page.render(**common, **release_context(release)))
     render_diffs(env, root, releases, common)
     shown = blocked or candidate  # the review page lists the latest run's findings
-    review = env.get_template("review.html").render(
+    review = env.get_template("review.html").stream(
         **common,
         shown=shown,
         status=_status(candidate.severity_counts, None) if candidate else ("unknown", ""),
@@ -294,7 +294,8 @@ def render_site(
         blocked_status=_status(blocked.severity_counts, None) if blocked else ("unknown", ""),
         blocked_items=_scalar_items(blocked.status if blocked else None),
     )
-    _write(root, "review.html", review)
+    review.enable_buffering(STREAM_BUFFER)
+    write_stream(root / "review.html", review)  # lists every finding of the run: never one string in memory
 
 
 def remove_stale_builds(outputs_dir: Path, now: float | None = None) -> list[Path]:

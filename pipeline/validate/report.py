@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.environment import TemplateStream
 from markupsafe import Markup
 
 from pipeline.artifacts import Report, ReportFinding, ReportSummary, RuleCount, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES, STATUSES, Finding
-from pipeline.fsutil import atomic_write_text
+from pipeline.fsutil import atomic_file, atomic_write_text
 from pipeline.markdown import md_text
 from pipeline.validate.excerpts import SourceLines, facets, finding_views, recentre
 
@@ -42,6 +43,7 @@ FINDING_FIELDS = (
 TEMPLATES = Path(__file__).parent / "templates"
 FILTER_SCRIPT = TEMPLATES / "findings.js"
 FILTER_STYLE = TEMPLATES / "findings.css"
+STREAM_BUFFER = 64  # template pieces joined per write when a page is streamed to its file
 
 
 def _order(f: dict) -> tuple:
@@ -234,13 +236,19 @@ def filter_script() -> tuple[str, str]:
 
 
 def to_html(model: Report, sources: SourceLines | None = None) -> str:
+    return "".join(html_stream(model, sources))
+
+
+def html_stream(model: Report, sources: SourceLines | None = None) -> TemplateStream:
+    """``report.html`` as Jinja renders it, piece by piece: written straight to the file, the page
+    of a large corpus (tens of thousands of findings, ~100 MB) is never one string in memory."""
     report = model.to_dict()
     views = finding_views(report["findings"], sources, created=str(report.get("generated", {}).get("created") or "") or None)
     script, script_hash = filter_script()
-    return (
+    stream = (
         _env()
         .get_template("report.html.j2")
-        .render(
+        .stream(
             report=report,
             summary=report["summary"],
             findings=views,
@@ -254,6 +262,8 @@ def to_html(model: Report, sources: SourceLines | None = None) -> str:
             ],
         )
     )
+    stream.enable_buffering(STREAM_BUFFER)
+    return stream
 
 
 # -- files --------------------------------------------------------------------------------------------
@@ -266,8 +276,15 @@ def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: 
     return {
         "json": atomic_write_text(out_dir / "report.json", report.to_json(), durable=False),
         "md": atomic_write_text(out_dir / "report.md", to_markdown(report), durable=False),
-        "html": atomic_write_text(out_dir / "report.html", to_html(report, sources_of(context)), durable=False),
+        "html": write_stream(out_dir / "report.html", html_stream(report, sources_of(context))),
     }
+
+
+def write_stream(path: Path, stream: TemplateStream) -> Path:
+    """A rendered page written atomically as Jinja yields it (UTF-8)."""
+    with atomic_file(path, durable=False) as out:
+        stream.dump(out, encoding="utf-8")
+    return path
 
 
 def load_report(path: Path) -> Report:
