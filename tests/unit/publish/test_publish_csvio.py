@@ -120,3 +120,42 @@ def test_booleans_and_integers_read_back_typed_even_when_other_columns_are_missi
     notes = read_csv(path, schema("footnotes"))
     assert notes["number"].tolist()[0] == 3 and pd.isna(notes["number"].tolist()[1])
     assert notes["organization_id"].tolist() == ["a", "a"] and notes["extra"].tolist() == ["x", "y"]
+
+
+def test_columns_of_plain_python_objects_are_written_cell_by_cell_like_typed_ones() -> None:
+    """A frame whose columns hold Python objects (not Arrow-typed: an editor's frame, a test's) is
+    written cell by cell: integers as integers (3.0 → 3), booleans as true/false, every kind of
+    missing value empty, formula-like strings guarded, other types' values as text — the same bytes
+    the typed columns give."""
+    import numpy as np
+
+    notes = pd.DataFrame(
+        {
+            "organization_id": ["a", "b", "c"],
+            "number": [1, np.int64(2), 3.0],
+            "text": ["=SUM(A1)", None, float("nan")],
+            "source_line": [pd.NA, 5, 6],
+        },
+        dtype=object,
+    )
+    expected = b"organization_id,number,text,source_line\na,1,'=SUM(A1),\nb,2,,5\nc,3,,6\n"
+    assert to_csv_bytes(notes, schema("footnotes")) == expected
+    typed = schema("footnotes").frame(
+        [{"organization_id": "a", "number": 1, "text": "=SUM(A1)", "source_line": None},
+         {"organization_id": "b", "number": 2, "text": None, "source_line": 5},
+         {"organization_id": "c", "number": 3, "text": None, "source_line": 6}]
+    )
+    assert to_csv_bytes(typed, schema("footnotes")) == expected
+    taxonomy = pd.DataFrame(
+        {
+            "issue": ["x", "+y", "'-z"],
+            "basket": ["B", "B", "B"],
+            "provenance": ["p", "p", "p"],
+            "basket_assigned": [True, False, None],
+            "vocabulary_version": ["1", 2, None],
+        },
+        dtype=object,
+    )
+    assert to_csv_bytes(taxonomy, schema("issue_taxonomy")) == (
+        b"issue,basket,provenance,basket_assigned,vocabulary_version\nx,B,p,true,1\n'+y,B,p,false,2\n''-z,B,p,,\n"
+    )
