@@ -66,3 +66,28 @@ def test_a_one_column_table_writes_empty_cells_as_quotes() -> None:
     one = TableSchema.from_descriptor("one", {"fields": [{"name": "x", "type": "string"}]}, path=FOOTNOTES.path)
     frame = pd.DataFrame({"x": pd.array(["a", None, ""], dtype="string")})
     assert to_csv_bytes(frame, one) == row_by_row(frame, one) == b'x\na\n""\n""\n'
+
+
+def test_an_arrow_table_written_in_chunks_gives_the_frame_s_bytes(tmp_path) -> None:
+    """A table handed over as Arrow (as the staging step does), written a few rows at a time, gives
+    the bytes of the whole frame written at once; the file is the same through ``write_csv``."""
+    import pyarrow as pa
+
+    from pipeline.csvio import write_csv_to
+
+    frame = FOOTNOTES.frame(
+        [{"organization_id": f"o{i}", "number": i, "text": ["=x", None, "plain", "", "a,b"][i % 5], "source_line": i * 10}
+         for i in range(7)]
+    )
+    whole = to_csv_bytes(frame, FOOTNOTES)
+    assert whole.count(b"\n") == 8
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for chunk in (1, 2, 3, 7, 50):
+        out = io.BytesIO()
+        write_csv_to(table, FOOTNOTES, out, chunk_rows=chunk)
+        assert out.getvalue() == whole, chunk
+        out = io.BytesIO()
+        write_csv_to(frame, FOOTNOTES, out, chunk_rows=chunk)
+        assert out.getvalue() == whole, chunk
+    assert to_csv_bytes(table, FOOTNOTES) == whole
+    assert write_csv(table, FOOTNOTES, tmp_path / "f.csv").read_bytes() == whole
