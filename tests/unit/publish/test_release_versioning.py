@@ -545,19 +545,20 @@ def test_read_snapshot_of_a_release_folder_reads_its_metadata_sources_and_values
 @pytest.mark.parametrize(
     ("primary_key", "expected"),
     [
-        (["k", "v"], {"k": ["a", "b"], "v": [1, 2]}),
-        ("v", {"v": [1, 2]}),  # a string primaryKey is one column
+        (["k", "code"], {"k": ["a", "b"], "code": [1, 2]}),
+        ("code", {"code": [1, 2]}),  # a string primaryKey is one column name, not a list of letters
         (None, {"k": ["a", "b"]}),  # no primaryKey: the first column, to count the rows
     ],
 )
 def test_keys_only_reads_the_primary_key_columns_only(tmp_path, primary_key, expected) -> None:
     from pipeline.publish.versioning import read_snapshot
 
-    schema_: dict = {"fields": [{"name": "k", "type": "string"}, {"name": "v", "type": "integer"}, {"name": "w", "type": "string"}]}
+    names = {"k": "string", "code": "integer", "w": "string"}
+    schema_: dict = {"fields": [{"name": n, "type": t} for n, t in names.items()]}
     if primary_key is not None:
         schema_["primaryKey"] = primary_key
     descriptor = {"name": "atlas", "resources": [{"name": "t", "format": "csv", "schema": schema_}]}
-    _release_folder(tmp_path, descriptor, {"t": {"k": ["a", "b"], "v": [1, 2], "w": ["x", "y"]}})
+    _release_folder(tmp_path, descriptor, {"t": {"k": ["a", "b"], "code": [1, 2], "w": ["x", "y"]}})
     table = read_snapshot(tmp_path, keys_only=True).tables["t"]
     assert table.data == expected and table.rows == 2
 
