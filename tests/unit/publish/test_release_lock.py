@@ -205,3 +205,43 @@ def test_the_unavailable_message_names_the_cause_and_another_path_only() -> None
     assert str(other) == "the outputs folder /srv/out cannot be used: Read-only file system (/srv). It must be a writable folder."
     bare = LockUnavailable(path, OSError("no space"))  # no errno, no file name
     assert str(bare) == "the outputs folder /srv/out cannot be used: no space. It must be a writable folder."
+
+
+@pytest.fixture
+def far_from_utc(monkeypatch):
+    """Local time 14 hours ahead of UTC for the test (restored after)."""
+    import time
+
+    monkeypatch.setenv("TZ", "AHEAD-14")  # POSIX form: needs no tz database
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_lock_file_is_one_sorted_json_line_with_a_utc_start(tmp_path, far_from_utc) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    out = tmp_path / "deep" / "er" / "out"  # missing parent folders are created
+    lock = acquire(out, "atlas run")
+    try:
+        assert lock.path == out / LOCK_NAME and lock.recovered is None
+        assert sorted(lock.info) == ["command", "host", "pid", "started"]
+        assert (lock.info["command"], lock.info["host"], lock.info["pid"]) == ("atlas run", socket.gethostname(), os.getpid())
+        started = datetime.strptime(lock.info["started"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        assert abs(datetime.now(UTC) - started) < timedelta(hours=1)  # UTC, not the local time 14 hours ahead
+        assert (out / LOCK_NAME).read_text(encoding="utf-8") == json.dumps(lock.info, sort_keys=True) + "\n"
+        assert (out / LOCK_NAME).read_text(encoding="utf-8").startswith('{"command": "atlas run", "host": ')
+    finally:
+        release(lock)
+    assert (out / LOCK_NAME).read_bytes() == b""
+
+
+def test_releasing_twice_is_harmless(tmp_path) -> None:
+    out = tmp_path / "out"
+    lock = acquire(out, "atlas run")
+    release(lock)
+    release(lock)  # a second release (an error path that releases again) does nothing
+    assert (out / LOCK_NAME).read_bytes() == b""
+    with outputs_lock(out, "atlas publish") as again:
+        assert again.recovered is None and read_holder(out) == again.info

@@ -319,3 +319,267 @@ def test_tables_added_and_removed_and_the_changes_document() -> None:
         "removed": [{"k": 2}],
         "changed": [],
     }
+
+
+# -- edge cases of the diff, read and wording (each pins one behaviour a reader relies on) ----------
+
+
+def _table(name: str, data: dict, *, pk=("k",), types: dict | None = None, **schema) -> TableSnapshot:
+    """A small table: ``data`` column → values; every column a string unless ``types`` says otherwise."""
+    fields = [{"name": c, "type": (types or {}).get(c, "string")} for c in data]
+    return TableSnapshot(name, {"fields": fields, "primaryKey": list(pk), **schema}, data)
+
+
+def test_keys_without_a_primary_key_are_one_empty_key_per_row_and_ragged_columns_are_refused() -> None:
+    table = TableSnapshot("t", {"fields": [{"name": "a"}]}, {"a": [1, 2, 3]})
+    assert table.primary_key == [] and table.keys([]) == [(), (), ()]
+    assert TableSnapshot("t", {}, {}).keys([]) == []
+    assert table.keys(["a"]) == [(1,), (2,), (3,)]
+    ragged = TableSnapshot("t", {}, {"a": [1, 2], "b": ["x"]})
+    with pytest.raises(ValueError, match="zip"):  # columns of unequal length are a broken snapshot
+        ragged.keys(["a", "b"])
+
+
+def test_a_table_added_or_removed_is_described_whole() -> None:
+    from pipeline.publish.versioning import TableChange, diff_table
+
+    table = _table("t", {"k": ["a", "b", "c"], "v": ["1", "2", "3"]})
+    assert diff_table(None, table) == TableChange("t", "added", 0, 3, added=[{"k": "a"}, {"k": "b"}, {"k": "c"}])
+    assert diff_table(table, None) == TableChange("t", "removed", 3, 0, removed=[{"k": "a"}, {"k": "b"}, {"k": "c"}])
+    assert diff_table(None, table).bump == "minor" and diff_table(table, None).bump == "major"
+    with pytest.raises(ValueError, match=r"^nothing to compare$"):
+        diff_table(None, None)
+
+
+def test_a_changed_table_counts_rows_and_reports_every_changed_row_in_key_order() -> None:
+    from pipeline.publish.versioning import diff_table
+
+    old = _table("t", {"k": ["b", "c"], "v": ["1", "2"]})
+    new = _table("t", {"k": ["a", "b", "c"], "v": ["0", "1", "9"]})  # "a" added before the changed "c"
+    change = diff_table(old, new)
+    assert (change.status, change.rows_before, change.rows_after) == ("changed", 2, 3)
+    assert change.added == [{"k": "a"}] and change.removed == []
+    assert change.changed == [{"key": {"k": "c"}, "fields": {"v": {"old": "2", "new": "9"}}}]
+    same = diff_table(old, _table("t", {"k": ["b", "c"], "v": ["1", "2"]}))
+    assert (same.status, same.rows_before, same.rows_after, same.bump) == ("unchanged", 2, 2, "none")
+
+
+def test_structural_changes_are_not_also_reported_as_descriptive_ones() -> None:
+    from pipeline.publish.versioning import diff_table
+
+    old = _table("t", {"k": ["a"], "v": ["1"], "w": ["2"]})
+    added = diff_table(old, _table("t", {"k": ["a"], "v": ["1"], "w": ["2"], "x": ["3"]}))
+    assert added.columns_added == ["x"] and not added.schema_changed and added.bump == "minor"
+    removed = diff_table(old, _table("t", {"k": ["a"], "v": ["1"]}))
+    assert removed.columns_removed == ["w"] and not removed.schema_changed and removed.bump == "major"
+    retyped = diff_table(old, _table("t", {"k": ["a"], "v": [1], "w": ["2"]}, types={"v": "integer"}))
+    assert retyped.columns_retyped == [{"column": "v", "old": "string", "new": "integer"}] and not retyped.schema_changed
+    rekeyed = diff_table(old, _table("t", {"k": ["a"], "v": ["1"], "w": ["2"]}, pk=("k", "v")))
+    assert rekeyed.primary_key_changed and not rekeyed.schema_changed and rekeyed.bump == "major"
+    described = diff_table(old, _table("t", {"k": ["a"], "v": ["1"], "w": ["2"]}, description="Reworded."))
+    assert described.schema_changed and described.status == "changed" and described.bump == "patch"
+
+
+def test_a_field_without_a_type_is_a_string_as_table_schema_says() -> None:
+    from pipeline.publish.versioning import diff_table
+
+    untyped = TableSnapshot("t", {"fields": [{"name": "k"}, {"name": "v"}], "primaryKey": ["k"]}, {"k": ["a"], "v": ["1"]})
+    typed = _table("t", {"k": ["a"], "v": ["1"]})  # the same, with "type": "string" spelt out
+    change = diff_table(untyped, typed)
+    assert change.columns_retyped == [] and change.schema_changed and change.bump == "patch"
+    change = diff_table(untyped, _table("t", {"k": ["a"], "v": [1]}, types={"v": "integer"}))
+    assert change.columns_retyped == [{"column": "v", "old": "string", "new": "integer"}]
+
+
+def test_repeated_primary_keys_are_refused_naming_the_table_side_and_count() -> None:
+    from pipeline.publish.versioning import diff_table
+
+    good = _table("t", {"k": ["a", "b"], "v": ["1", "2"]})
+    repeated = _table("t", {"k": ["a", "a", "a", "b"], "v": ["1", "2", "3", "4"]})
+    with pytest.raises(ValueError) as caught:
+        diff_table(good, repeated)
+    assert str(caught.value) == "t (candidate): 2 row(s) repeat a primary key ['k']; cannot compare"
+    with pytest.raises(ValueError) as caught:
+        diff_table(repeated, good)
+    assert str(caught.value) == "t (previous release): 2 row(s) repeat a primary key ['k']; cannot compare"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "changed"),
+    [
+        (1.5, 2.5, True),
+        (1.5, float("nan"), True),
+        (float("nan"), 1.5, True),
+        (float("nan"), float("nan"), False),  # NaN is not equal to itself, but it has not changed
+        (1.5, 1.5, False),
+        ("x", "x", False),
+        (None, None, False),
+        (None, 1.5, True),
+    ],
+)
+def test_a_value_changed_unless_equal_or_both_nan(before, after, changed) -> None:
+    from pipeline.publish.versioning import diff_table
+
+    old = _table("t", {"k": ["a"], "n": [before]}, types={"n": "number"})
+    new = _table("t", {"k": ["a"], "n": [after]}, types={"n": "number"})
+    fields = [c["fields"] for c in diff_table(old, new).changed]
+    assert fields == ([{"n": {"old": before, "new": after}}] if changed else [])
+
+
+def test_source_changes_are_true_when_any_kind_has_a_file() -> None:
+    from pipeline.publish.versioning import SourceChanges
+
+    entry = {"path": "a.txt", "sha256": "ab", "bytes": 1}
+    assert not SourceChanges()
+    assert SourceChanges(added=[entry]) and SourceChanges(removed=[entry]) and SourceChanges(changed=[entry])
+
+
+def test_a_source_file_with_the_same_sha256_is_not_changed() -> None:
+    from pipeline.publish.versioning import diff_sources
+
+    same = diff_sources({"a.txt": {"sha256": "ab", "bytes": 1}}, {"a.txt": {"sha256": "ab", "bytes": 1}})
+    assert same.to_dict() == {"added": [], "removed": [], "changed": []} and not same
+    moved = diff_sources({"a.txt": {"sha256": "ab", "bytes": 1}}, {"a.txt": {"sha256": "cd", "bytes": 2}})
+    assert moved.changed == [{"path": "a.txt", "old_sha256": "ab", "new_sha256": "cd", "old_bytes": 1, "new_bytes": 2}]
+
+
+def test_a_first_release_lists_its_source_files_and_counts_every_row() -> None:
+    from pipeline.publish.versioning import summary_lines
+
+    current = Snapshot(
+        {"one": _table("one", {"k": ["a", "b"]}), "two": _table("two", {"k": ["c", "d", "e"]})},
+        {"title": "T"},
+        {"p.txt": {"sha256": "ab", "bytes": 3}},
+    )
+    diff = diff_snapshots(None, current, None)
+    assert diff.bump == "initial" and diff.version == "1.0.0"
+    assert diff.sources.added == [{"path": "p.txt", "sha256": "ab", "bytes": 3}]
+    assert summary_lines(diff) == ["First release: 2 tables, 5 rows."]
+
+
+def test_rows_added_to_a_provenance_table_are_a_patch_and_to_other_tables_minor() -> None:
+    corrections = schema("corrections")
+    assert corrections.provenance
+    columns = [f["name"] for f in corrections.descriptor["fields"]]
+
+    def rows(n: int) -> dict[str, list]:
+        return {c: [f"{c}-{i}" for i in range(n)] for c in columns}
+
+    def snap(n: int) -> Snapshot:
+        return Snapshot(
+            {"corrections": TableSnapshot("corrections", dict(corrections.descriptor), rows(n)), "extra": _table("extra", {"k": ["a"]})},
+            {},
+        )
+
+    diff = diff_snapshots(snap(1), snap(2), "1.0.0")
+    assert diff.tables["corrections"].provenance and diff.tables["corrections"].added and diff.bump == "patch"
+    assert not diff.tables["extra"].provenance  # a table the contract does not know is not provenance
+    more = Snapshot({**snap(1).tables, "extra": _table("extra", {"k": ["a", "b"]})}, {})
+    assert diff_snapshots(snap(1), more, "1.0.0").bump == "minor"
+
+
+def test_summary_of_values_only_metadata_and_no_change() -> None:
+    from pipeline.publish.versioning import Diff, SourceChanges, TableChange, summary_lines
+
+    values = TableChange("t", "changed", 2, 2, changed=[{"key": {"k": "a"}, "fields": {}}])
+    quiet = TableChange("u", "unchanged", 1, 1)
+    diff = Diff("1.0.0", {"t": values, "u": quiet}, ["description", "title"], SourceChanges())
+    assert summary_lines(diff) == ["`t`: 1 row with changed values.", "Dataset metadata changed: description, title."]
+    assert summary_lines(Diff("1.0.0", {"u": quiet}, [], SourceChanges())) == ["No change."]
+    assert changes_document(Diff("1.0.0", {"u": quiet}))["summary"] == ["No change."]
+
+
+def test_source_lines_name_ten_files_then_count_the_rest() -> None:
+    from pipeline.publish.versioning import SourceChanges, source_lines
+
+    def files(n: int, prefix: str) -> list[dict]:
+        return [{"path": f"{prefix}{i:02}.txt", "sha256": "ab", "bytes": 1} for i in range(n)]
+
+    def named(n: int, prefix: str) -> str:
+        return ", ".join(f"`{prefix}{i:02}.txt`" for i in range(n))
+
+    lines = source_lines(SourceChanges(added=files(11, "a"), removed=files(10, "r"), changed=files(12, "c")))
+    assert lines == [
+        f"Source files added: {named(10, 'a')} and 1 more.",
+        f"Source files removed: {named(10, 'r')}.",
+        f"Source files changed: {named(10, 'c')} and 2 more.",
+    ]
+    lines = source_lines(SourceChanges(added=files(1, "a"), removed=files(2, "r"), changed=files(1, "c")))
+    assert lines == ["Source file added: `a00.txt`.", "Source files removed: `r00.txt`, `r01.txt`.", "Source file changed: `c00.txt`."]
+    assert source_lines(SourceChanges()) == []
+
+
+def _release_folder(root, descriptor: dict, tables: dict[str, dict]) -> None:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (root / "data").mkdir(parents=True)
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    for name, columns in tables.items():
+        pq.write_table(pa.table(columns), root / "data" / f"{name}.parquet")
+
+
+def test_read_snapshot_of_a_release_folder_reads_its_metadata_sources_and_values(tmp_path) -> None:
+    from pipeline.publish.versioning import read_snapshot
+
+    schema_ = {"fields": [{"name": "k", "type": "string"}, {"name": "v", "type": "integer"}], "primaryKey": ["k"]}
+    descriptor = {
+        "name": "atlas",
+        "title": "Atlas",
+        "version": "1.0.0",  # not a metadata key a patch is made of
+        "sources": [{"file": "p.txt", "hash": "sha256:ab", "bytes": 3}],
+        "resources": [{"name": "t", "format": "csv", "schema": schema_}, {"name": "t-parquet", "format": "parquet"}],
+    }
+    _release_folder(tmp_path, descriptor, {"t": {"k": ["a", "b"], "v": [1, 2]}})
+    snap = read_snapshot(tmp_path)
+    assert snap.meta == {"name": "atlas", "title": "Atlas"}
+    assert snap.sources == {"p.txt": {"sha256": "ab", "bytes": 3}}
+    assert list(snap.tables) == ["t"]
+    table = snap.tables["t"]
+    assert (table.name, table.schema, table.data) == ("t", schema_, {"k": ["a", "b"], "v": [1, 2]})
+    assert read_snapshot(tmp_path, keys_only=True).tables["t"].data == {"k": ["a", "b"]}
+
+
+@pytest.mark.parametrize(
+    ("primary_key", "expected"),
+    [
+        (["k", "code"], {"k": ["a", "b"], "code": [1, 2]}),
+        ("code", {"code": [1, 2]}),  # a string primaryKey is one column name, not a list of letters
+        (None, {"k": ["a", "b"]}),  # no primaryKey: the first column, to count the rows
+    ],
+)
+def test_keys_only_reads_the_primary_key_columns_only(tmp_path, primary_key, expected) -> None:
+    from pipeline.publish.versioning import read_snapshot
+
+    names = {"k": "string", "code": "integer", "w": "string"}
+    schema_: dict = {"fields": [{"name": n, "type": t} for n, t in names.items()]}
+    if primary_key is not None:
+        schema_["primaryKey"] = primary_key
+    descriptor = {"name": "atlas", "resources": [{"name": "t", "format": "csv", "schema": schema_}]}
+    _release_folder(tmp_path, descriptor, {"t": {"k": ["a", "b"], "code": [1, 2], "w": ["x", "y"]}})
+    table = read_snapshot(tmp_path, keys_only=True).tables["t"]
+    assert table.data == expected and table.rows == 2
+
+
+def test_read_snapshot_of_a_build_takes_schemas_metadata_and_sources_as_given(tmp_path) -> None:
+    from pathlib import Path
+
+    from pipeline.config import ReleaseConfig
+    from pipeline.publish.versioning import read_snapshot
+    from pipeline.schemas import TableSchema
+
+    descriptor = {"fields": [{"name": "k", "type": "string"}, {"name": "v", "type": "string"}], "primaryKey": "k"}
+    tables = [
+        TableSchema.from_descriptor("t", descriptor, path=Path("t.schema.yaml")),
+        TableSchema.from_descriptor("hidden", descriptor, path=Path("hidden.schema.yaml"), published=False),
+    ]
+    _release_folder(tmp_path, {}, {"t": {"k": ["a"], "v": ["x"]}})  # no parquet for the unpublished table
+    cfg = ReleaseConfig("mine", "Mine", "Built here.")
+    files = [{"path": "p.txt", "sha256": "ab", "bytes": 3}, {"path": "q.txt", "sha256": "cd"}]
+    snap = read_snapshot(tmp_path, tables, config=cfg, sources=files)
+    assert snap.meta == {"name": "mine", "title": "Mine", "description": "Built here.", "keywords": [], "licenses": [], "contributors": []}
+    assert snap.sources == {"p.txt": {"sha256": "ab", "bytes": 3}, "q.txt": {"sha256": "cd", "bytes": None}}
+    assert list(snap.tables) == ["t"] and snap.tables["t"].data == {"k": ["a"], "v": ["x"]}
+    assert snap.tables["t"].name == "t" and snap.tables["t"].primary_key == ["k"]
