@@ -316,3 +316,116 @@ def test_word_findings_name_the_word_and_show_the_line():
     assert glued.message == "words run together in 'ofpartners': reads as 'of partners'" and glued.excerpt == line
     assert mixed.message.startswith("word 'Сyber' mixes scripts: 'С' is U+0421 CYRILLIC CAPITAL LETTER ES")
     assert mixed.excerpt == line and (glued.value, mixed.value) == ("ofpartners", "Сyber")
+
+
+# -- exact findings of the text rules, in every prose table -------------------------------------------
+
+def _fields(f) -> tuple:
+    return f.rule, f.message, f.table, f.key, f.column, f.value, f.source_file, f.source_line, f.excerpt
+
+
+def _text_findings(frames):
+    from pipeline.validate.locate import Locator
+    from pipeline.validate.text_rules import text_findings
+
+    return text_findings(frames, Locator(frames))
+
+
+def test_list_intro_line_finding_names_the_stripped_line():
+    text = "Acme works on many things.\n  Its   programmes are:  \n\nIt also trains people in several regions of the world every year."
+    (f,) = of("list-intro-without-list", run(sections=[section("digital-tools", text)]))
+    assert _fields(f) == ("list-intro-without-list", "line ends with ':' but no list follows", "sections",
+                          {"organization_id": "acme", "section_id": "digital-tools"}, "text", "Its   programmes are:",
+                          "profiles/a.txt", 23, "Its programmes are:")
+
+
+def test_list_intro_in_footnotes_and_summary_is_reported_whatever_the_sections_hold():
+    # row 0 of sections is a parent: that must not excuse row 0 of footnotes or organizations
+    parent = section("digital-policy-issues", "Acme works on:", line=30)
+    child = section("digital-policy-issues/cybersecurity", "Text.", line=34, level=2, parent="digital-policy-issues")
+    found = run(organizations=[{**ORG, "summary": "Acme.\n\nIts aims are:"}], sections=[parent, child],
+                footnotes=[{"organization_id": "acme", "number": 1, "text": "Sources are:", "source_line": 58}])
+    got = [(f.table, f.key, f.column, f.source_line, f.value) for f in of("list-intro-without-list", found)]
+    assert got == [("organizations", {"organization_id": "acme"}, "summary", 13, "Its aims are:"),
+                   ("footnotes", {"organization_id": "acme", "number": 1}, "text", 58, "Sources are:")]
+
+
+def test_heading_intro_finding_fields():
+    bad = section("digital-tools/for-example", "Acme is large.", heading="  For   example:", level=2, parent="digital-tools")
+    (f,) = of("list-intro-without-list", run(sections=[bad]))
+    assert _fields(f) == ("list-intro-without-list", "heading ends with ':' but no list follows", "sections",
+                          {"organization_id": "acme", "section_id": "digital-tools/for-example"}, "heading", "  For   example:",
+                          "profiles/a.txt", 20, "For example:")
+
+
+def test_heading_intro_reads_the_text_from_its_first_line():
+    one_bullet = section("digital-tools/zoom", "• Zoom", heading="Tools used:", level=2, parent="digital-tools")
+    short_lines = section("digital-tools/webex", "Zoom\nWebex", line=30, heading="Platforms:", level=2, parent="digital-tools")
+    assert of("list-intro-without-list", run(sections=[one_bullet, short_lines])) == []
+
+
+def test_heading_intro_without_text_needs_subheadings():
+    alone = section("digital-tools", None, heading="Tools used:", line=10)
+    parent = section("digital-policy-issues", None, heading="Issues covered:", line=30)
+    child = section("digital-policy-issues/cybersecurity", "Text.", line=34, level=2, parent="digital-policy-issues")
+    found = of("list-intro-without-list", run(sections=[alone, parent, child]))
+    assert [(f.key["section_id"], f.column, f.source_line) for f in found] == [("digital-tools", "heading", 10)]
+
+
+def test_placeholder_line_finding_fields():
+    (f,) = of("placeholder-text", run(sections=[section("future-of-meetings", "Acme meets online.\n\n   TBC  ")]))
+    assert _fields(f)[2:] == ("sections", {"organization_id": "acme", "section_id": "future-of-meetings"}, "text", "TBC",
+                              "profiles/a.txt", 24, "TBC")
+    assert f.message.startswith("placeholder text: ") and len(f.message) > len("placeholder text: ")
+
+
+def test_placeholder_in_footnotes_and_summary():
+    found = run(organizations=[{**ORG, "summary": "Acme.\nTODO: add the tools"}],
+                footnotes=[{"organization_id": "acme", "number": 2, "text": "See [insert link].", "source_line": 58}])
+    got = [(f.table, f.column, f.source_line, f.value) for f in of("placeholder-text", found)]
+    assert got == [("organizations", "summary", 12, "TODO: add the tools"), ("footnotes", "text", 58, "See [insert link].")]
+
+
+def test_placeholder_heading_finding_fields():
+    doubt = section("digital-policy-issues/data-governance", "Text.", heading="Data  governance?", canonical="Data governance",
+                    level=2, parent="digital-policy-issues")
+    (f,) = of("placeholder-text", run(sections=[doubt]))
+    assert _fields(f)[2:] == ("sections", {"organization_id": "acme", "section_id": "digital-policy-issues/data-governance"},
+                              "heading", "Data  governance?", "profiles/a.txt", 20, "Data governance?")
+    assert f.message.startswith("placeholder text: ") and len(f.message) > len("placeholder text: ")
+
+
+def test_placeholder_heading_without_canonical_column_names_no_known_heading():
+    doubt = section("digital-policy-issues/data-governance", "Text.", heading="Data governance?", canonical="Data governance",
+                    level=2, parent="digital-policy-issues")
+    frames = tables(sections=[doubt])
+    assert [f.column for f in of("placeholder-text", _text_findings(frames))] == ["heading"]
+    frames["sections"] = frames["sections"].drop(columns=["canonical_heading"])
+    assert of("placeholder-text", _text_findings(frames)) == []
+
+
+def test_empty_section_finding_fields():
+    empty = section("digital-tools", None, heading="Digital  tools", line=30)
+    (f,) = of("empty-section", run(sections=[empty]))
+    assert _fields(f) == ("empty-section", "section 'Digital  tools' has no text and no sub-headings", "sections",
+                          {"organization_id": "acme", "section_id": "digital-tools"}, "text", "Digital  tools",
+                          "profiles/a.txt", 30, "Digital tools")
+
+
+def test_empty_section_without_heading_shows_an_empty_name():
+    frames = tables(sections=[section("digital-tools", None, line=30)])
+    frames["sections"]["heading"] = pd.Series([None], dtype=frames["sections"]["heading"].dtype)
+    (f,) = of("empty-section", _text_findings(frames))
+    assert (f.message, f.value, f.excerpt, f.source_line) == ("section '' has no text and no sub-headings", "", "", 30)
+
+
+@pytest.mark.parametrize("dropped", ["text", "parent_section_id", "section_id"])
+def test_empty_section_when_a_sections_column_is_missing(dropped):
+    """Without ``text`` every section without sub-headings is empty; without ``parent_section_id``
+    or ``section_id`` no section is known to have sub-headings."""
+    parent = section("digital-policy-issues", None, line=30)
+    child = section("digital-policy-issues/cybersecurity", "Text.", line=34, level=2, parent="digital-policy-issues")
+    frames = tables(sections=[parent, child])
+    frames["sections"] = frames["sections"].drop(columns=[dropped])
+    got = [(f.value, f.source_line) for f in of("empty-section", _text_findings(frames))]
+    assert got == ([("Cybersecurity", 34)] if dropped == "text" else [("Digital policy issues", 30)])
