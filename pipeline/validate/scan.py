@@ -128,11 +128,13 @@ class Screens:
 
     def values(self, table: str, column: str, rows: Sequence[int]) -> list[str | None]:
         """The values of ``table.column`` at ``rows`` (None when missing)."""
+        if not len(rows):  # nothing asked: a table that is absent altogether has no values to read
+            return []
         s = self.strings(table, column)
         if s is None:
             values = self._python_values(table, column)
             return [values[r] for r in rows]
-        return s.gather(np.asarray(rows, dtype=np.int64)).to_list() if len(rows) else []
+        return s.gather(np.asarray(rows, dtype=np.int64)).to_list()
 
     # -- the column-wide passes -------------------------------------------------------------------
 

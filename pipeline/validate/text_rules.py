@@ -83,8 +83,9 @@ class Sections:
 
     def texts(self, column: str, rows: Sequence[int]) -> list[str | None]:
         """The values of ``column`` at ``rows`` as the rules read them (None when missing or no such column)."""
-        assert self.df is not None
-        return self.found.values(SECTIONS, column, rows) if column in self.df.columns else [None] * len(rows)
+        if self.df is None or column not in self.df.columns:
+            return [None] * len(rows)
+        return self.found.values(SECTIONS, column, rows)
 
     def has_children(self, rows: Sequence[int]) -> list[bool]:
         """Whether each of ``rows`` is the parent of another section of its organisation."""

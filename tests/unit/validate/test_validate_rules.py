@@ -429,3 +429,16 @@ def test_empty_section_when_a_sections_column_is_missing(dropped):
     frames["sections"] = frames["sections"].drop(columns=[dropped])
     got = [(f.value, f.source_line) for f in of("empty-section", _text_findings(frames))]
     assert got == ([("Cybersecurity", 34)] if dropped == "text" else [("Digital policy issues", 30)])
+
+
+def test_text_findings_of_tables_without_a_sections_table():
+    """The text rules run on what is there: without a ``sections`` table (an editor's folder that
+    lacks the file) the other tables' prose is still judged, and nothing raises."""
+    from pipeline.validate.checks import Locator
+    from pipeline.validate.text_rules import text_findings
+
+    frames = tables(sections=[section("digital-activities", "TODO: finish this.")])
+    frames["organizations"].loc[0, "summary"] = "TODO: write the summary."
+    del frames["sections"]
+    found = text_findings(frames, Locator(frames))
+    assert [(f.rule, f.table) for f in found] == [("placeholder-text", "organizations")]
