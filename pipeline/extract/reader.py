@@ -191,8 +191,7 @@ def _decode_not_utf8(data: bytes, rel: str, bad: int) -> Decoded:
             where = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
             message = f"{rel} is UTF-8 except for bytes on line(s) {where}, read as Windows-1252/Latin-1: check those lines"
             return text, "utf-8", [Finding("file-encoding-converted", message, source_file=rel, source_line=lines[0])]
-        first = f"0x{data[bad]:02X} at byte offset {bad} on line {line}"
-        message = f"{rel} is UTF-8 with invalid bytes (first {first}) that no other encoding explains"
+        message = f"{rel} is UTF-8 with invalid bytes that no other encoding explains; the first at {legacy.where(data, bad)}"
         return None, "", [Finding("file-encoding-unknown", message, source_file=rel, source_line=line)]
     return _decode_8bit(data, rel, line)
 
