@@ -81,6 +81,27 @@ def extract_corrected(folder: Path) -> Extraction:
     return apply_corrections(extract_paths([folder]), folder / "corrections.yaml", sources_dir=folder)
 
 
+# The entries most tests use: the impossible year of LAKE set to 1991, and its run-together words split.
+ESTABLISHED_LINE = line_of(PROFILES, "Established: 1")
+YEAR = entry(
+    organization="ldi",
+    table="organizations",
+    column="established",
+    source_value='"1"',
+    value="1991",
+    reason="The institute's founding charter says 1991.",
+)
+SPACE = entry(
+    organization="ldi",
+    table="sections",
+    key="{section_id: digital-activities}",
+    column="text",
+    source_value="ofpartners",
+    replace='"of partners"',
+    reason="Missing space.",
+)
+
+
 def by_rule(findings: list[Finding], rule: str) -> list[Finding]:
     return [f for f in findings if f.rule == rule]
 

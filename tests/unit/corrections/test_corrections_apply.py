@@ -10,32 +10,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import SAMPLE
-from corrections_support import HARBOUR, LAKE, PROFILES, by_rule, cell, corrections_file, entry, extract_corrected, line_of, write_sources
+from corrections_support import (
+    ESTABLISHED_LINE,
+    HARBOUR,
+    LAKE,
+    PROFILES,
+    SPACE,
+    YEAR,
+    by_rule,
+    cell,
+    corrections_file,
+    entry,
+    extract_corrected,
+    write_sources,
+)
 
 from pipeline.corrections.apply import apply_corrections
 from pipeline.extract import extract_paths
 from pipeline.findings import Finding
 from pipeline.validate import merge_findings
 from pipeline.validate.checks import check_tables
-
-ESTABLISHED_LINE = line_of(PROFILES, "Established: 1")
-YEAR = entry(
-    organization="ldi",
-    table="organizations",
-    column="established",
-    source_value='"1"',
-    value="1991",
-    reason="The institute's founding charter says 1991.",
-)
-SPACE = entry(
-    organization="ldi",
-    table="sections",
-    key="{section_id: digital-activities}",
-    column="text",
-    source_value="ofpartners",
-    replace='"of partners"',
-    reason="Missing space.",
-)
 
 
 def test_a_correction_of_a_nulled_field_publishes_the_value_with_its_provenance(tmp_path: Path) -> None:

@@ -12,21 +12,11 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from corrections_support import LAKE, PROFILES, corrections_file, entry, extract_corrected, line_of, write_sources
+from corrections_support import ESTABLISHED_LINE, LAKE, YEAR, corrections_file, entry, extract_corrected, write_sources
 from publish_support import frictionless_cli, profile_errors, publish_as_editor, stage_extraction
 
 from pipeline.publish.release import PublishRefused
 from pipeline.publish.versioning import TableChange
-
-ESTABLISHED_LINE = line_of(PROFILES, "Established: 1")
-YEAR = entry(
-    organization="ldi",
-    table="organizations",
-    column="established",
-    source_value='"1"',
-    value="1991",
-    reason="The institute's founding charter says 1991.",
-)
 
 
 @pytest.fixture(scope="module")
