@@ -51,8 +51,13 @@ def scalar(value: object) -> str:
     """``str(value)`` as a YAML scalar that reads back exactly, on one line: plain where YAML surely
     allows it (see ``_PLAIN``), else single-quoted (a ': ' or ' #', a leading digit, quote or
     indicator, a word YAML would read as null or true), double-quoted for line breaks, controls,
-    invisible characters and edge spaces. No YAML dump per value: a report has tens of thousands."""
-    text = str(value)
+    invisible characters and edge spaces. No YAML dump per value: a report has tens of thousands
+    (and repeats its values: rule titles, organisation ids; hence the cache)."""
+    return _scalar(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _scalar(text: str) -> str:
     if _plain(text):
         return text
     if text != text.strip() or any(c in _DOUBLE for c in text) or not text.isprintable():

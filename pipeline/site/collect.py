@@ -30,7 +30,8 @@ from pipeline.publish.candidate import read_blocked as latest_blocked
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, table_resources
 from pipeline.publish.integrity import IntegrityError, release_problems
 from pipeline.schemas import TableSchema, load_schemas, schemas_of
-from pipeline.validate.excerpts import SourceLines, facets, finding_views
+from pipeline.validate.excerpts import SourceLines
+from pipeline.validate.findings_list import FindingsList
 
 A = TypeVar("A", bound=Artifact)
 
@@ -102,8 +103,7 @@ class RunReport:
     path: Path
     status: CandidateStatus | None
     report: Report | None
-    findings: list[dict]  # pipeline.validate.excerpts.finding_views
-    facets: dict[str, list[tuple[str, str, int]]]
+    findings: FindingsList  # rendered one at a time as the review page is written
     files: list[FileEntry]
     counts: dict[str, int]
     published_as: str | None = None  # the release this candidate became, when it was published
@@ -349,15 +349,21 @@ def _run_report(outputs_dir: Path, root: Path, prefix: str) -> RunReport | None:
     report = read_artifact(Report, root / layout.REPORT_JSON)
     sources = SourceLines(sources_dirs(outputs_dir, report), source_checksums(status, report))
     created = report.generated.get("created") if report else None
-    views = finding_views([f.to_dict() for f in report.findings] if report else [], sources, created=str(created) if created else None)
+    rendered = root / (status.report_file("html") if status else layout.REPORT_HTML)
+    findings = FindingsList(
+        [f.to_dict() for f in report.findings] if report else [],
+        sources,
+        created=str(created) if created else None,
+        report_sha256=sha256_file(root / layout.REPORT_JSON) if report else None,
+        rendered=rendered if rendered.is_file() else None,  # the same items, copied when it holds them
+    )
     descriptor = read_json(root / DESCRIPTOR_NAME)
     recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
     return RunReport(
         path=root,
         status=status,
         report=report,
-        findings=views,
-        facets=facets(views),
+        findings=findings,
         files=file_entries(root, prefix, recorded, _data_tables(descriptor if isinstance(descriptor, dict) else {})),
         counts=status.counts if status else {},
     )

@@ -2,39 +2,45 @@
 
 Scope: :class:`SourceLines` (the lines of the source files a run read, only from files whose
 sha256 still matches the run's record); :func:`centred_excerpt` (a window of a source line centred
-on the flagged span, with the span's position so pages can highlight it); :func:`finding_views`
-and :func:`facets` (plain dicts for the filterable findings list that ``report.html`` and the
-site's review page both render from one template macro). It must not judge data or write files.
+on the flagged span, with the span's position so pages can highlight it); :func:`recentre`. The
+findings list built from them is :mod:`pipeline.validate.findings_list`. It must not judge data or
+write files.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.corrections.suggest import suggested_entry
-from pipeline.findings import RULES, SEVERITIES, STATUSES
 from pipeline.fsutil import sha256_file
 
 EXCERPT_LIMIT = 240
 CONTEXT_LINES = 2
-NO_ORG = "(none)"
+KEEP_FILES = 8  # source files whose lines SourceLines holds at once
 
 
 class SourceLines:
     """Lines of the source files a run read, only from files whose sha256 still matches the one
-    recorded by the run (an edited or replaced file shows no context rather than wrong lines)."""
+    recorded by the run (an edited or replaced file shows no context rather than wrong lines).
+    At most ``keep`` files are held at once, the most recently used: findings come ordered by
+    file, so a report over a large corpus reads each file about once per severity and never holds
+    the whole corpus as lines."""
 
-    def __init__(self, folders: Sequence[Path], checksums: dict[str, str]) -> None:
+    def __init__(self, folders: Sequence[Path], checksums: dict[str, str], *, keep: int = KEEP_FILES) -> None:
         self.folders = list(folders)
         self.checksums = checksums
-        self._cache: dict[str, list[str] | None] = {}
+        self.keep = max(1, keep)
+        self._cache: OrderedDict[str, list[str] | None] = OrderedDict()
 
     def lines(self, source_file: str) -> list[str] | None:
-        if source_file not in self._cache:
-            self._cache[source_file] = self._read(source_file)
-        return self._cache[source_file]
+        if source_file in self._cache:
+            self._cache.move_to_end(source_file)
+            return self._cache[source_file]
+        lines = self._cache[source_file] = self._read(source_file)
+        while len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+        return lines
 
     def _read(self, source_file: str) -> list[str] | None:
         expected = self.checksums.get(source_file)
@@ -96,53 +102,3 @@ def recentre(excerpt: str | None, value: str | None, full_line: str | None) -> t
     if base is None:
         return None, None
     return centred_excerpt(base, value)
-
-
-def _org(finding: dict) -> str:
-    key = finding.get("key") or {}
-    return str(key.get("organization_id") or NO_ORG)
-
-
-def finding_views(findings: Iterable[dict], sources: SourceLines | None = None, *, created: str | None = None) -> list[dict]:
-    """Each finding as the findings list renders it: its fields plus ``location``, ``org``,
-    ``excerpt_parts`` (before, flagged, after), ``context`` lines when the source is known, and
-    ``correction``: the entry of the corrections file that would correct it (dated ``created``'s
-    day when given), for a correctable finding."""
-    day = created[:10] if created and len(created) >= 10 else None
-    out = []
-    for f in findings:
-        view = dict(f)
-        view["status"] = f.get("status") or "open"
-        view["correction"] = suggested_entry(f, date=day)
-        file, line = f.get("source_file") or "", f.get("source_line")
-        view["location"] = f"{file}:{line}" if file and line else file
-        view["org"] = _org(f)
-        view["keytext"] = ", ".join(f"{k}={v}" for k, v in (f.get("key") or {}).items())
-        excerpt, span = f.get("excerpt"), f.get("excerpt_span")
-        if span is None and excerpt:
-            excerpt, span = centred_excerpt(excerpt, f.get("value"))
-        view["excerpt_parts"] = (excerpt[: span[0]], excerpt[span[0] : span[1]], excerpt[span[1] :]) if excerpt and span else None
-        view["excerpt"] = excerpt
-        view["context"] = sources.context(f["source_file"], f.get("source_line")) if sources and f.get("source_file") else []
-        out.append(view)
-    return out
-
-
-def facets(views: Sequence[dict]) -> dict[str, list[tuple[str, str, int]]]:
-    """The filter choices with counts: (value, label, count) per severity, status, rule, file, organisation."""
-    sev = Counter(v["severity"] for v in views)
-    status = Counter(v.get("status") or "open" for v in views)
-    rules = Counter(v["rule"] for v in views)
-    files = Counter(v.get("source_file") or "" for v in views)
-    orgs = Counter(v["org"] for v in views)
-    rule_order = list(RULES)
-    return {
-        "severity": [(s, s, sev[s]) for s in SEVERITIES if sev[s]],
-        "status": [(s, s, status[s]) for s in STATUSES if status[s]],
-        "rule": [
-            (r, f"{r} — {RULES[r].title}" if r in RULES else r, rules[r])
-            for r in sorted(rules, key=lambda r: (rule_order.index(r) if r in rule_order else len(rule_order), r))
-        ],
-        "file": [(f, f or "(no file)", files[f]) for f in sorted(files)],
-        "org": [(o, o, orgs[o]) for o in sorted(orgs, key=lambda o: (o == NO_ORG, o))],
-    }

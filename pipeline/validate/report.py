@@ -30,9 +30,10 @@ from markupsafe import Markup
 
 from pipeline.artifacts import Report, ReportFinding, ReportSummary, RuleCount, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES, STATUSES, Finding
-from pipeline.fsutil import atomic_file, atomic_write_text
+from pipeline.fsutil import atomic_file, atomic_write_bytes, atomic_write_text, json_text
 from pipeline.markdown import md_text
-from pipeline.validate.excerpts import SourceLines, facets, finding_views, recentre
+from pipeline.validate.excerpts import SourceLines, recentre
+from pipeline.validate.findings_list import FindingsList
 
 FORMAT_VERSION = "1.2"
 NO_TABLE = "(none)"
@@ -99,8 +100,11 @@ def _centre(entry: dict, sources: SourceLines | None) -> dict:
 
 def build_report(findings: Iterable[Finding | dict], *, context: dict | None = None) -> Report:
     """The report (see ``REPORT_FORMAT.md``)."""
-    sources = sources_of(context)
-    entries = sorted((_centre(finding_dict(f), sources) for f in findings), key=_order)
+    return _build_report(findings, context, sources_of(context))
+
+
+def _build_report(findings: Iterable[Finding | dict], context: dict | None, sources: SourceLines | None) -> Report:
+    entries = [_centre(entry, sources) for entry in sorted((finding_dict(f) for f in findings), key=_order)]  # by file: few re-reads
     by_severity = Counter(e["severity"] for e in entries)
     by_rule = Counter(e["rule"] for e in entries)
     by_table = Counter(e["table"] or NO_TABLE for e in entries)
@@ -161,7 +165,11 @@ def _resolution_text(f: dict) -> str:
 
 
 def to_markdown(model: Report) -> str:
-    report = model.to_dict()
+    return markdown_of(model.to_dict())
+
+
+def markdown_of(report: dict[str, Any]) -> str:
+    """``report.md`` of a report as a dict (``Report.to_dict()``)."""
     s = report["summary"]
     sev = s["by_severity"]
     lines = [
@@ -239,11 +247,14 @@ def to_html(model: Report, sources: SourceLines | None = None) -> str:
     return "".join(html_stream(model, sources))
 
 
-def html_stream(model: Report, sources: SourceLines | None = None) -> TemplateStream:
+def html_stream(model: Report | dict[str, Any], sources: SourceLines | None = None, *, report_sha256: str | None = None) -> TemplateStream:
     """``report.html`` as Jinja renders it, piece by piece: written straight to the file, the page
-    of a large corpus (tens of thousands of findings, ~100 MB) is never one string in memory."""
-    report = model.to_dict()
-    views = finding_views(report["findings"], sources, created=str(report.get("generated", {}).get("created") or "") or None)
+    of a large corpus (tens of thousands of findings, ~100 MB) is never one string in memory.
+    ``model``: the report, or its dict (``Report.to_dict()``); ``report_sha256``: of its
+    ``report.json``, which marks the findings' items (the site's review page copies them)."""
+    report = model.to_dict() if isinstance(model, Report) else model
+    created = str(report.get("generated", {}).get("created") or "") or None
+    findings = FindingsList(report["findings"], sources, created=created, report_sha256=report_sha256)
     script, script_hash = filter_script()
     stream = (
         _env()
@@ -251,8 +262,7 @@ def html_stream(model: Report, sources: SourceLines | None = None) -> TemplateSt
         .stream(
             report=report,
             summary=report["summary"],
-            findings=views,
-            facets=facets(views),
+            findings=findings,
             severities=SEVERITIES,
             script=Markup(script),  # noqa: S704 - our own file, hashed into the page's CSP
             script_hash=script_hash,
@@ -271,13 +281,16 @@ def html_stream(model: Report, sources: SourceLines | None = None) -> TemplateSt
 
 def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: dict | None = None) -> dict[str, Path]:
     """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
-    report = build_report(findings, context=context)
+    sources = sources_of(context)  # one reader of the source lines for the excerpts and the pages
+    report = _build_report(findings, context, sources).to_dict()  # one dict serves the three formats
     out_dir = Path(out_dir)
-    return {
-        "json": atomic_write_text(out_dir / "report.json", report.to_json(), durable=False),
-        "md": atomic_write_text(out_dir / "report.md", to_markdown(report), durable=False),
-        "html": write_stream(out_dir / "report.html", html_stream(report, sources_of(context))),
-    }
+    data = json_text(report).encode("utf-8")  # the bytes of Report.to_json()
+    sha256 = hashlib.sha256(data).hexdigest()
+    paths = {"json": atomic_write_bytes(out_dir / "report.json", data, durable=False)}
+    del data
+    paths["md"] = atomic_write_text(out_dir / "report.md", markdown_of(report), durable=False)
+    paths["html"] = write_stream(out_dir / "report.html", html_stream(report, sources, report_sha256=sha256))
+    return paths
 
 
 def write_stream(path: Path, stream: TemplateStream) -> Path:
