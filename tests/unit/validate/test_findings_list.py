@@ -54,7 +54,8 @@ def test_every_value_of_an_item_is_escaped_and_the_flagged_text_marked() -> None
 
 
 def test_a_corrected_item_says_by_whom_and_what_changed() -> None:
-    resolution = {"correction": "fix-1", "editor": "Jane <J>", "date": "2026-11-30", "old_value": None, "new_value": "x", "severity": "error"}
+    resolution = {"correction": "fix-1", "editor": "Jane <J>", "date": "2026-11-30"}
+    resolution |= {"old_value": None, "new_value": "x", "severity": "error"}
     html = item_html(findings_list.finding_view(_finding(status="corrected", resolution=resolution)))
     assert 'class="finding sev-warning status-corrected"' in html and '<span class="badge status-corrected">corrected</span>' in html
     assert "(Jane &lt;J&gt;, 2026-11-30): <code>(empty)</code> → <code>x</code>; it was an error" in html
@@ -124,3 +125,19 @@ def test_the_review_page_copies_the_reports_items_only_from_the_same_report(tmp_
     report_json.write_text(report_json.read_text(encoding="utf-8").replace('"format_version"', ' "format_version"', 1), encoding="utf-8")
     rebuilt = (build_site(outputs) / "review.html").read_text(encoding="utf-8")
     assert "sentinel" not in rebuilt and rebuilt.count('<li class="finding ') == marked.count('<li class="finding ') > 0
+
+
+def test_source_lines_hold_few_files_and_read_an_evicted_one_again(tmp_path: Path) -> None:
+    from pipeline.fsutil import sha256_file
+    from pipeline.validate.excerpts import SourceLines
+
+    for i in range(5):
+        (tmp_path / f"f{i}.txt").write_text(f"first {i}\nsecond {i}\n", encoding="utf-8")
+    lines = SourceLines([tmp_path], {f"f{i}.txt": sha256_file(tmp_path / f"f{i}.txt") for i in range(5)}, keep=2)
+    assert [lines.line(f"f{i}.txt", 2) for i in range(5)] == [f"second {i}" for i in range(5)]
+    assert len(lines._cache) == 2  # only the two most recently used files are held
+    assert lines.context("f0.txt", 1) == [(1, "first 0", True), (2, "second 0", False)]  # read again, unchanged
+    (tmp_path / "f0.txt").write_text("edited\n", encoding="utf-8")
+    for other in ("f1.txt", "f2.txt"):  # f0 is evicted
+        lines.line(other, 1)
+    assert lines.line("f0.txt", 1) is None  # re-read after an edit: its sha256 no longer matches
