@@ -19,6 +19,7 @@ from rich.table import Table
 
 from pipeline.config import ConfigError, Settings, load_settings
 from pipeline.findings import severity_counts
+from pipeline.fsutil import use_system_allocator
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Geneva Digital Atlas: raw profiles → validated, versioned open data.")
 console = Console(stderr=False, highlight=False)
@@ -34,6 +35,11 @@ HomeOpt = Annotated[
     Path | None,
     typer.Option("--dagster-home", help="The corpus's Dagster instance [ATLAS_DAGSTER_HOME or DAGSTER_HOME; default <outputs>/.dagster]."),
 ]
+
+
+@app.callback()
+def _every_command() -> None:
+    use_system_allocator()  # before any command imports pyarrow: resident memory stays near what is live
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -329,6 +330,24 @@ def deterministic_zip(src: Path, dest: Path, arcroot: str, date_time: tuple[int,
             with (src / rel).open("rb") as f, zf.open(info, "w") as out:
                 shutil.copyfileobj(f, out, _CHUNK)
     return dest
+
+
+ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+
+
+def use_system_allocator() -> None:
+    """Let Arrow allocate through the C library's ``malloc`` rather than its bundled mimalloc,
+    which keeps the pages it freed: building one 93 MB string column left +253 MB of resident
+    memory with mimalloc and +95 MB with the system pool. Set in the environment (read when
+    pyarrow is first imported, and inherited by worker processes), and switched at once when
+    pyarrow is already loaded. An operator's own ``ARROW_DEFAULT_MEMORY_POOL`` is kept."""
+    if os.environ.get(ARROW_POOL_ENV):
+        return
+    os.environ[ARROW_POOL_ENV] = "system"
+    if "pyarrow" in sys.modules:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def release_memory() -> None:

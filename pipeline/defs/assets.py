@@ -30,7 +30,7 @@ from pipeline.defs.metadata import check_result, findings_metadata, first_errors
 from pipeline.defs.resources import AtlasPaths, OutputsLock
 from pipeline.defs.versions import code_version
 from pipeline.extract import combine, discover
-from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_to_cache, read_or_extract
+from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_to_cache, iter_extractions
 from pipeline.findings import Finding
 from pipeline.fsutil import release_memory
 from pipeline.publish.candidate import latest_run_notice, stage
@@ -170,9 +170,8 @@ def combine_tables(
     entry that cannot be used is re-extracted, with an info finding), with the editors' corrections
     applied (``corrections`` is the table of those applied)."""
     with surfaced("combine_tables", context, paths, outputs_lock):
-        files, cache_findings = read_or_extract(extracted_records["cache"], extracted_records["files"])
-        result = combine(files)
-        del files  # every file's rows: the largest thing a run holds; freed before the tables are stored
+        cache_findings: list[Finding] = []
+        result = combine(iter_extractions(extracted_records["cache"], extracted_records["files"], cache_findings))  # one file at a time
         if sum(len(frame) for frame in result.tables.values()) > RELEASE_MEMORY_ROWS:
             release_memory()
         result.findings[:0] = [*extracted_records["findings"], *cache_findings]

@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.config import CORRECTIONS_NAME
+from pipeline.fsutil import use_system_allocator
 from pipeline.publish.lock import LockHeld, LockUnavailable, outputs_lock
 
 
@@ -42,6 +43,9 @@ class AtlasPaths(dg.ConfigurableResource):
     @property
     def cache_url(self) -> str:
         return self.cache or str(Path(self.outputs) / ".cache")
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        use_system_allocator()  # every process that runs a step (daemon-launched runs too)
 
 
 class OutputsLock(dg.ConfigurableResource):

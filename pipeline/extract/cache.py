@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,19 +134,22 @@ def extract_to_cache(cache_url: str, files: Sequence[tuple[SourceEntry, str]], *
             pass
 
 
-def read_or_extract(cache_url: str, files: Sequence[tuple[SourceEntry, str]]) -> tuple[list[FileExtraction], list[Finding]]:
-    """Every file's extraction: from the cache where a valid entry exists, else extracted and
-    stored. ``files`` pairs each entry with its cache key. Returns the extractions in order and the
-    info findings of unusable entries."""
-    found: list[FileExtraction | None] = []
-    findings: list[Finding] = []
-    for entry, key in files:
+def iter_extractions(cache_url: str, files: Sequence[tuple[SourceEntry, str]], problems: list[Finding]) -> Iterator[FileExtraction]:
+    """Each file's extraction, one at a time in source-path order (what ``combine`` streams): from
+    the cache where a valid entry exists, else extracted here and stored. The info findings of
+    unusable entries are appended to ``problems``."""
+    for entry, key in sorted(files, key=lambda pair: pair[0].rel):
         fx, problem = load(cache_url, key, entry.rel)
-        found.append(fx)
         if problem is not None:
-            findings.append(problem)
-    misses = [i for i, fx in enumerate(found) if fx is None]
-    for i, fx in zip(misses, extract_missing([files[i][0] for i in misses]), strict=True):
-        store(cache_url, files[i][1], fx)
-        found[i] = fx
-    return [fx for fx in found if fx is not None], findings
+            problems.append(problem)
+        if fx is None:
+            fx = _extract(entry)
+            store(cache_url, key, fx)
+        yield fx
+
+
+def read_or_extract(cache_url: str, files: Sequence[tuple[SourceEntry, str]]) -> tuple[list[FileExtraction], list[Finding]]:
+    """Every file's extraction at once, in source-path order, and the info findings of unusable
+    entries (:func:`iter_extractions`, listed)."""
+    problems: list[Finding] = []
+    return list(iter_extractions(cache_url, files, problems)), problems

@@ -36,9 +36,14 @@ class _Corpus:
 
 
 def combine(files: Iterable[FileExtraction]) -> Extraction:
-    ordered = sorted(files, key=lambda f: f.source.path)
+    """The corpus's tables from each file's extraction. ``files``: a list in any order, or an
+    iterator yielding them in source-path order (``discover``'s order), consumed one file at a
+    time: only the rows are kept, and each table's rows are dropped once its frame is built, so a
+    large corpus is never held as rows, file wrappers and frames at once."""
     corpus = _Corpus()
-    for fx in ordered:
+    sources = []
+    for fx in _in_order(files):
+        sources.append(fx.source)
         corpus.findings.extend(fx.findings)
         corpus.rows["quarantine"].extend(fx.rows.get("quarantine", []))
         owners = {org["source_line_start"]: _settle(corpus, org) for org in fx.rows.get("organizations", [])}
@@ -56,8 +61,20 @@ def combine(files: Iterable[FileExtraction]) -> Extraction:
         }
         for i in vocab.issues.values()
     ]
-    tables = {name: typed_frame(schema, rows[name]) for name, schema in load_schemas().items()}
-    return Extraction(tables, corpus.findings, [f.source for f in ordered])
+    tables = {name: typed_frame(schema, rows.pop(name)) for name, schema in load_schemas().items()}
+    return Extraction(tables, corpus.findings, sources)
+
+
+def _in_order(files: Iterable[FileExtraction]) -> Iterator[FileExtraction]:
+    if isinstance(files, list | tuple):
+        yield from sorted(files, key=lambda f: f.source.path)
+        return
+    last = ""
+    for fx in files:
+        if fx.source.path < last:
+            raise ValueError(f"combine: {fx.source.path} came after {last}; an iterator must yield files in source-path order")
+        last = fx.source.path
+        yield fx
 
 
 def _settle(corpus: _Corpus, org: dict) -> str | None:

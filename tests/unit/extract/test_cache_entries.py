@@ -94,3 +94,35 @@ def test_decode_refuses_what_encode_did_not_write() -> None:
         decode("other", data)
     with pytest.raises(ValueError, match="not a valid cache entry"):
         decode("k", b'{"format": "something else", "key": "k", "extraction": {}}')
+
+
+def test_streamed_files_combine_to_the_same_tables_as_listed_ones(tmp_path: Path) -> None:
+    from conftest import make_profile
+
+    from pipeline.extract.cache import iter_extractions
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    texts = {"b.txt": make_profile(acronym="BBB"), "a.txt": make_profile(name="Alpha Org", acronym="AAA")}
+    texts["c.txt"] = make_profile(acronym="BBB")
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    entries = [SourceEntry.of(folder / name, name) for name in texts]
+    files = [(e, cache_key(VERSION, e.rel, e.sha256)) for e in entries]
+    url = str(tmp_path / "cache")
+    listed = combine([extract_file(folder / name, name) for name in reversed(list(texts))])  # a list: any order
+    problems: list = []
+    streamed = combine(iter_extractions(url, files, problems))  # nothing cached yet: each extracted and stored
+    assert problems == [] and all(entry_path(url, key).is_file() for _, key in files)
+    assert [s.path for s in streamed.sources] == ["a.txt", "b.txt", "c.txt"] == [s.path for s in listed.sources]
+    assert [f.to_dict() for f in streamed.findings] == [f.to_dict() for f in listed.findings]
+    assert any(f.rule == "duplicate-organization-same" and f.source_file == "c.txt" for f in streamed.findings)  # c repeats b
+    for name, frame in listed.tables.items():
+        assert streamed.tables[name].equals(frame), name
+
+
+def test_an_iterator_out_of_source_path_order_is_refused() -> None:
+    fx = extract_file(SAMPLE, SAMPLE.name)
+    later = extract_file(SAMPLE, "zzz.txt")
+    with pytest.raises(ValueError, match="source-path order"):
+        combine(iter([later, fx]))

@@ -92,3 +92,20 @@ def test_deterministic_zip_ignores_mtimes_and_creation_order(tmp_path) -> None:
     with zipfile.ZipFile(tmp_path / "one.zip") as zf:
         assert zf.namelist() == ["pkg-1.0.0/a/c.txt", "pkg-1.0.0/b.txt"]
         assert zf.read("pkg-1.0.0/b.txt") == b"b.txt"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_arrow_allocates_with_the_system_pool_unless_the_operator_chose_one(given: str | None, expected: str) -> None:
+    """Run in a fresh interpreter: the pool is chosen once per process (pyarrow already loaded here)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if given:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = given
+    code = (
+        "import pyarrow as pa\nfrom pipeline.fsutil import use_system_allocator\nuse_system_allocator()\n"
+        "import os\nprint(pa.default_memory_pool().backend_name, os.environ['ARROW_DEFAULT_MEMORY_POOL'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out == [expected, expected]
