@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.fsutil import sha256_file
+from pipeline.fsutil import sha256_bytes
 
 EXCERPT_LIMIT = 240
 CONTEXT_LINES = 2
@@ -32,6 +32,7 @@ class SourceLines:
         self.checksums = checksums
         self.keep = max(1, keep)
         self._cache: OrderedDict[str, list[str] | None] = OrderedDict()
+        self._verified: dict[Path, tuple[int, int, int]] = {}  # path → (inode, size, mtime) when its sha256 matched
 
     def lines(self, source_file: str) -> list[str] | None:
         if source_file in self._cache:
@@ -49,8 +50,14 @@ class SourceLines:
         for folder in self.folders:
             path = (folder / source_file).resolve()
             try:
-                if path.is_relative_to(folder.resolve()) and path.is_file() and sha256_file(path) == expected:
-                    return path.read_bytes().decode("utf-8", errors="replace").splitlines()
+                if not (path.is_relative_to(folder.resolve()) and path.is_file()):
+                    continue
+                stamp = _stamp(path)
+                data = path.read_bytes()
+                if self._verified.get(path) != stamp and sha256_bytes(data) != expected:
+                    continue
+                self._verified[path] = stamp  # read again after eviction: not hashed again while unchanged
+                return data.decode("utf-8", errors="replace").splitlines()
             except OSError:
                 continue
         return None
@@ -67,6 +74,11 @@ class SourceLines:
             return []
         lo, hi = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
         return [(n, lines[n - 1], n == line) for n in range(lo, hi + 1)]
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _find(text: str, span: str) -> int:
