@@ -110,3 +110,30 @@ def test_two_builds_hold_the_same_contents(tmp_path) -> None:
     for t in PUBLISHED:
         assert con.execute(f'SELECT * FROM "{t.name}" EXCEPT ALL SELECT * FROM b."{t.name}"').fetchall() == []
     assert schema("organizations").to_duckdb()[0].startswith('CREATE TABLE "organizations" (')
+
+
+def test_a_database_larger_than_duckdbs_memory_limit_is_written_whole(tmp_path, monkeypatch) -> None:
+    """DuckDB's buffer pool is bounded (``MEMORY_LIMIT``) on the first attempt; when the bound is too
+    small for the tables, the file is built again without it rather than fail, and no spill folder
+    or temp file is left behind."""
+    import pandas as pd
+
+    from pipeline.publish import database
+
+    configs: list[dict] = []
+    connect = duckdb.connect
+    monkeypatch.setattr(database.duckdb, "connect", lambda *a, **k: configs.append(dict(k.get("config", {}))) or connect(*a, **k))
+    monkeypatch.setattr(database, "MEMORY_LIMIT", "16MB")
+    frames = {t.name: t.frame(extraction().tables[t.name]) for t in PUBLISHED}
+    sections = frames["sections"]
+    many = pd.concat([sections[sections["parent_section_id"].isna()].iloc[[0]]] * 30_000, ignore_index=True)
+    many["section_id"] = [f"bulk-{i}" for i in range(len(many))]
+    many["text"] = [f"{i} " + "x" * 2000 for i in range(len(many))]  # ~60 MB of text in one table
+    frames["sections"] = schema("sections").frame(pd.concat([sections, many], ignore_index=True))
+    write_database(frames, PUBLISHED, tmp_path / "big.duckdb")
+    assert [c.get("memory_limit") for c in configs] == ["16MB", None]  # bounded first, then without the bound
+    assert database_counts(tmp_path / "big.duckdb")["sections"] == len(frames["sections"])
+    assert [p.name for p in tmp_path.iterdir()] == ["big.duckdb"]  # no spill folder, no temp file left
+    configs.clear()
+    write_database({t.name: t.frame(extraction().tables[t.name]) for t in PUBLISHED}, PUBLISHED, tmp_path / "small.duckdb")
+    assert [c.get("memory_limit") for c in configs] == ["16MB"]  # what fits is written within the bound
