@@ -3,7 +3,8 @@
 
 Scope: turn a list of findings into the report dict (format in ``REPORT_FORMAT.md`` beside this
 file), write it as JSON, Markdown and one self-contained HTML page (inline CSS, no external
-resource, every value escaped by Jinja2's autoescape so markup in profile text shows as text), read
+resource, every value escaped so markup in profile text shows as text: by Jinja2's autoescape, and
+by ``markupsafe`` in the findings' items, which ``findings_list`` renders one at a time), read
 it back, and summarise it for the console. Excerpts are centred on the flagged value (from the
 source line itself when the run's sources are still there, unchanged) and the value's position is
 recorded so pages highlight it; ``report.html`` filters by severity, rule, file and organisation,
