@@ -350,6 +350,16 @@ def use_system_allocator() -> None:
         pa.set_memory_pool(pa.system_memory_pool())
 
 
+RELEASE_MEMORY_ROWS = 100_000  # above this many rows, freed memory is handed back at once (a full collection costs ~0.2 s)
+
+
+def release_after_large(rows: int) -> None:
+    """:func:`release_memory` when the work just done handled more than ``RELEASE_MEMORY_ROWS`` rows
+    (measured at 1000×: 222 MB handed back after the Frictionless check of the written files)."""
+    if rows > RELEASE_MEMORY_ROWS:
+        release_memory()
+
+
 def release_memory() -> None:
     """Collect garbage and hand the freed heap back to the operating system (glibc's
     ``malloc_trim``), so a process that just dropped a large structure shrinks at once."""

@@ -32,7 +32,7 @@ from pipeline.defs.versions import code_version
 from pipeline.extract import combine, discover
 from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_to_cache, iter_extractions
 from pipeline.findings import Finding
-from pipeline.fsutil import release_memory
+from pipeline.fsutil import release_after_large
 from pipeline.publish.candidate import latest_run_notice, stage
 from pipeline.publish.release import PublishRefused, publish
 from pipeline.schemas import load_schemas
@@ -65,14 +65,12 @@ NO_DECISION = (
 SCHEMAS = load_schemas()
 EXTRACT_VERSION, VALIDATE_VERSION, PUBLISH_VERSION = code_version("extract"), code_version("validate"), code_version("publish")
 TABLE_INS = {name: dg.AssetIn(key=name) for name in SCHEMAS}
-RELEASE_MEMORY_ROWS = 100_000  # above this many rows, hand the freed rows' memory back at once (a full collection costs ~0.2 s)
 
 
 def _release_if_large(tables: dict[str, pd.DataFrame]) -> None:
     """Hand the memory the previous work freed back to the system before a large step goes on (the
     next allocations then start from what is live, not from the last step's high-water mark)."""
-    if sum(len(frame) for frame in tables.values()) > RELEASE_MEMORY_ROWS:
-        release_memory()
+    release_after_large(sum(len(frame) for frame in tables.values()))
 
 
 class PublishDecision(dg.Config):

@@ -12,6 +12,7 @@ mentions), the profile's span, header fields, headings and footnotes. No parsing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -34,7 +35,9 @@ class FileExtraction:
     """What one source file yields; independent of every other file (cacheable by sha256)."""
 
     source: SourceFile
-    rows: dict[str, list[dict]] = field(default_factory=dict)
+    # ``dict[str, Any]``, not a bare ``dict``: pydantic then shares the column names among the rows
+    # it reads back from the cache (a bare dict gets new key strings per row: +0.58 kB a row, 160 MB at 1000×)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
 

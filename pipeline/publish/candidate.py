@@ -41,6 +41,7 @@ from pipeline.fsutil import (
     atomic_write_json,
     atomic_write_text,
     make_temp_dir,
+    release_after_large,
     remove_temp_dirs,
     sha256_file,
     swap_in_dir,
@@ -245,6 +246,7 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
         frictionless = _check_files(build, run, build.data)
+        release_after_large(sum(counts.values()))  # what the check read and built is garbage now
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
         diff = None
         if not has_errors(findings):
@@ -253,6 +255,7 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
             diff = None if has_errors(descriptor_findings) else diff
         if diff is None:
             _drop_publishable_files(build.root)
+        release_after_large(sum(counts.values()))  # the texts' garbage, before the report
         status, report = _report_and_status(build, findings, diff, counts, quarantined, run)
         build.step("swap")
         target = staging_dir(build.outputs_dir) if status.publishable else blocked_dir(build.outputs_dir)

@@ -109,3 +109,14 @@ def test_arrow_allocates_with_the_system_pool_unless_the_operator_chose_one(give
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
     assert out == [expected, expected]
+
+
+def test_freed_memory_is_handed_back_only_after_large_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import fsutil
+
+    calls: list[int] = []
+    monkeypatch.setattr(fsutil, "release_memory", lambda: calls.append(1))
+    fsutil.release_after_large(fsutil.RELEASE_MEMORY_ROWS)  # a full collection costs ~0.2 s: not for small work
+    assert calls == []
+    fsutil.release_after_large(fsutil.RELEASE_MEMORY_ROWS + 1)
+    assert calls == [1]
