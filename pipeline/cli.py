@@ -19,7 +19,7 @@ from rich.table import Table
 
 from pipeline.config import ConfigError, Settings, load_settings
 from pipeline.findings import severity_counts
-from pipeline.fsutil import use_system_allocator
+from pipeline.fsutil import configure_allocators
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Geneva Digital Atlas: raw profiles → validated, versioned open data.")
 console = Console(stderr=False, highlight=False)
@@ -39,7 +39,7 @@ HomeOpt = Annotated[
 
 @app.callback()
 def _every_command() -> None:
-    use_system_allocator()  # before any command imports pyarrow: resident memory stays near what is live
+    configure_allocators()  # before any command imports pyarrow: resident memory stays near what is live
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

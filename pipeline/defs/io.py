@@ -106,10 +106,10 @@ class AtlasIOManager(dg.UPathIOManager):
             table = pa.Table.from_pandas(obj, preserve_index=False)
             if local:  # streamed into the file
                 with atomic_file(Path(path.path), durable=False) as out:
-                    feather.write_feather(table, out, compression="uncompressed")
+                    feather.write_feather(table, out, compression="uncompressed", chunksize=max(table.num_rows, 1))
                 return
             buf = io.BytesIO()
-            feather.write_feather(table, buf, compression="uncompressed")
+            feather.write_feather(table, buf, compression="uncompressed", chunksize=max(table.num_rows, 1))
             data = buf.getvalue()
         else:
             data = json.dumps(to_json(obj), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.config import CORRECTIONS_NAME
-from pipeline.fsutil import use_system_allocator
+from pipeline.fsutil import configure_allocators
 from pipeline.publish.lock import LockHeld, LockUnavailable, outputs_lock
 
 
@@ -45,7 +45,7 @@ class AtlasPaths(dg.ConfigurableResource):
         return self.cache or str(Path(self.outputs) / ".cache")
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        use_system_allocator()  # every process that runs a step (daemon-launched runs too)
+        configure_allocators()  # every process that runs a step (daemon-launched runs too)
 
 
 class OutputsLock(dg.ConfigurableResource):

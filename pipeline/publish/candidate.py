@@ -246,6 +246,7 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
         frictionless = _check_files(build, run, build.data)
+        build.data = WrittenData(counts, {}, build.data.arrows)  # the frames were for the check only
         release_after_large(sum(counts.values()))  # what the check read and built is garbage now
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
         diff = None
@@ -255,6 +256,7 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
             diff = None if has_errors(descriptor_findings) else diff
         if diff is None:
             _drop_publishable_files(build.root)
+        build.data = None  # the texts were the last to read the written rows
         release_after_large(sum(counts.values()))  # the texts' garbage, before the report
         status, report = _report_and_status(build, findings, diff, counts, quarantined, run)
         build.step("swap")

@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from pipeline.artifacts import Report, ReportFinding, ReportSummary, RuleCount, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES, STATUSES, Finding
-from pipeline.fsutil import atomic_file, atomic_write_bytes, atomic_write_text, json_text
+from pipeline.fsutil import atomic_file, atomic_write_text, json_chunks
 from pipeline.markdown import md_text
 from pipeline.validate.excerpts import SourceLines, recentre
 from pipeline.validate.findings_list import FindingsList
@@ -285,10 +285,15 @@ def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: 
     sources = sources_of(context)  # one reader of the source lines for the excerpts and the pages
     report = _build_report(findings, context, sources).to_dict()  # one dict serves the three formats
     out_dir = Path(out_dir)
-    data = json_text(report).encode("utf-8")  # the bytes of Report.to_json()
-    sha256 = hashlib.sha256(data).hexdigest()
-    paths = {"json": atomic_write_bytes(out_dir / "report.json", data, durable=False)}
-    del data
+    chunks = json_chunks(report)  # the bytes of Report.to_json()
+    digest = hashlib.sha256()
+    with atomic_file(out_dir / "report.json", durable=False) as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            out.write(chunk)
+    sha256 = digest.hexdigest()
+    paths = {"json": out_dir / "report.json"}
+    del chunks
     paths["md"] = atomic_write_text(out_dir / "report.md", markdown_of(report), durable=False)
     paths["html"] = write_stream(out_dir / "report.html", html_stream(report, sources, report_sha256=sha256))
     return paths

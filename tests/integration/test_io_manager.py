@@ -67,3 +67,25 @@ def test_values_that_are_not_data_are_refused() -> None:
         to_json({"x": object()})
     with pytest.raises(TypeError):
         to_json({1: "int keys"})
+
+
+def test_a_large_table_is_stored_as_one_batch_and_written_out_without_a_copy(tmp_path: Path) -> None:
+    """A table past Arrow's default batch of 65,536 rows is stored as one batch, so the strings of
+    a loaded frame are one chunk of the mapped file, and ``arrow_table`` hands that very buffer to
+    the writers (a column of several chunks is copied into one: measured at 1000×, 118 MB)."""
+    import pandas as pd
+
+    from pipeline.publish.arrow import arrow_table
+    from pipeline.schemas import schema
+
+    table = schema("footnotes")
+    n = 70_000
+    frame = table.frame(pd.DataFrame({"organization_id": [f"org-{i % 7}" for i in range(n)], "number": range(1, n + 1),
+                                      "text": [f"note {i}" for i in range(n)], "source_line": range(1, n + 1)}))
+    back, _ = _round_trip(tmp_path, frame, "footnotes")
+    stored = back["text"].array._pa_array
+    assert stored.num_chunks == 1
+    written = arrow_table(back, table).column("text")
+    assert written.type == table.to_arrow().field("text").type
+    assert written.chunk(0).buffers()[2].address == stored.chunk(0).buffers()[2].address  # the same bytes, not a copy
+    assert back.equals(frame)
