@@ -28,6 +28,8 @@ nux:
   enabled: false
 telemetry:
   enabled: false
+python_logs:
+  python_log_level: INFO   # DEBUG lines (the IO manager's, one per stored input and output) are not kept as run events
 """
 SQLITE_YAML = (
     """\
