@@ -59,9 +59,17 @@ def correctable_tables() -> dict[str, TableSchema]:
     return _CORRECTABLE[0][1]
 
 
-def correctable_columns(table: TableSchema) -> list[str]:
-    key = set(table.primary_key)
-    return [c for c in table.columns if c not in key and not is_provenance_column(c)]
+_COLUMNS: dict[int, tuple[TableSchema, tuple[str, ...]]] = {}  # id(table) → (table, its correctable columns)
+
+
+def correctable_columns(table: TableSchema) -> tuple[str, ...]:
+    """The columns of ``table`` a correction may change: neither its key nor provenance (worked
+    out once per schema object: the review pages ask for every finding)."""
+    known = _COLUMNS.get(id(table))
+    if known is None or known[0] is not table:
+        key = set(table.primary_key)
+        known = _COLUMNS[id(table)] = (table, tuple(c for c in table.columns if c not in key and not is_provenance_column(c)))
+    return known[1]
 
 
 def plain(value: object) -> object:

@@ -95,10 +95,13 @@ def suggested_entry(finding: Mapping[str, Any], *, date: str | None = None) -> s
     table = correctable_tables().get(str(finding.get("table") or ""))
     column = finding.get("column")
     key = finding.get("key") or {}
-    if table is None or column not in correctable_columns(table) or any(key.get(c) in (None, "") for c in table.primary_key):
+    if table is None or column not in correctable_columns(table):
+        return None
+    primary_key = table.primary_key
+    if any(key.get(c) in (None, "") for c in primary_key):
         return None
     lines = [f"- organization: {scalar(key[ORG])}", f"table: {table.name}"]
-    others = table.primary_key[1:]
+    others = primary_key[1:]
     if others:
         lines.append("key: {" + ", ".join(f"{c}: {_flow(key[c])}" for c in others) + "}")
     lines.append(f"column: {column}")
