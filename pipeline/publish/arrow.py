@@ -93,6 +93,14 @@ _PANDAS_TYPES = {
 }
 
 
+def read_parquet_table(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file (all columns, or ``columns``) as an Arrow table. Read as one file
+    (``pq.ParquetFile``), not through ``pq.read_table``, whose first call imports Arrow's dataset
+    and Acero engines: ~0.2 s of a short run."""
+    with pq.ParquetFile(path) as f:
+        return f.read(columns=columns)
+
+
 def read_parquet(path: Path) -> pd.DataFrame:
     """A Parquet file written here, back as a frame with pandas' nullable dtypes (for diffs)."""
-    return pq.read_table(path).to_pandas(types_mapper=_PANDAS_TYPES.get)
+    return read_parquet_table(path).to_pandas(types_mapper=_PANDAS_TYPES.get)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from pipeline.csvio import FORMULA_PREFIXES, GUARD, guard_cell
 from pipeline.markdown import md_cell
+from pipeline.publish.arrow import read_parquet_table
 from pipeline.publish.layout import csv_path, parquet_path
 from pipeline.schemas import Field, TableSchema, load_schemas
 
@@ -120,7 +120,7 @@ def _example(root: Path, table: TableSchema, column: str, data: Mapping[str, pa.
         path = root / parquet_path(table.name)
         if not path.is_file():
             return ""
-        values = pq.read_table(path, columns=[column]).column(column)
+        values = read_parquet_table(path, columns=[column]).column(column)
     first = pc.index(pc.is_valid(values), True).as_py() if len(values) else -1
     if first < 0:
         return ""

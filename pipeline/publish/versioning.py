@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from pipeline.config import ReleaseConfig, release_config
+from pipeline.publish.arrow import read_parquet_table
 from pipeline.publish.datapackage import published_schemas, read_datapackage, table_resources
 from pipeline.publish.layout import parquet_path, parse_version
 from pipeline.schemas import TableSchema, load_schemas
@@ -148,11 +148,11 @@ def read_snapshot(
 
 def _read_columns(path: Path, schema: dict, keys_only: bool) -> dict[str, list]:
     if not keys_only:
-        return pq.read_table(path).to_pydict()
+        return read_parquet_table(path).to_pydict()
     pk = schema.get("primaryKey", [])
     pk = [pk] if isinstance(pk, str) else list(pk)
     first = [f["name"] for f in schema.get("fields", [])][:1]
-    return pq.read_table(path, columns=pk or first).to_pydict()
+    return read_parquet_table(path, columns=pk or first).to_pydict()
 
 
 # -- diff ------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -113,3 +115,25 @@ def test_formula_cells_guarded_in_csv_raw_in_parquet(tmp_path) -> None:
     assert "'=HYPERLINK(" in (tmp_path / "o.csv").read_text(encoding="utf-8")
     raw = pq.read_table(tmp_path / "o.parquet").column("summary").to_pylist()
     assert '=HYPERLINK("https://evil.example")' in raw
+
+
+def test_reading_parquet_back_does_not_load_arrow_s_dataset_engine(tmp_path) -> None:
+    """``pq.read_table`` imports Arrow's dataset and Acero engines on first use (~0.2 s of a short
+    run); the readers here read single files and must not pull them in. A fresh interpreter, since
+    this one may have loaded them already."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom publish_support import base_rows, frames\n"
+        "from pipeline.publish.arrow import read_parquet, write_parquet\nfrom pipeline.schemas import schema\n"
+        "from pipeline.publish.versioning import _read_columns\n"
+        "t = schema('organizations')\npath = write_parquet(frames(base_rows())['organizations'], t, Path(sys.argv[1]) / 'o.parquet')\n"
+        "assert len(read_parquet(path)) == len(frames(base_rows())['organizations'])\n"
+        "assert _read_columns(path, t.descriptor, keys_only=True)\n"
+        "print('pyarrow.dataset' in sys.modules, 'pyarrow._acero' in sys.modules)"
+    )
+    tests_dir = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([tests_dir, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["False", "False"]
