@@ -91,7 +91,7 @@ def csv_resource(table: TableSchema, root: Path, rows: int) -> dict:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{sha256_file(path)}",
+        "hash": f"sha256:{sha256_file(path, reuse=True)}",
         "rows": rows,
         "dialect": {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True, "header": True},
         "schema": _plain(table.descriptor),
@@ -126,7 +126,7 @@ def parquet_resource(table: TableSchema, root: Path, rows: int) -> dict:
         "path": parquet_path(table.name),
         "format": "parquet",
         "mediatype": PARQUET_MEDIATYPE,
-        "hash": f"sha256:{sha256_file(path)}",
+        "hash": f"sha256:{sha256_file(path, reuse=True)}",
         "rows": rows,
         "schema": parquet_schema(table),
     }
@@ -147,7 +147,7 @@ def database_resource(root: Path, name: str, tables: list[TableSchema]) -> dict:
         "format": "duckdb",
         "mediatype": DUCKDB_MEDIATYPE,
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{sha256_file(path)}",
+        "hash": f"sha256:{sha256_file(path, reuse=True)}",
     }
 
 

@@ -183,7 +183,7 @@ def file_entries(root: Path, prefix: str, recorded: dict[str, str], tables: dict
                 label=rel,
                 kind=_kind(rel),
                 bytes=path.stat().st_size,
-                sha256=sha256_file(path),
+                sha256=sha256_file(path, reuse=True),
                 recorded=recorded.get(rel),
                 table=tables.get(rel),
             )
@@ -354,7 +354,7 @@ def _run_report(outputs_dir: Path, root: Path, prefix: str) -> RunReport | None:
         [f.to_dict() for f in report.findings] if report else [],
         sources,
         created=str(created) if created else None,
-        report_sha256=sha256_file(root / layout.REPORT_JSON) if report else None,
+        report_sha256=sha256_file(root / layout.REPORT_JSON, reuse=True) if report else None,
         rendered=rendered if rendered.is_file() else None,  # the same items, copied when it holds them
     )
     descriptor = read_json(root / DESCRIPTOR_NAME)

@@ -174,3 +174,20 @@ def test_json_files_are_written_as_json_dumps_would(tmp_path: Path, document: di
     assert b"".join(json_chunks(document)) == expected == json_text(document).encode("utf-8")
     path = atomic_write_json(tmp_path / "x.json", document, durable=False)
     assert path.read_bytes() == expected
+
+
+def test_a_digest_is_reused_only_when_asked_and_only_for_the_unchanged_file(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    first = fsutil.sha256_file(path)
+    assert first == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
+    stamp = fsutil._stamp(path.stat())
+    fsutil._HASHED[stamp] = "0" * 64  # as if this process had read other bytes under the same stamp
+    assert fsutil.sha256_file(path, reuse=True) == "0" * 64  # reused: not read again
+    assert fsutil.sha256_file(path) == first  # integrity checks read the bytes
+    moved = path.rename(tmp_path / "renamed.csv")  # a rename keeps the stamp (the staged build is renamed into place)
+    assert fsutil.sha256_file(moved, reuse=True) == first
+    moved.write_bytes(b"a,b\n1,3\n")  # same size, new bytes: a new stamp
+    assert fsutil.sha256_file(moved, reuse=True) == hashlib.sha256(b"a,b\n1,3\n").hexdigest()
