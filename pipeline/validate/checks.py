@@ -7,8 +7,9 @@ findings in a deterministic order. The checks come in two groups: :func:`global_
 across rows, partitions or the calendar and always run on the whole table set;
 :func:`local_findings` (row-local rules) may run on some partitions alone
 (``pipeline.validate.incremental``). The column-wide screens of the cell and text rules
-(:mod:`pipeline.validate.scan`, polars) run in worker threads while pandera runs in this one
-(polars releases the GIL). The cyclic garbage collector is paused while the checks run
+(:mod:`pipeline.validate.scan`, polars) and the word rules' vocabulary and line screens (Arrow,
+polars) run in worker threads while pandera and the other rules run in this one (both release
+the GIL). The cyclic garbage collector is paused while the checks run
 (:func:`collector_paused`). It must not read or write files (``pipeline.validate``'s
 ``validate_folder`` does) nor render reports.
 """
@@ -42,10 +43,17 @@ class LocalChecks:
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens")
 
     def __enter__(self) -> LocalChecks:
-        self._vocabulary = self._pool.submit(self.found.run_vocabulary)
         self._alone = self._pool.submit(self.found.run, alone=True)
         self._shared = self._pool.submit(self.found.run, alone=False)
+        self._words = self._pool.submit(self._word_lines)
         return self
+
+    def _word_lines(self) -> text_rules.WordLines:
+        """The lines the word rules read (a worker: the vocabulary, then the word screens once the
+        shared screens are in, which another worker runs meanwhile)."""
+        self.found.run_vocabulary()
+        self._shared.result()
+        return text_rules.word_lines(self.frames, self.found)
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -62,8 +70,7 @@ class LocalChecks:
         ]
         self._shared.result()
         findings += [*cells.cell_findings(frames, locator, found), *text_rules.placeholder_findings(frames, locator, found, sections)]
-        self._vocabulary.result()
-        return findings + text_rules.word_findings(frames, locator, found)
+        return findings + text_rules.word_findings(frames, locator, found, self._words.result())
 
 
 def global_findings(frames: Mapping[str, pd.DataFrame], locator: Locator, *, today: dt.date | None = None) -> list[Finding]:
