@@ -33,7 +33,7 @@ from pipeline.validate.lines import (
 )
 from pipeline.validate.locate import ORG_KEY, Hit, Locator, plain_values
 from pipeline.validate.scan import Screen, Screens, re2_space
-from pipeline.validate.words import glued_among, glued_tokens, mixed_script_screen, mixed_script_words, run_together_issues
+from pipeline.validate.words import glued_among, mixed_script_screen, mixed_script_words, run_together_in_tokens
 
 # Prose columns of the data contract that editors write (checked by the text-quality rules).
 PROSE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -98,15 +98,19 @@ class Sections:
         return [pair in children for pair in zip(self._plain(ORG_KEY, rows), self._plain(SECTION_ID, rows), strict=True)]
 
 
-def _word_hits(table: str, column: str, row: int, i: int, line: str) -> Iterator[Hit]:
+def _word_hits(table: str, column: str, row: int, i: int, line: str) -> list[Hit]:
     """The word findings of line ``i`` of a prose cell. (A line's run-together tokens are those of
-    its cell that are on it, so judging line by line finds what judging the cell does.)"""
+    its cell that are on it, so judging line by line finds what judging the cell does.) The line
+    is split once for the run-together words, its excerpt made once for all its hits."""
+    hits: list[Hit] = []
+    excerpt = None
     for w in mixed_script_words(line):
-        yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word,
-                  excerpt_of(line))
-    if glued := glued_tokens(line):
-        for word, detail in run_together_issues(line, glued):
-            yield Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt_of(line))
+        excerpt = excerpt or excerpt_of(line)
+        hits.append(Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word, excerpt))
+    for word, detail in run_together_in_tokens(line.split()):
+        excerpt = excerpt or excerpt_of(line)
+        hits.append(Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt))
+    return hits
 
 
 WordLines = list[tuple[str, str, list[tuple[int, int, str]]]]  # (table, column, [(row, line, text)]) per prose column
