@@ -1,7 +1,8 @@
 """The fast paths of ``check_tables`` (issue 15) against answers worked out another way.
 
-- the prose vocabulary read by Arrow's kernels is the set of distinct ``" "``-separated pieces
-  Python's ``str.split(" ")`` gives (drawn texts with every kind of whitespace and nulls);
+- the prose vocabulary cut by numpy and made distinct by Arrow holds the ``str.split()`` tokens of
+  the values, in pieces with no space but a last one (drawn texts with every kind of whitespace
+  and nulls, every Arrow string layout, sliced and chunked, cut a few bytes at a time);
 - ``Locator.findings`` gathers keys, files and lines column by column: the file is the row's own,
   else its organisation's (a missing or unknown organisation has none), the line is the text
   line's, else the row's;
@@ -11,7 +12,9 @@
 from __future__ import annotations
 
 import gc
+import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -25,18 +28,47 @@ from pipeline.validate.scan import arrow_pieces, column_arrow
 PIECE_TEXT = st.text(alphabet=st.sampled_from(list("ab É\n\t\u00a0\u3000\u2028:")), max_size=30)
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(st.none(), PIECE_TEXT), max_size=8))
-def test_arrow_pieces_are_the_distinct_space_pieces(values):
-    arr = column_arrow(pd.Series(values, dtype="string[pyarrow]"))
-    assert arr is not None
-    pieces = arrow_pieces(arr)
+def _tokens(texts) -> set[str]:
+    return {t for v in texts if v is not None for t in v.split()}
+
+
+def _check_pieces(pieces: list[str], values) -> None:
     assert len(pieces) == len(set(pieces))
-    assert set(pieces) == {p for v in values if v is not None for p in v.split(" ")}
+    assert all(" " not in p[:-1] for p in pieces)  # cut after each space: a vocabulary, not whole texts
+    assert _tokens(pieces) == _tokens(values)
 
 
-def test_arrow_pieces_of_a_column_arrow_cannot_hold():
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), PIECE_TEXT), max_size=8), st.sampled_from(["string", "large_string", "string_view"]),
+       st.integers(0, 2), st.sampled_from([1, 3, 1 << 24]))
+def test_arrow_pieces_hold_the_tokens_of_the_values(values, arrow_type, skip, chunk_bytes):
+    """Every Arrow string layout, sliced, chunked, cut a few bytes at a time or all at once."""
+    import pyarrow as pa
+
+    scan_module = sys.modules[arrow_pieces.__module__]
+    original, scan_module.PIECES_CHUNK = scan_module.PIECES_CHUNK, chunk_bytes
+    try:
+        arr = pa.array(values, type=getattr(pa, arrow_type)())
+        _check_pieces(arrow_pieces(arr.slice(skip)), values[skip:])
+        _check_pieces(arrow_pieces(pa.chunked_array([arr.slice(0, skip), arr.slice(skip)], type=arr.type)), values)
+    finally:
+        scan_module.PIECES_CHUNK = original
+
+
+def test_arrow_pieces_skip_the_bytes_of_a_null_slot():
+    """Arrow lets a null slot span bytes: they are no value's."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, 3, 9, 12], dtype=np.int32))
+    validity = pa.py_buffer(np.packbits([1, 0, 1], bitorder="little"))
+    arr = pa.StringArray.from_buffers(3, offsets, pa.py_buffer(b"ab hidden cd"), validity)
+    assert arr.to_pylist() == ["ab ", None, " cd"]
+    _check_pieces(arrow_pieces(arr), ["ab ", " cd"])
+
+
+def test_a_column_arrow_cannot_hold_is_not_read_by_arrow():
     assert column_arrow(pd.Series(["a b", 3], dtype=object)) is None
+    assert column_arrow(pd.Series(["a b", None], dtype="string[pyarrow]")) is not None
 
 
 def _tables() -> dict[str, pd.DataFrame]:
