@@ -7,16 +7,20 @@ findings in a deterministic order. The checks come in two groups: :func:`global_
 across rows, partitions or the calendar and always run on the whole table set;
 :func:`local_findings` (row-local rules) may run on some partitions alone
 (``pipeline.validate.incremental``). The column-wide screens of the cell and text rules
-(:mod:`pipeline.validate.scan`, polars) run in worker threads while pandera runs in this one
-(polars releases the GIL). It must not read or write files (``pipeline.validate``'s
+(:mod:`pipeline.validate.scan`, polars) and the word rules' vocabulary and line screens (Arrow,
+polars) run in worker threads while pandera and the other rules run in this one (both release
+the GIL). The cyclic garbage collector is paused while the checks run
+(:func:`collector_paused`). It must not read or write files (``pipeline.validate``'s
 ``validate_folder`` does) nor render reports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -39,10 +43,17 @@ class LocalChecks:
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens")
 
     def __enter__(self) -> LocalChecks:
-        self._vocabulary = self._pool.submit(self.found.run_vocabulary)
         self._alone = self._pool.submit(self.found.run, alone=True)
         self._shared = self._pool.submit(self.found.run, alone=False)
+        self._words = self._pool.submit(self._word_lines)
         return self
+
+    def _word_lines(self) -> text_rules.WordLines:
+        """The lines the word rules read (a worker: the vocabulary, then the word screens once the
+        shared screens are in, which another worker runs meanwhile)."""
+        self.found.run_vocabulary()
+        self._shared.result()
+        return text_rules.word_lines(self.frames, self.found)
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -59,8 +70,7 @@ class LocalChecks:
         ]
         self._shared.result()
         findings += [*cells.cell_findings(frames, locator, found), *text_rules.placeholder_findings(frames, locator, found, sections)]
-        self._vocabulary.result()
-        return findings + text_rules.word_findings(frames, locator, found)
+        return findings + text_rules.word_findings(frames, locator, found, self._words.result())
 
 
 def global_findings(frames: Mapping[str, pd.DataFrame], locator: Locator, *, today: dt.date | None = None) -> list[Finding]:
@@ -76,7 +86,7 @@ def global_findings(frames: Mapping[str, pd.DataFrame], locator: Locator, *, tod
 def local_findings(frames: Mapping[str, pd.DataFrame], locator: Locator | None = None) -> list[Finding]:
     """The row-local rules: what they find about a row depends on that row's partition alone
     (:mod:`pipeline.validate.partitions`): plain-http websites, cell and text rules."""
-    with LocalChecks(frames, locator or Locator(frames)) as local:
+    with collector_paused(), LocalChecks(frames, locator or Locator(frames)) as local:
         return local.findings()
 
 
@@ -87,12 +97,28 @@ def ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=Finding.sort_key)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (as it was before, after). The checks make tens of
+    thousands of findings, keys and hits, none of them in a reference cycle (reference counting
+    frees them); meanwhile the collector would walk every object the process holds (extracted rows
+    and all) once per so many new ones: about a fifth of a second a pass at 1000×."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:
     """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``): the global
     checks, then the row-local rules (whose screens run in threads meanwhile), in report order."""
     frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
-    locator = Locator(frames)
-    with LocalChecks(frames, locator) as local:
-        found = global_findings(frames, locator, today=today)
-        found += local.findings()
-    return ordered(found)
+    with collector_paused():
+        locator = Locator(frames)
+        with LocalChecks(frames, locator) as local:
+            found = global_findings(frames, locator, today=today)
+            found += local.findings()
+        return ordered(found)

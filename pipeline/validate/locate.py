@@ -167,12 +167,27 @@ class Locator:
 
     def places(self, table: str, rows: Sequence[int], columns: Sequence[str | None], offsets: Sequence[int | None]) -> list[Place]:
         """:meth:`place` of each ``(rows[i], columns[i], offsets[i])`` of ``table`` (rows in range)."""
-        if not rows:
-            return []
+        keys, files, lines = self._located(table, rows, columns, offsets)
+        return [Place(k, f, line) for k, f, line in zip(keys, files, lines, strict=True)]
+
+    def _files(self, table: str, rows: Sequence[int]) -> list[str | None]:
+        """The source file of each of ``rows``: its own, else its organisation's."""
         files = self._at(table, FILE_COLUMN, rows) or [None] * len(rows)
-        orgs = self._at(table, ORG_KEY, rows) if any(f is None for f in files) else None
-        if orgs is not None:
-            files = [self.org_file(o) if f is None else f for f, o in zip(files, orgs, strict=True)]
+        if all(f is not None for f in files):
+            return files  # type: ignore[return-value]
+        orgs = self._at(table, ORG_KEY, rows)
+        if orgs is None:
+            return files  # type: ignore[return-value]
+        known, org_file = self._org_files.get, self.org_file  # a str is never missing and is its own str()
+        return [(known(o) if type(o) is str else org_file(o)) if f is None else f  # type: ignore[misc]
+                for f, o in zip(files, orgs, strict=True)]
+
+    def _located(self, table: str, rows: Sequence[int], columns: Sequence[str | None],
+                 offsets: Sequence[int | None]) -> tuple[list[dict[str, object] | None], list[str | None], list[int | None]]:
+        """Keys, source files and source lines of :meth:`places`, column by column."""
+        if not rows:
+            return [], [], []
+        files = self._files(table, rows)
         lines: list[object] = [None] * len(rows)
         for c in dict.fromkeys(c for c, o in zip(columns, offsets, strict=True) if c is not None and o is not None):
             firsts = self._at(table, f"{c}_source_line", rows)
@@ -189,25 +204,23 @@ class Locator:
         cols = self.key_columns(table)
         key_values = [self._at(table, c, rows) or [] for c in cols]
         keys = [dict(zip(cols, vs, strict=True)) for vs in zip(*key_values, strict=True)] if cols else [None] * len(rows)
-        return [Place(k, f, line) for k, f, line in zip(keys, files, lines, strict=True)]  # type: ignore[arg-type]
+        return keys, files, lines  # type: ignore[return-value]
 
     def findings(self, hits: Sequence[Hit]) -> list[Finding]:
         """The findings of ``hits``, in their order, each with its key, source file and line."""
         by_table: dict[str, list[int]] = {}
         for i, h in enumerate(hits):
             by_table.setdefault(h.table, []).append(i)
-        places: list[Place | None] = [None] * len(hits)
+        keys: list[dict[str, object] | None] = [None] * len(hits)
+        files: list[str | None] = [None] * len(hits)
+        lines: list[int | None] = [None] * len(hits)
         for table, idx in by_table.items():
             df = self.tables.get(table)
             n = -1 if df is None else len(df)
             inside = [i for i in idx if 0 <= hits[i].row < n]
-            found = self.places(table, [hits[i].row for i in inside], [hits[i].column for i in inside], [hits[i].text_line for i in inside])
-            for i, p in zip(inside, found, strict=True):
-                places[i] = p
-        out = []
-        nowhere = Place(None, None, None)
-        for h, found_place in zip(hits, places, strict=True):
-            p = found_place or nowhere
-            out.append(Finding(h.rule, h.message, table=h.table, key=p.key, column=h.column, value=h.value,
-                               source_file=p.source_file, source_line=p.source_line, excerpt=h.excerpt))
-        return out
+            found = self._located(table, [hits[i].row for i in inside], [hits[i].column for i in inside],
+                                  [hits[i].text_line for i in inside])
+            for i, k, f, line in zip(inside, *found, strict=True):
+                keys[i], files[i], lines[i] = k, f, line
+        return [Finding(h.rule, h.message, table=h.table, key=k, column=h.column, value=h.value, source_file=f, source_line=line,
+                        excerpt=h.excerpt) for h, k, f, line in zip(hits, keys, files, lines, strict=True)]

@@ -33,7 +33,7 @@ from pipeline.validate.lines import (
 )
 from pipeline.validate.locate import ORG_KEY, Hit, Locator, plain_values
 from pipeline.validate.scan import Screen, Screens, re2_space
-from pipeline.validate.words import glued_among, glued_tokens, mixed_script_screen, mixed_script_words, run_together_issues
+from pipeline.validate.words import glued_among, mixed_script_screen, mixed_script_words, run_together_in_tokens
 
 # Prose columns of the data contract that editors write (checked by the text-quality rules).
 PROSE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -98,30 +98,48 @@ class Sections:
         return [pair in children for pair in zip(self._plain(ORG_KEY, rows), self._plain(SECTION_ID, rows), strict=True)]
 
 
-def _word_hits(table: str, column: str, row: int, i: int, line: str) -> Iterator[Hit]:
+def _word_hits(table: str, column: str, row: int, i: int, line: str) -> list[Hit]:
     """The word findings of line ``i`` of a prose cell. (A line's run-together tokens are those of
-    its cell that are on it, so judging line by line finds what judging the cell does.)"""
+    its cell that are on it, so judging line by line finds what judging the cell does.) The line
+    is split once for the run-together words, its excerpt made once for all its hits."""
+    hits: list[Hit] = []
+    excerpt = None
     for w in mixed_script_words(line):
-        yield Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word,
-                  excerpt_of(line))
-    if glued := glued_tokens(line):
-        for word, detail in run_together_issues(line, glued):
-            yield Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt_of(line))
+        excerpt = excerpt or excerpt_of(line)
+        hits.append(Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word, excerpt))
+    for word, detail in run_together_in_tokens(line.split()):
+        excerpt = excerpt or excerpt_of(line)
+        hits.append(Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt))
+    return hits
 
 
-def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens) -> list[Finding]:
-    """``mixed-script-word`` and ``run-together-words`` on every line of the prose columns.
+WordLines = list[tuple[str, str, list[tuple[int, int, str]]]]  # (table, column, [(row, line, text)]) per prose column
+
+
+def word_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
+    """The lines :func:`word_findings` reads, per prose column: those holding a run-together word
+    or a letter of another script.
 
     The distinct words of all the prose (:attr:`Screens.pieces`) are judged once; one Aho–Corasick
     pass per column finds the rows holding a run-together one; of those rows and the rows the
     mixed-script screen keeps, only the lines holding such a word or a letter of another script
-    are read in Python."""
+    are kept. Polars and the word model only: may run in a worker thread once the screens and the
+    vocabulary are evaluated, while the calling thread works on other rules."""
     bad = glued_among(set(" ".join(found.pieces).split()))
-    hits: list[Hit] = []
+    out: WordLines = []
     for table, column in prose_columns(tables):
         mixed, glued = found.rows(MIXED, table, column), found.rows_with_any(table, column, bad)
         rows = None if mixed is None or glued is None else sorted(set(mixed) | set(glued))
-        for row, i, line in found.lines(table, column, rows, pattern=mixed_script_screen(), needles=bad):
+        out.append((table, column, found.lines(table, column, rows, pattern=mixed_script_screen(), needles=bad)))
+    return out
+
+
+def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens, lines: WordLines | None = None) -> list[Finding]:
+    """``mixed-script-word`` and ``run-together-words`` on every line of the prose columns, read
+    line by line from :func:`word_lines` (found here when ``lines`` is None)."""
+    hits: list[Hit] = []
+    for table, column, kept in word_lines(tables, found) if lines is None else lines:
+        for row, i, line in kept:
             hits.extend(_word_hits(table, column, row, i, line))
     return locator.findings(hits)
 

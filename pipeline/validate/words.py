@@ -333,6 +333,15 @@ def run_together_issues(line: str, tokens: set[str], *, use_model: bool = True) 
     return [(raw.strip(_WORD_EDGE) or raw, found) for raw in line.split() if raw in tokens and (found := _token_issue(raw, use_model))]
 
 
+def run_together_in_tokens(tokens: list[str], *, use_model: bool = True) -> list[tuple[str, str]]:
+    """:func:`run_together_issues` of a line from its ``str.split()`` tokens (the line is split
+    once for the screen and the issues)."""
+    glued = _screen(use_model).bad_among_tokens(tokens)
+    if not glued:
+        return []
+    return [(raw.strip(_WORD_EDGE) or raw, found) for raw in tokens if raw in glued and (found := _token_issue(raw, use_model))]
+
+
 def glued_tokens(text: str, *, use_model: bool = True) -> set[str]:
     """The whitespace-delimited tokens of ``text`` (any number of lines) that are run together: a
     fast screen, so :func:`run_together_words` need only be called on the lines holding one."""
@@ -362,7 +371,10 @@ class _TokenScreen:
 
     def bad_in(self, text: str) -> set[str]:
         """The tokens of ``text`` that have an issue."""
-        tokens = text.split()
+        return self.bad_among_tokens(text.split())
+
+    def bad_among_tokens(self, tokens: list[str]) -> set[str]:
+        """The tokens of ``tokens`` (a text's ``str.split()``) that have an issue."""
         if self.good.issuperset(tokens):
             return set()
         if len(self.good) + len(self.bad) > self.MAX_KNOWN:

@@ -1,0 +1,127 @@
+"""The fast paths of ``check_tables`` (issue 15) against answers worked out another way.
+
+- the prose vocabulary cut by numpy and made distinct by Arrow holds the ``str.split()`` tokens of
+  the values, in pieces with no space but a last one (drawn texts with every kind of whitespace
+  and nulls, every Arrow string layout, sliced and chunked, cut a few bytes at a time);
+- ``Locator.findings`` gathers keys, files and lines column by column: the file is the row's own,
+  else its organisation's (a missing or unknown organisation has none), the line is the text
+  line's, else the row's;
+- the cyclic garbage collector is paused while the checks run, and left as it was after.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.schemas import load_schemas
+from pipeline.validate import checks
+from pipeline.validate.locate import Hit, Locator
+from pipeline.validate.scan import arrow_pieces, column_arrow
+
+PIECE_TEXT = st.text(alphabet=st.sampled_from(list("ab É\n\t\u00a0\u3000\u2028:")), max_size=30)
+
+
+def _tokens(texts) -> set[str]:
+    return {t for v in texts if v is not None for t in v.split()}
+
+
+def _check_pieces(pieces: list[str], values) -> None:
+    assert len(pieces) == len(set(pieces))
+    assert all(" " not in p[:-1] for p in pieces)  # cut after each space: a vocabulary, not whole texts
+    assert _tokens(pieces) == _tokens(values)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), PIECE_TEXT), max_size=8), st.sampled_from(["string", "large_string", "string_view"]),
+       st.integers(0, 2), st.sampled_from([1, 3, 1 << 24]))
+def test_arrow_pieces_hold_the_tokens_of_the_values(values, arrow_type, skip, chunk_bytes):
+    """Every Arrow string layout, sliced, chunked, cut a few bytes at a time or all at once."""
+    import pyarrow as pa
+
+    scan_module = sys.modules[arrow_pieces.__module__]
+    original, scan_module.PIECES_CHUNK = scan_module.PIECES_CHUNK, chunk_bytes
+    try:
+        arr = pa.array(values, type=getattr(pa, arrow_type)())
+        _check_pieces(arrow_pieces(arr.slice(skip)), values[skip:])
+        _check_pieces(arrow_pieces(pa.chunked_array([arr.slice(0, skip), arr.slice(skip)], type=arr.type)), values)
+    finally:
+        scan_module.PIECES_CHUNK = original
+
+
+def test_arrow_pieces_skip_the_bytes_of_a_null_slot():
+    """Arrow lets a null slot span bytes: they are no value's."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, 3, 9, 12], dtype=np.int32))
+    validity = pa.py_buffer(np.packbits([1, 0, 1], bitorder="little"))
+    arr = pa.StringArray.from_buffers(3, offsets, pa.py_buffer(b"ab hidden cd"), validity)
+    assert arr.to_pylist() == ["ab ", None, " cd"]
+    _check_pieces(arrow_pieces(arr), ["ab ", " cd"])
+
+
+def test_a_column_arrow_cannot_hold_is_not_read_by_arrow():
+    assert column_arrow(pd.Series(["a b", 3], dtype=object)) is None
+    assert column_arrow(pd.Series(["a b", None], dtype="string[pyarrow]")) is not None
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    schemas = load_schemas()
+    orgs = [{"organization_id": "acme", "name": "Acme", "source_file": "a.txt", "source_line_start": 1},
+            {"organization_id": "beta", "name": "Beta", "source_file": None, "source_line_start": 40}]
+    sections = [
+        {"organization_id": "acme", "section_id": "s0", "heading": "H", "text": "x\ny", "text_source_line": 10, "source_line_start": 9},
+        {"organization_id": "beta", "section_id": "s1", "heading": "H", "text": "x", "text_source_line": None, "source_line_start": 44},
+        {"organization_id": "nobody", "section_id": "s2", "heading": "H", "text": "x", "text_source_line": 70, "source_line_start": 69},
+        {"organization_id": None, "section_id": "s3", "heading": "H", "text": "x", "text_source_line": 80, "source_line_start": 79},
+    ]
+    rows = {"organizations": orgs, "sections": sections}
+    return {name: schema.frame(rows.get(name, [])) for name, schema in schemas.items()}
+
+
+def test_locator_findings_gather_key_file_and_line():
+    tables = _tables()
+    hits = [
+        Hit("empty-section", "m", "sections", 0, "text", 1, "v", "e"),  # second line of the text
+        Hit("empty-section", "m", "sections", 0, "text", None),  # the row's own line
+        Hit("empty-section", "m", "sections", 1, "text", 0),  # no text line known: the row's line
+        Hit("empty-section", "m", "sections", 2, "text", 0),  # an organisation no table knows: no file
+        Hit("empty-section", "m", "sections", 3, "heading", None),  # no organisation: no file
+        Hit("empty-section", "m", "organizations", 1, None, None),  # a row without its own file
+        Hit("empty-section", "m", "sections", 9, "text", 0),  # no such row: nowhere
+    ]
+    got = [(f.key, f.source_file, f.source_line, f.column, f.value, f.excerpt) for f in Locator(tables).findings(hits)]
+    assert got == [
+        ({"organization_id": "acme", "section_id": "s0"}, "a.txt", 11, "text", "v", "e"),
+        ({"organization_id": "acme", "section_id": "s0"}, "a.txt", 9, "text", None, None),
+        ({"organization_id": "beta", "section_id": "s1"}, None, 44, "text", None, None),
+        ({"organization_id": "nobody", "section_id": "s2"}, None, 70, "text", None, None),
+        ({"organization_id": None, "section_id": "s3"}, None, 79, "heading", None, None),
+        ({"organization_id": "beta"}, None, 40, None, None, None),
+        (None, None, None, "text", None, None),
+    ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_paused_while_the_checks_run(monkeypatch, enabled):
+    seen: list[bool] = []
+    real = checks.global_findings
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "global_findings", spy)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        checks.check_tables(_tables())
+        assert seen == [False]
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
