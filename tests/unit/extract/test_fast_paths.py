@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.extract.combine import typed_frame
 from pipeline.extract.profile import LONG_LINE, _has_long_line
 from pipeline.extract.reader import decode, normalise, read_source
+from pipeline.schemas import load_schemas
 
 LENGTHS = st.lists(st.sampled_from([0, 1, 7, LONG_LINE - 1, LONG_LINE, LONG_LINE + 1, 2 * LONG_LINE + 3]), max_size=6)
 
@@ -55,3 +58,27 @@ def test_other_encodings_and_edge_cases_read_as_before(tmp_path, data):
         assert read_source(tmp_path / "a.txt", "a.txt")[0].text == ""
     else:
         assert _plain(data, tmp_path) == normalise(expected_text)
+
+
+# Key values whose orders differ by code point, by UTF-16 unit and by case, numbers whose text and
+# numeric orders differ, and missing values.
+_KEY_TEXT = st.sampled_from(["a", "B", "b", "é", "z", "\uff5e", "\U0001f600", "a-b", "a/b", "", None])
+_KEY_NUMBER = st.sampled_from([1, 2, 10, 0, None])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_KEY_TEXT, _KEY_NUMBER, _KEY_TEXT), max_size=12), st.sampled_from(["country_mentions", "quarantine"]))
+def test_typed_frame_orders_rows_as_a_stable_python_sort_with_missing_keys_first(keys, table):
+    """The frame is sorted by an Arrow sort: the same order as Python's stable sort of the rows,
+    missing key values first, duplicates kept in input order (each row carries its input position)."""
+    schema = load_schemas()[table]
+    rows = []
+    for position, (text, number, other) in enumerate(keys):
+        row = dict.fromkeys(schema.columns)
+        row.update(zip(schema.primary_key, (text, number, other), strict=True))
+        row["reason" if table == "quarantine" else "mention"] = str(position)
+        del row["value" if table == "quarantine" else "country_name"]  # a column some rows lack
+        rows.append(row)
+    ordered = sorted(rows, key=lambda r: tuple((r.get(c) is not None, r.get(c)) for c in schema.primary_key))
+    expected = schema.frame(pd.DataFrame({c: pd.array([r.get(c) for r in ordered], dtype=d) for c, d in schema.dtypes().items()}))
+    pd.testing.assert_frame_equal(typed_frame(schema, rows), expected)
