@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract.combine import typed_frame
+from pipeline.extract.combine import _column, typed_frame
 from pipeline.extract.profile import LONG_LINE, _has_long_line
 from pipeline.extract.reader import decode, normalise, read_source
 from pipeline.schemas import load_schemas
@@ -82,3 +82,22 @@ def test_typed_frame_orders_rows_as_a_stable_python_sort_with_missing_keys_first
     ordered = sorted(rows, key=lambda r: tuple((r.get(c) is not None, r.get(c)) for c in schema.primary_key))
     expected = schema.frame(pd.DataFrame({c: pd.array([r.get(c) for r in ordered], dtype=d) for c, d in schema.dtypes().items()}))
     pd.testing.assert_frame_equal(typed_frame(schema, rows), expected)
+
+
+_CELL = st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.sampled_from([True, 2.0, "7", 2**64]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_CELL, max_size=8))
+def test_integer_columns_through_arrow_equal_the_pandas_path(values):
+    """Integers (with missing values) go through Arrow; whatever Arrow refuses goes pandas' way,
+    so the column (or the error) is what ``pd.array`` gives."""
+    try:
+        expected = pd.array(values, dtype="Int64")
+    except (TypeError, ValueError, OverflowError) as exc:
+        with pytest.raises(type(exc)):
+            _column(values, "Int64")
+        return
+    got = _column(values, "Int64")
+    assert got.dtype == expected.dtype
+    assert got.equals(expected)
