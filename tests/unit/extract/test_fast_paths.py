@@ -31,7 +31,7 @@ def _plain(data: bytes, tmp_path) -> str:
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.sampled_from(["a", " ", "\u00a0", "’", "\n", "Â", "é", "\u2009"]), max_size=40))
-def test_non_breaking_spaces_made_plain_in_the_bytes_equal_the_text_path(tmp_path_factory, text):
+def test_non_breaking_spaces_read_from_a_file_equal_decode_then_normalise(tmp_path_factory, text):
     tmp_path = tmp_path_factory.mktemp("nbsp")
     data = text.encode("utf-8")
     expected_text, encoding, _ = decode(data, "a.txt")
