@@ -85,37 +85,40 @@ class _Lines:
 
 
 def _scan(corpus: _Corpus, oid: str, texts: list[str], first_lines: list[int], countries: dict, named: dict) -> None:
-    """One profile: its blocks joined by line breaks (which no name spans), scanned once."""
+    """One profile: its blocks joined by line breaks (which no name spans), scanned once. Most
+    matches are the profile's own names (skipped first); a name's countries are looked at after it."""
     big = "\n".join(texts)
     lines = _Lines(big, texts, first_lines)
     n = len(big)
     keys, inner, names = corpus.matcher.keys, corpus.inner, corpus.country_names
     for index, start, end in corpus.matcher.automaton.find_matches_as_indexes(big):
         key = keys[index]
-        if key == oid and index not in inner:  # the profile naming itself: most matches
-            continue
-        found = [(key, start, end)] if key != oid and _whole_word(big, start, end, n) else []
-        found += [
-            (_COUNTRY + code, start + a, start + b) for a, b, code in inner.get(index, ()) if _whole_word(big, start + a, start + b, n)
-        ]
-        for k, s, e in found:
-            line = lines.at(s)
-            if k[0] == _COUNTRY:
-                code = k[1:]
-                countries.setdefault(
-                    (oid, line, code),
-                    {
-                        "organization_id": oid,
-                        "country_code": code,
-                        "country_name": names.get(code, code),
-                        "mention": big[s:e],
-                        "source_line": line,
-                    },
-                )
-            else:
-                named.setdefault(
-                    (oid, line, k), {"organization_id": oid, "mentioned_organization_id": k, "mention": big[s:e], "source_line": line}
-                )
+        within = inner.get(index)
+        if key == oid:
+            if within is None:  # the profile naming itself: most matches
+                continue
+        elif _whole_word(big, start, end, n):
+            line = lines.at(start)
+            if key[0] == _COUNTRY:
+                _add_country(countries, oid, line, key[1:], big[start:end], names)
+            elif (oid, line, key) not in named:
+                mention = big[start:end]
+                named[oid, line, key] = {"organization_id": oid, "mentioned_organization_id": key, "mention": mention, "source_line": line}
+        for a, b, code in within or ():
+            if _whole_word(big, start + a, start + b, n):
+                _add_country(countries, oid, lines.at(start + a), code, big[start + a : start + b], names)
+
+
+def _add_country(countries: dict, oid: str, line: int, code: str, mention: str, names: dict[str, str]) -> None:
+    if (oid, line, code) not in countries:
+        name = names.get(code, code)
+        countries[oid, line, code] = {
+            "organization_id": oid,
+            "country_code": code,
+            "country_name": name,
+            "mention": mention,
+            "source_line": line,
+        }
 
 
 def _whole_word(text: str, start: int, end: int, n: int) -> bool:
