@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ahocorasick_rs
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract.combine import _column, typed_frame
+from pipeline.extract.mentions import _corpus, _whole_word, mentions
 from pipeline.extract.profile import LONG_LINE, _has_long_line
 from pipeline.extract.reader import decode, normalise, read_source
 from pipeline.schemas import load_schemas
@@ -101,3 +103,61 @@ def test_integer_columns_through_arrow_equal_the_pandas_path(values):
     got = _column(values, "Int64")
     assert got.dtype == expected.dtype
     assert got.equals(expected)
+
+
+_ORGS = [
+    {"organization_id": "bk", "name": "Banque de Côte d'Ivoire", "acronym": "BCI", "alternate_acronyms": None},
+    {"organization_id": "ke", "name": "Permanent Mission of Kenya", "acronym": "PMK", "alternate_acronyms": "PM-K;ÉPK"},
+    {"organization_id": "w", "name": "Writer Institute", "acronym": "WRI", "alternate_acronyms": None},
+    {"organization_id": "z", "name": "Zürich Data Forum", "acronym": "ZDF", "alternate_acronyms": None},
+]
+_WORDS = st.sampled_from(
+    ["Kenya", "Côte d'Ivoire", "Türkiye", "Chad", "BCI", "PMK", "ÉPK", "PM-K", "WRI", "ZDF", "Zürich Data Forum", "Writer Institute",
+     "Permanent Mission of Kenya", "Banque de Côte d'Ivoire", "and", "é", "😀", "_", "x", "(", ")", ".", " ", "\n", "Ω"]
+)
+
+
+def _plain_mentions(organizations: list[dict], blocks: list[tuple[str, str, int]]) -> tuple[list[dict], list[dict]]:
+    """The plain definition of the mentions: each profile's blocks joined as one str, scanned by a
+    str automaton of the same patterns, character offsets and lines counted from the start."""
+    corpus = _corpus(organizations)
+    automaton = ahocorasick_rs.AhoCorasick(corpus.patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    by_org: dict[str, list[tuple[str, int]]] = {}
+    for oid, text, line in blocks:
+        if text:
+            by_org.setdefault(oid, []).append((text, line))
+    countries: dict = {}
+    named: dict = {}
+    for oid, parts in by_org.items():
+        big = "\n".join(text for text, _ in parts)
+        starts = [sum(len(t) + 1 for t, _ in parts[:i]) for i in range(len(parts))]
+        for index, start, end in automaton.find_matches_as_indexes(big):
+            key = corpus.keys[index]
+            found = [(key, start, end)] if key != oid and _whole_word(big, start, end, len(big)) else []
+            for a, b, code in corpus.inner.get(index, ()):
+                if _whole_word(big, start + a, start + b, len(big)):
+                    found.append(("\x00" + code, start + a, start + b))
+            for k, s, e in found:
+                i = max(j for j, at in enumerate(starts) if at <= s)
+                line = parts[i][1] + big.count("\n", starts[i], s)
+                if k[0] == "\x00":
+                    name = corpus.country_names.get(k[1:], k[1:])
+                    row = {"organization_id": oid, "country_code": k[1:], "country_name": name, "mention": big[s:e], "source_line": line}
+                    countries.setdefault((oid, line, k[1:]), row)
+                else:
+                    row = {"organization_id": oid, "mentioned_organization_id": k, "mention": big[s:e], "source_line": line}
+                    named.setdefault((oid, line, k), row)
+    return list(countries.values()), list(named.values())
+
+
+_BLOCK_TEXT = st.lists(_WORDS, max_size=12).map("".join)
+_BLOCKS = st.lists(st.tuples(st.sampled_from(["bk", "ke", "w", "z"]), _BLOCK_TEXT, st.integers(1, 50)), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_BLOCKS)
+def test_mentions_scanned_as_utf8_bytes_equal_the_plain_text_scan(blocks):
+    """Mentions are found in the blocks' UTF-8 bytes and mapped back to characters and lines; the
+    same rows, in the same order, as a scan of the joined text (accents, astral characters, names
+    inside names, words run together)."""
+    assert mentions(_ORGS, blocks) == _plain_mentions(_ORGS, blocks)
