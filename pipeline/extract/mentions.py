@@ -60,8 +60,12 @@ def _corpus(organizations: list[dict]) -> _Corpus:
             if phrase and len(phrase) >= 2:
                 phrases.setdefault(" ".join(phrase.split()), org["organization_id"])
     patterns, keys = phrase_patterns([*((p, _COUNTRY + code) for p, code in cm.phrases), *phrases.items()])
+    # A contiguous NFA, not a DFA: at 1000× (12,758 patterns) it is built in 11 ms instead of 69 ms
+    # and holds 4 MB instead of 76 MB; the scan is ~20% slower, the whole step a little faster.
     automaton = ahocorasick_rs.BytesAhoCorasick(
-        [p.encode() for p in patterns], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=ahocorasick_rs.Implementation.DFA
+        [p.encode() for p in patterns],
+        matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+        implementation=ahocorasick_rs.Implementation.ContiguousNFA,
     )
     inner: dict[int, list[tuple[int, int, str]]] = {}
     for index, (pattern, key) in enumerate(zip(patterns, keys, strict=True)):
