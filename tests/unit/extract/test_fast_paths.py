@@ -39,7 +39,9 @@ def test_non_breaking_spaces_read_from_a_file_equal_decode_then_normalise(tmp_pa
     expected_text, encoding, _ = decode(data, "a.txt")
     if expected_text is None:
         return
-    assert _plain(data, tmp_path) == normalise(expected_text)
+    read = _plain(data, tmp_path)
+    assert read == normalise(expected_text)
+    assert "\u00a0" not in read and "\u2009" not in read  # every special space made plain
 
 
 @pytest.mark.parametrize(
