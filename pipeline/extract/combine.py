@@ -14,6 +14,7 @@ from operator import itemgetter
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.extract.header import slug
 from pipeline.extract.mentions import TextBlock, mentions
@@ -184,21 +185,19 @@ def _text_blocks(rows: dict[str, list[dict]]) -> Iterator[TextBlock]:
 
 
 def typed_frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
-    """Rows → the schema's frame, in primary-key order. The rows are sorted first (Python's sort is
-    stable and orders strings by code point, as Arrow orders UTF-8), then built into columns one
-    by one: several times faster than a frame from records sorted afterwards."""
+    """Rows → the schema's frame, in primary-key order. The columns are built one by one in the
+    rows' own order (the dicts are then read in the order they were made: at 1000× a pass over
+    them in any other order misses the memory cache on every row), then put in key order by one
+    stable Arrow sort of the key columns: strings by code point (as Python orders them), missing
+    key values first. Several times faster than a frame from records sorted afterwards."""
+    columns = {c: _column(_values(rows, c), dtype) for c, dtype in schema.dtypes().items()}
+    del rows  # the caller hands its list over: the dicts are freed once they are read
     key = schema.primary_key
-    if key and rows:
-        rows = _sorted(rows, key)
-    frame = pd.DataFrame({c: _column(_values(rows, c), dtype) for c, dtype in schema.dtypes().items()})
-    return schema.frame(frame)
-
-
-def _sorted(rows: list[dict], key: list[str]) -> list[dict]:
-    try:
-        return sorted(rows, key=itemgetter(*key))
-    except (KeyError, TypeError):  # a missing key value: nulls first, as the frames sort them
-        return sorted(rows, key=lambda r: tuple((r.get(c) is not None, r.get(c)) for c in key))
+    if key and len(columns[key[0]]) > 1:
+        keys = pa.table({c: pa.array(columns[c]) for c in key})
+        order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_start") for c in key]).to_numpy()
+        columns = {c: values.take(order) for c, values in columns.items()}
+    return schema.frame(pd.DataFrame(columns))
 
 
 def _values(rows: list[dict], column: str) -> list:
@@ -209,7 +208,15 @@ def _values(rows: list[dict], column: str) -> list:
 
 
 def _column(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:
-    """One typed column; strings go through Arrow directly (half the time of pandas' own path)."""
+    """One typed column; strings and integers go through Arrow directly (half the time of pandas'
+    own path for strings, a seventh for integers with missing values). A value Arrow does not take
+    as it is goes the pandas way, which converts or rejects it as before."""
     if dtype == "string":
         return pd.array(pa.array(values, type=pa.large_string()), dtype="string")
+    if dtype == "Int64":
+        try:
+            return pa.array(values, type=pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get).array
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            pass
     return pd.array(values, dtype=dtype)  # type: ignore[call-overload]  # pandas-stubs types dtypes as literals; ours come from schemas/
+

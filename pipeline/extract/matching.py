@@ -62,19 +62,26 @@ class PhraseMatcher:
                 yield start, end, keys[index]
 
 
-def phrase_matcher(phrases: Iterable[tuple[str, str]]) -> PhraseMatcher | None:
-    """A matcher for (phrase, key) pairs; every written variant of a phrase stands for its key."""
+def phrase_patterns(phrases: Iterable[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(patterns, the key of each) for (phrase, key) pairs: every written variant of a phrase
+    stands for its key (the first key given for a variant wins); patterns sorted."""
     patterns: dict[str, str] = {}
     for phrase, key in phrases:
         for variant in phrase_variants(phrase):
             patterns.setdefault(variant, key)
+    ordered = sorted(patterns)
+    return tuple(ordered), tuple(patterns[p] for p in ordered)
+
+
+def phrase_matcher(phrases: Iterable[tuple[str, str]]) -> PhraseMatcher | None:
+    """A matcher for (phrase, key) pairs; every written variant of a phrase stands for its key."""
+    patterns, keys = phrase_patterns(phrases)
     if not patterns:
         return None
-    ordered = sorted(patterns)
     automaton = ahocorasick_rs.AhoCorasick(
-        ordered, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=ahocorasick_rs.Implementation.DFA
+        patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=ahocorasick_rs.Implementation.DFA
     )
-    return PhraseMatcher(automaton, tuple(ordered), tuple(patterns[p] for p in ordered))
+    return PhraseMatcher(automaton, patterns, keys)
 
 
 # -- countries ------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 Scope: one Aho-Corasick automaton holds every country name (pycountry plus the vocabulary's
 aliases) and every name and acronym of the corpus's organisations; each profile's text blocks
 (summary, headings, section texts, footnote lines) are scanned once, leftmost-longest, whole words
-only: linear in the text however many organisations share their first words. A country named
-inside an organisation's name ("… of Kenya") still counts as a country mention. One row per
-profile, line and country (or mentioned organisation); a profile naming itself is left out. It
-must not decide which profiles exist.
+only: linear in the text however many organisations share their first words. The scan runs over
+the blocks' UTF-8 bytes (encoding a block that is ASCII costs a copy; a joined ``str`` would be
+widened to the widest character of the profile), and only the offsets of the mentions kept are
+turned back into characters. A country named inside an organisation's name ("… of Kenya") still
+counts as a country mention. One row per profile, line and country (or mentioned organisation); a
+profile naming itself is left out. It must not decide which profiles exist.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.extract.matching import PhraseMatcher, country_matcher, phrase_matcher
+import ahocorasick_rs
+
+from pipeline.extract.matching import country_matcher, phrase_patterns
 
 _COUNTRY = "\x00"  # prefix of a country key (organisation ids are slugs: never start so)
 
@@ -25,7 +29,9 @@ TextBlock = tuple[str, str, int]  # (organization_id, text, first line): a summa
 
 @dataclass(frozen=True)
 class _Corpus:
-    matcher: PhraseMatcher  # key: an organisation id, or _COUNTRY + alpha-2
+    automaton: ahocorasick_rs.BytesAhoCorasick  # over the patterns' UTF-8, leftmost-longest
+    patterns: tuple[str, ...]
+    keys: tuple[str, ...]  # by pattern index: an organisation id, or _COUNTRY + alpha-2
     inner: dict[int, list[tuple[int, int, str]]]  # pattern of an organisation → countries inside it
     country_names: dict[str, str]
 
@@ -53,69 +59,83 @@ def _corpus(organizations: list[dict]) -> _Corpus:
         for phrase in (org["name"], org["acronym"], *(org["alternate_acronyms"] or "").split(";")):
             if phrase and len(phrase) >= 2:
                 phrases.setdefault(" ".join(phrase.split()), org["organization_id"])
-    matcher = phrase_matcher([*((p, _COUNTRY + code) for p, code in cm.phrases), *phrases.items()])
-    assert matcher is not None
+    patterns, keys = phrase_patterns([*((p, _COUNTRY + code) for p, code in cm.phrases), *phrases.items()])
+    # A contiguous NFA, not a DFA: at 1000× (12,758 patterns) it is built in 11 ms instead of 69 ms
+    # and holds 4 MB instead of 76 MB; the scan is ~20% slower, the whole step a little faster.
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        [p.encode() for p in patterns],
+        matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+        implementation=ahocorasick_rs.Implementation.ContiguousNFA,
+    )
     inner: dict[int, list[tuple[int, int, str]]] = {}
-    for index, (pattern, key) in enumerate(zip(matcher.patterns, matcher.keys, strict=True)):
+    for index, (pattern, key) in enumerate(zip(patterns, keys, strict=True)):
         if key[0] != _COUNTRY and (found := [(start, start + len(mention), code) for start, code, mention in cm.find(pattern)]):
             inner[index] = found
-    return _Corpus(matcher, inner, cm.names)
+    return _Corpus(automaton, patterns, keys, inner, cm.names)
 
 
-class _Lines:
-    """Line numbers of offsets into one profile's joined blocks, for offsets met in increasing
-    order: counted from the previous offset, so a long line with many mentions stays linear."""
+class _Blocks:
+    """One profile's blocks as UTF-8 joined by line breaks (``data``), and, for byte offsets of
+    ``data`` met in increasing order, the block's text, the character offset in it and the line:
+    counted from the previous offset, so a long block with many mentions stays linear."""
 
-    def __init__(self, big: str, texts: list[str], first_lines: list[int]) -> None:
-        self.big, self.first_lines = big, first_lines
+    def __init__(self, texts: list[str], first_lines: list[int]) -> None:
+        self.texts, self.first_lines = texts, first_lines
+        self.encoded = [text.encode() for text in texts]
+        self.data = b"\n".join(self.encoded)
         self.starts: list[int] = []
         pos = 0
-        for text in texts:
+        for raw in self.encoded:
             self.starts.append(pos)
-            pos += len(text) + 1
-        self.block, self.pos, self.line = -1, 0, 0
+            pos += len(raw) + 1
+        self.block, self.byte, self.char, self.line = -1, 0, 0, 0  # offsets within the block
 
-    def at(self, offset: int) -> int:
+    def at(self, offset: int) -> tuple[str, int, int]:
         i = bisect.bisect_right(self.starts, offset) - 1
-        if i != self.block or offset < self.pos:
-            self.block, self.pos, self.line = i, self.starts[i], self.first_lines[i]
-        self.line += self.big.count("\n", self.pos, offset)
-        self.pos = offset
-        return self.line
+        local = offset - self.starts[i]
+        if i != self.block or local < self.byte:
+            self.block, self.byte, self.char, self.line = i, 0, 0, self.first_lines[i]
+        raw, text = self.encoded[i], self.texts[i]
+        self.line += raw.count(b"\n", self.byte, local)
+        # a match starts on a character boundary: the bytes up to it decode
+        self.char = local if len(raw) == len(text) else self.char + len(raw[self.byte : local].decode())
+        self.byte = local
+        return text, self.char, self.line
 
 
 def _scan(corpus: _Corpus, oid: str, texts: list[str], first_lines: list[int], countries: dict, named: dict) -> None:
-    """One profile: its blocks joined by line breaks (which no name spans), scanned once."""
-    big = "\n".join(texts)
-    lines = _Lines(big, texts, first_lines)
-    n = len(big)
-    keys, inner, names = corpus.matcher.keys, corpus.inner, corpus.country_names
-    for index, start, end in corpus.matcher.automaton.find_matches_as_indexes(big):
+    """One profile: its blocks scanned at once (no name spans a line break). Most matches are the
+    profile's own names (skipped first); a name's countries are looked at after it."""
+    blocks = _Blocks(texts, first_lines)
+    patterns, keys, inner, names = corpus.patterns, corpus.keys, corpus.inner, corpus.country_names
+    for index, offset, _ in corpus.automaton.find_matches_as_indexes(blocks.data):
         key = keys[index]
-        if key == oid and index not in inner:  # the profile naming itself: most matches
+        within = inner.get(index)
+        if key == oid and within is None:  # the profile naming itself: most matches
             continue
-        found = [(key, start, end)] if key != oid and _whole_word(big, start, end, n) else []
-        found += [
-            (_COUNTRY + code, start + a, start + b) for a, b, code in inner.get(index, ()) if _whole_word(big, start + a, start + b, n)
-        ]
-        for k, s, e in found:
-            line = lines.at(s)
-            if k[0] == _COUNTRY:
-                code = k[1:]
-                countries.setdefault(
-                    (oid, line, code),
-                    {
-                        "organization_id": oid,
-                        "country_code": code,
-                        "country_name": names.get(code, code),
-                        "mention": big[s:e],
-                        "source_line": line,
-                    },
-                )
-            else:
-                named.setdefault(
-                    (oid, line, k), {"organization_id": oid, "mentioned_organization_id": k, "mention": big[s:e], "source_line": line}
-                )
+        text, start, line = blocks.at(offset)
+        end, n = start + len(patterns[index]), len(text)
+        if key != oid and _whole_word(text, start, end, n):
+            if key[0] == _COUNTRY:
+                _add_country(countries, oid, line, key[1:], text[start:end], names)
+            elif (oid, line, key) not in named:
+                mention = text[start:end]
+                named[oid, line, key] = {"organization_id": oid, "mentioned_organization_id": key, "mention": mention, "source_line": line}
+        for a, b, code in within or ():  # a pattern holds no line break: the same line
+            if _whole_word(text, start + a, start + b, n):
+                _add_country(countries, oid, line, code, text[start + a : start + b], names)
+
+
+def _add_country(countries: dict, oid: str, line: int, code: str, mention: str, names: dict[str, str]) -> None:
+    if (oid, line, code) not in countries:
+        name = names.get(code, code)
+        countries[oid, line, code] = {
+            "organization_id": oid,
+            "country_code": code,
+            "country_name": name,
+            "mention": mention,
+            "source_line": line,
+        }
 
 
 def _whole_word(text: str, start: int, end: int, n: int) -> bool:

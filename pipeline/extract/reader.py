@@ -295,25 +295,10 @@ def read_source(path: Path, rel: str) -> tuple[SourceText | None, list[Finding]]
     except OSError as exc:
         return None, [Finding("file-unreadable", f"{rel}: {exc.strerror or exc}", source_file=rel)]
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding, findings = _decode_plain_spaces(data, rel)
+    text, encoding, findings = decode(data, rel)
     if text is None:
         src = SourceFile(rel, digest, len(data), encoding or "unknown", data.count(b"\n") + (not data.endswith(b"\n")))
         return SourceText(src, ""), findings
     text = normalise(text)
     line_count = text.count("\n") + (0 if text.endswith("\n") else 1)
     return SourceText(SourceFile(rel, digest, len(data), encoding, line_count), text), findings
-
-
-_NBSP_UTF8 = b"\xc2\xa0"
-
-
-def _decode_plain_spaces(data: bytes, rel: str) -> Decoded:
-    """``decode``, with UTF-8 non-breaking spaces already made plain in the bytes (one fast bytes
-    replace instead of a pass over the decoded text); bytes that turn out not to be UTF-8, or to
-    be nothing but spaces, are decoded as they are."""
-    if _NBSP_UTF8 not in data:
-        return decode(data, rel)
-    text, encoding, findings = decode(data.replace(_NBSP_UTF8, b" "), rel)
-    if encoding != "utf-8" or text is None:
-        return decode(data, rel)
-    return text, encoding, findings

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ahocorasick_rs
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.extract.combine import _column, typed_frame
+from pipeline.extract.mentions import _corpus, _whole_word, mentions
 from pipeline.extract.profile import LONG_LINE, _has_long_line
 from pipeline.extract.reader import decode, normalise, read_source
+from pipeline.schemas import load_schemas
 
 LENGTHS = st.lists(st.sampled_from([0, 1, 7, LONG_LINE - 1, LONG_LINE, LONG_LINE + 1, 2 * LONG_LINE + 3]), max_size=6)
 
@@ -28,13 +33,15 @@ def _plain(data: bytes, tmp_path) -> str:
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.sampled_from(["a", " ", "\u00a0", "’", "\n", "Â", "é", "\u2009"]), max_size=40))
-def test_non_breaking_spaces_made_plain_in_the_bytes_equal_the_text_path(tmp_path_factory, text):
+def test_non_breaking_spaces_read_from_a_file_equal_decode_then_normalise(tmp_path_factory, text):
     tmp_path = tmp_path_factory.mktemp("nbsp")
     data = text.encode("utf-8")
     expected_text, encoding, _ = decode(data, "a.txt")
     if expected_text is None:
         return
-    assert _plain(data, tmp_path) == normalise(expected_text)
+    read = _plain(data, tmp_path)
+    assert read == normalise(expected_text)
+    assert "\u00a0" not in read and "\u2009" not in read  # every special space made plain
 
 
 @pytest.mark.parametrize(
@@ -55,3 +62,104 @@ def test_other_encodings_and_edge_cases_read_as_before(tmp_path, data):
         assert read_source(tmp_path / "a.txt", "a.txt")[0].text == ""
     else:
         assert _plain(data, tmp_path) == normalise(expected_text)
+
+
+# Key values whose orders differ by code point, by UTF-16 unit and by case, numbers whose text and
+# numeric orders differ, and missing values.
+_KEY_TEXT = st.sampled_from(["a", "B", "b", "é", "z", "\uff5e", "\U0001f600", "a-b", "a/b", "", None])
+_KEY_NUMBER = st.sampled_from([1, 2, 10, 0, None])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_KEY_TEXT, _KEY_NUMBER, _KEY_TEXT), max_size=12), st.sampled_from(["country_mentions", "quarantine"]))
+def test_typed_frame_orders_rows_as_a_stable_python_sort_with_missing_keys_first(keys, table):
+    """The frame is sorted by an Arrow sort: the same order as Python's stable sort of the rows,
+    missing key values first, duplicates kept in input order (each row carries its input position)."""
+    schema = load_schemas()[table]
+    rows = []
+    for position, (text, number, other) in enumerate(keys):
+        row = dict.fromkeys(schema.columns)
+        row.update(zip(schema.primary_key, (text, number, other), strict=True))
+        row["reason" if table == "quarantine" else "mention"] = str(position)
+        del row["value" if table == "quarantine" else "country_name"]  # a column some rows lack
+        rows.append(row)
+    ordered = sorted(rows, key=lambda r: tuple((r.get(c) is not None, r.get(c)) for c in schema.primary_key))
+    expected = schema.frame(pd.DataFrame({c: pd.array([r.get(c) for r in ordered], dtype=d) for c, d in schema.dtypes().items()}))
+    pd.testing.assert_frame_equal(typed_frame(schema, rows), expected)
+
+
+_CELL = st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.sampled_from([True, 2.0, "7", 2**64]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_CELL, max_size=8))
+def test_integer_columns_through_arrow_equal_the_pandas_path(values):
+    """Integers (with missing values) go through Arrow; whatever Arrow refuses goes pandas' way,
+    so the column (or the error) is what ``pd.array`` gives."""
+    try:
+        expected = pd.array(values, dtype="Int64")
+    except (TypeError, ValueError, OverflowError) as exc:
+        with pytest.raises(type(exc)):
+            _column(values, "Int64")
+        return
+    got = _column(values, "Int64")
+    assert got.dtype == expected.dtype
+    assert got.equals(expected)
+
+
+_ORGS = [
+    {"organization_id": "bk", "name": "Banque de Côte d'Ivoire", "acronym": "BCI", "alternate_acronyms": None},
+    {"organization_id": "ke", "name": "Permanent Mission of Kenya", "acronym": "PMK", "alternate_acronyms": "PM-K;ÉPK"},
+    {"organization_id": "w", "name": "Writer Institute", "acronym": "WRI", "alternate_acronyms": None},
+    {"organization_id": "z", "name": "Zürich Data Forum", "acronym": "ZDF", "alternate_acronyms": None},
+]
+_WORDS = st.sampled_from(
+    ["Kenya", "Côte d'Ivoire", "Türkiye", "Chad", "BCI", "PMK", "ÉPK", "PM-K", "WRI", "ZDF", "Zürich Data Forum", "Writer Institute",
+     "Permanent Mission of Kenya", "Banque de Côte d'Ivoire", "and", "é", "😀", "_", "x", "(", ")", ".", " ", "\n", "Ω"]
+)
+
+
+def _plain_mentions(organizations: list[dict], blocks: list[tuple[str, str, int]]) -> tuple[list[dict], list[dict]]:
+    """The plain definition of the mentions: each profile's blocks joined as one str, scanned by a
+    str automaton of the same patterns, character offsets and lines counted from the start."""
+    corpus = _corpus(organizations)
+    automaton = ahocorasick_rs.AhoCorasick(corpus.patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+    by_org: dict[str, list[tuple[str, int]]] = {}
+    for oid, text, line in blocks:
+        if text:
+            by_org.setdefault(oid, []).append((text, line))
+    countries: dict = {}
+    named: dict = {}
+    for oid, parts in by_org.items():
+        big = "\n".join(text for text, _ in parts)
+        starts = [sum(len(t) + 1 for t, _ in parts[:i]) for i in range(len(parts))]
+        for index, start, end in automaton.find_matches_as_indexes(big):
+            key = corpus.keys[index]
+            found = [(key, start, end)] if key != oid and _whole_word(big, start, end, len(big)) else []
+            for a, b, code in corpus.inner.get(index, ()):
+                if _whole_word(big, start + a, start + b, len(big)):
+                    found.append(("\x00" + code, start + a, start + b))
+            for k, s, e in found:
+                i = max(j for j, at in enumerate(starts) if at <= s)
+                line = parts[i][1] + big.count("\n", starts[i], s)
+                if k[0] == "\x00":
+                    name = corpus.country_names.get(k[1:], k[1:])
+                    row = {"organization_id": oid, "country_code": k[1:], "country_name": name, "mention": big[s:e], "source_line": line}
+                    countries.setdefault((oid, line, k[1:]), row)
+                else:
+                    row = {"organization_id": oid, "mentioned_organization_id": k, "mention": big[s:e], "source_line": line}
+                    named.setdefault((oid, line, k), row)
+    return list(countries.values()), list(named.values())
+
+
+_BLOCK_TEXT = st.lists(_WORDS, max_size=12).map("".join)
+_BLOCKS = st.lists(st.tuples(st.sampled_from(["bk", "ke", "w", "z"]), _BLOCK_TEXT, st.integers(1, 50)), max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_BLOCKS)
+def test_mentions_scanned_as_utf8_bytes_equal_the_plain_text_scan(blocks):
+    """Mentions are found in the blocks' UTF-8 bytes and mapped back to characters and lines; the
+    same rows, in the same order, as a scan of the joined text (accents, astral characters, names
+    inside names, words run together)."""
+    assert mentions(_ORGS, blocks) == _plain_mentions(_ORGS, blocks)
