@@ -120,12 +120,12 @@ def word_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
     """The lines :func:`word_findings` reads, per prose column: those holding a run-together word
     or a letter of another script.
 
-    The distinct words of all the prose (:attr:`Screens.pieces`) are judged once; one Aho–Corasick
+    The distinct words of all the prose (:attr:`Screens.tokens`) are judged once; one Aho–Corasick
     pass per column finds the rows holding a run-together one; of those rows and the rows the
     mixed-script screen keeps, only the lines holding such a word or a letter of another script
     are kept. Polars and the word model only: may run in a worker thread once the screens and the
     vocabulary are evaluated, while the calling thread works on other rules."""
-    bad = glued_among(set(" ".join(found.pieces).split()))
+    bad = glued_among(found.tokens)
     out: WordLines = []
     for table, column in prose_columns(tables):
         mixed, glued = found.rows(MIXED, table, column), found.rows_with_any(table, column, bad)
