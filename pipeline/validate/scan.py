@@ -75,6 +75,7 @@ def column_strings(series: pd.Series) -> pl.Series | None:
     return out if isinstance(out, pl.Series) else None
 
 
+ANY_PARTS, ANY_SLICE_ROWS = 2, 1 << 14  # slices of a column searched at once by Screens.rows_with_any, rows at least
 PIECES_CHUNK = 1 << 24  # bytes of text cut into pieces at once (bounds the transient arrays)
 
 
@@ -296,14 +297,19 @@ class Screens:
 
     def rows_with_any(self, table: str, column: str, needles: Iterable[str]) -> list[int] | None:
         """Sorted rows of ``table.column`` that contain one of ``needles`` (Aho–Corasick); None when
-        the column could not be screened."""
+        the column could not be screened. A long column is searched in :data:`ANY_PARTS` slices at
+        once (polars runs them on its threads, without the GIL)."""
         s = self.strings(table, column)
         if s is None:
             return None
         needles = sorted(set(needles))
         if not needles:
             return []
-        return _rows(pl.DataFrame([s.alias("t")]).lazy().select(pl.col("t").str.contains_any(needles)).collect().to_series()).tolist()
+        step = max(ANY_SLICE_ROWS, -(-len(s) // ANY_PARTS))
+        starts = range(0, len(s), step)
+        plans = [pl.DataFrame([s.slice(start, step).alias("t")]).lazy().select(pl.col("t").str.contains_any(needles)) for start in starts]
+        found = [_rows(result.to_series()) + start for result, start in zip(pl.collect_all(plans), starts, strict=True)]
+        return np.concatenate(found).tolist() if found else []
 
     def lines(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str | None = None,
               needles: Iterable[str] = ()) -> list[tuple[int, int, str]]:

@@ -4,6 +4,7 @@
   the values, in pieces with no space but a last one (drawn texts with every kind of whitespace
   and nulls, every Arrow string layout, sliced and chunked, cut a few bytes at a time), and the
   tokens Arrow trims from those pieces are the values' ``str.split()`` tokens;
+- ``Screens.rows_with_any`` searches a column in slices at once: the rows Python's ``in`` finds;
 - ``Locator.findings`` gathers keys, files and lines column by column: the file is the row's own,
   else its organisation's (a missing or unknown organisation has none), the line is the text
   line's, else the row's;
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from pipeline.schemas import load_schemas
 from pipeline.validate import checks
 from pipeline.validate.locate import Hit, Locator
-from pipeline.validate.scan import arrow_pieces, arrow_tokens, column_arrow
+from pipeline.validate.scan import Screens, arrow_pieces, arrow_tokens, column_arrow
 
 PIECE_TEXT = st.text(alphabet=st.sampled_from(list("ab É\n\t\u00a0\u3000\u2028:")), max_size=30)
 
@@ -75,6 +76,20 @@ def test_arrow_tokens_are_the_split_tokens_of_the_values(columns, arrow_type, ch
         assert arrow_tokens([pa.chunked_array([a.slice(0, 1), a.slice(1)], type=a.type) for a in arrays]) == arrow_tokens(arrays)
     finally:
         scan_module.PIECES_CHUNK = original
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="abc É\n", max_size=8)), max_size=12),
+       st.lists(st.text(alphabet="abcÉ", min_size=1, max_size=2), max_size=3), st.integers(1, 5))
+def test_rows_with_any_searches_slices_of_a_column(values, needles, slice_rows):
+    """Slices of any size (down to one row), nulls, no needle: the rows whose value holds a needle."""
+    scan_module = sys.modules[Screens.__module__]
+    original, scan_module.ANY_SLICE_ROWS = scan_module.ANY_SLICE_ROWS, slice_rows
+    try:
+        found = Screens({"t": pd.DataFrame({"c": pd.Series(values, dtype="string[pyarrow]")})}).rows_with_any("t", "c", needles)
+    finally:
+        scan_module.ANY_SLICE_ROWS = original
+    assert found == [r for r, v in enumerate(values) if v is not None and any(n in v for n in needles)]
 
 
 def test_arrow_pieces_skip_the_bytes_of_a_null_slot():
