@@ -7,9 +7,9 @@ findings in a deterministic order. The checks come in two groups: :func:`global_
 across rows, partitions or the calendar and always run on the whole table set;
 :func:`local_findings` (row-local rules) may run on some partitions alone
 (``pipeline.validate.incremental``). The column-wide screens of the cell and text rules
-(:mod:`pipeline.validate.scan`, polars) and the word rules' vocabulary and line screens (Arrow,
-polars) run in worker threads while pandera and the other rules run in this one (both release
-the GIL). The cyclic garbage collector is paused while the checks run
+(:mod:`pipeline.validate.scan`, polars) and the run-together rule's vocabulary and line screens
+(Arrow, polars) run in worker threads while the other rules run in this one, pandera last, while
+the run-together lines are still being found (polars and Arrow release the GIL). The cyclic garbage collector is paused while the checks run
 (:func:`collector_paused`). It must not read or write files (``pipeline.validate``'s
 ``validate_folder`` does) nor render reports.
 """
@@ -45,21 +45,25 @@ class LocalChecks:
     def __enter__(self) -> LocalChecks:
         self._alone = self._pool.submit(self.found.run, alone=True)
         self._shared = self._pool.submit(self.found.run, alone=False)
-        self._words = self._pool.submit(self._word_lines)
+        self._words = self._pool.submit(self._run_together_lines)
         return self
 
-    def _word_lines(self) -> text_rules.WordLines:
-        """The lines the word rules read (a worker: the vocabulary, then the word screens once the
-        shared screens are in, which another worker runs meanwhile)."""
+    def _run_together_lines(self) -> text_rules.WordLines:
+        """The lines the run-together rule reads (a worker: the vocabulary, then the word model
+        and the Aho–Corasick passes)."""
         self.found.run_vocabulary()
-        self._shared.result()
-        return text_rules.word_lines(self.frames, self.found)
+        return text_rules.run_together_lines(self.frames, self.found)
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def findings(self) -> list[Finding]:
         """The findings of the row-local rules, rule by rule (each in the order it found them)."""
+        return self.findings_but_run_together() + self.run_together_findings()
+
+    def findings_but_run_together(self) -> list[Finding]:
+        """The findings of the row-local rules but ``run-together-words`` (whose lines a worker
+        may still be finding meanwhile: :meth:`run_together_findings`)."""
         frames, locator, found = self.frames, self.locator, self.found
         findings = website_findings(frames, locator)
         self._alone.result()
@@ -70,7 +74,11 @@ class LocalChecks:
         ]
         self._shared.result()
         findings += [*cells.cell_findings(frames, locator, found), *text_rules.placeholder_findings(frames, locator, found, sections)]
-        return findings + text_rules.word_findings(frames, locator, found, self._words.result())
+        return findings + text_rules.mixed_script_findings(frames, locator, found)
+
+    def run_together_findings(self) -> list[Finding]:
+        """The ``run-together-words`` findings (waits for the worker finding their lines)."""
+        return text_rules.run_together_findings(self.frames, self.locator, self.found, self._words.result())
 
 
 def global_findings(frames: Mapping[str, pd.DataFrame], locator: Locator, *, today: dt.date | None = None) -> list[Finding]:
@@ -113,12 +121,14 @@ def collector_paused() -> Iterator[None]:
 
 
 def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:
-    """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``): the global
-    checks, then the row-local rules (whose screens run in threads meanwhile), in report order."""
+    """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``), in report
+    order: the row-local rules (whose screens run in threads meanwhile) but the run-together
+    words, then the global checks while a worker finds the run-together lines, then those words."""
     frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
     with collector_paused():
         locator = Locator(frames)
         with LocalChecks(frames, locator) as local:
-            found = global_findings(frames, locator, today=today)
-            found += local.findings()
+            found = local.findings_but_run_together()
+            found += global_findings(frames, locator, today=today)  # while a worker finds the run-together lines
+            found += local.run_together_findings()
         return ordered(found)

@@ -4,8 +4,8 @@ Scope: hold every text column the rules read as a polars string series (zero-cop
 strings of the pandas frames), evaluate the rules' screens over whole columns at once (polars runs
 them in Rust on every core and releases the GIL, so Python work can go on meanwhile), and answer
 sorted row numbers, the values of just those rows, and the lines of those rows that match a second,
-finer screen; also the distinct pieces of the prose cut after each space (the vocabulary the word
-model judges once per word instead of once per occurrence).
+finer screen; also the distinct ``str.split()`` tokens of the prose, from its pieces cut after each
+space (the vocabulary the word model judges once per word instead of once per occurrence).
 
 A screen may answer more rows than a rule reports (the rule still checks each row with its exact
 Python detectors), never fewer: its pattern (Rust ``regex`` syntax, also valid RE2) must match
@@ -75,6 +75,7 @@ def column_strings(series: pd.Series) -> pl.Series | None:
     return out if isinstance(out, pl.Series) else None
 
 
+ANY_PARTS, ANY_SLICE_ROWS = 2, 1 << 14  # slices of a column searched at once by Screens.rows_with_any, rows at least
 PIECES_CHUNK = 1 << 24  # bytes of text cut into pieces at once (bounds the transient arrays)
 
 
@@ -83,6 +84,12 @@ def arrow_pieces(arr: pa.Array | pa.ChunkedArray) -> list[str]:
     piece holds no space but a last one, and the ``str.split()`` tokens of the pieces are those
     of the values (the vocabulary the word rules judge). The cuts are found by numpy over the
     Arrow text buffer (no copy of the text), the pieces made distinct by Arrow's hash kernel."""
+    pieces = _distinct_pieces(arr)
+    return [] if pieces is None else pieces.to_pylist()
+
+
+def _distinct_pieces(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray | None:
+    """:func:`arrow_pieces` as an Arrow array (None when ``arr`` has no text)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -98,7 +105,27 @@ def arrow_pieces(arr: pa.Array | pa.ChunkedArray) -> list[str]:
         width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
         offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
         found += [pc.unique(pieces) for pieces in _cut_pieces(offsets, data)]
-    return pc.unique(pa.concat_arrays(found)).to_pylist() if found else []
+    return pc.unique(pa.concat_arrays(found)) if found else None
+
+
+def arrow_tokens(arrays: Iterable[pa.Array | pa.ChunkedArray]) -> set[str]:
+    """The distinct ``str.split()`` tokens of the non-null values of ``arrays``, from their
+    :func:`arrow_pieces` without a Python string per piece: a piece with no whitespace but its
+    last space is one token once that space is trimmed (Arrow trims and makes them distinct);
+    only the few pieces holding another whitespace character are split in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = [p for arr in arrays if (p := _distinct_pieces(arr)) is not None]
+    if not found:
+        return set()
+    pieces = pc.unique(pa.concat_arrays(found))
+    other_space = pc.match_substring_regex(pieces, "[" + re2_space()[1:].replace("\\x{20}", ""))
+    tokens = set(pc.unique(pc.utf8_rtrim(pieces.filter(pc.invert(other_space)), characters=" ")).to_pylist())
+    tokens.discard("")  # a piece that was one space
+    for piece in pieces.filter(other_space).to_pylist():
+        tokens.update(piece.split())
+    return tokens
 
 
 def _cut_pieces(offsets: np.ndarray, data: pa.Buffer) -> Iterable[pa.LargeStringArray]:
@@ -154,14 +181,14 @@ class Screens:
 
     :meth:`prepare` (cheap, in the thread that owns the frames) reads the columns; :meth:`run` and
     :meth:`run_vocabulary` do the column-wide work and may run in other threads (each once); then
-    :meth:`rows`, :meth:`candidates`, :meth:`lines` and :attr:`pieces` answer."""
+    :meth:`rows`, :meth:`candidates`, :meth:`lines` and :attr:`tokens` answer."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], screens: Iterable[Screen] = (),
                  vocabulary: Iterable[tuple[str, str]] = ()):
         self.tables = tables
         self.screens = [s for s in screens if s.table in tables and s.column in tables[s.table].columns]
         self.vocabulary = [(t, c) for t, c in vocabulary if t in tables and c in tables[t].columns]
-        self.pieces: set[str] = set()  # distinct pieces of the vocabulary columns (:func:`arrow_pieces`)
+        self.tokens: set[str] = set()  # distinct str.split() tokens of the vocabulary columns (:func:`arrow_tokens`)
         self._strings: dict[tuple[str, str], pl.Series | None] = {}
         self._python: dict[tuple[str, str], list[str | None]] = {}
         self._found: dict[tuple[str, str, str], np.ndarray] = {}
@@ -239,14 +266,12 @@ class Screens:
         return self
 
     def run_vocabulary(self) -> Screens:
-        """Collect :attr:`pieces` (polars releases the GIL: another thread may work meanwhile)."""
-        pieces: set[str] = set()
-        for arr in self._vocabulary_arrays:  # cut by numpy, made distinct by Arrow: a third of the CPU of polars' explode + unique
-            pieces.update(arrow_pieces(arr))
+        """Collect :attr:`tokens` (Arrow and numpy release the GIL: another thread may work meanwhile)."""
+        tokens = arrow_tokens(self._vocabulary_arrays)  # cut by numpy, made distinct by Arrow: no Python string per piece
         for t, c in self.vocabulary:
             if self.strings(t, c) is None:
-                pieces.update(" ".join(v for v in self._python_values(t, c) if v is not None).split())
-        self.pieces, self._vocabulary_arrays = pieces, []
+                tokens.update(" ".join(v for v in self._python_values(t, c) if v is not None).split())
+        self.tokens, self._vocabulary_arrays = tokens, []
         return self
 
     # -- answers ----------------------------------------------------------------------------------
@@ -272,14 +297,19 @@ class Screens:
 
     def rows_with_any(self, table: str, column: str, needles: Iterable[str]) -> list[int] | None:
         """Sorted rows of ``table.column`` that contain one of ``needles`` (Aho–Corasick); None when
-        the column could not be screened."""
+        the column could not be screened. A long column is searched in :data:`ANY_PARTS` slices at
+        once (polars runs them on its threads, without the GIL)."""
         s = self.strings(table, column)
         if s is None:
             return None
         needles = sorted(set(needles))
         if not needles:
             return []
-        return _rows(pl.DataFrame([s.alias("t")]).lazy().select(pl.col("t").str.contains_any(needles)).collect().to_series()).tolist()
+        step = max(ANY_SLICE_ROWS, -(-len(s) // ANY_PARTS))
+        starts = range(0, len(s), step)
+        plans = [pl.DataFrame([s.slice(start, step).alias("t")]).lazy().select(pl.col("t").str.contains_any(needles)) for start in starts]
+        found = [_rows(result.to_series()) + start for result, start in zip(pl.collect_all(plans), starts, strict=True)]
+        return np.concatenate(found).tolist() if found else []
 
     def lines(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str | None = None,
               needles: Iterable[str] = ()) -> list[tuple[int, int, str]]:

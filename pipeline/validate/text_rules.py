@@ -98,50 +98,61 @@ class Sections:
         return [pair in children for pair in zip(self._plain(ORG_KEY, rows), self._plain(SECTION_ID, rows), strict=True)]
 
 
-def _word_hits(table: str, column: str, row: int, i: int, line: str) -> list[Hit]:
-    """The word findings of line ``i`` of a prose cell. (A line's run-together tokens are those of
-    its cell that are on it, so judging line by line finds what judging the cell does.) The line
-    is split once for the run-together words, its excerpt made once for all its hits."""
-    hits: list[Hit] = []
-    excerpt = None
-    for w in mixed_script_words(line):
-        excerpt = excerpt or excerpt_of(line)
-        hits.append(Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word, excerpt))
-    for word, detail in run_together_in_tokens(line.split()):
-        excerpt = excerpt or excerpt_of(line)
-        hits.append(Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt))
-    return hits
-
-
 WordLines = list[tuple[str, str, list[tuple[int, int, str]]]]  # (table, column, [(row, line, text)]) per prose column
 
 
-def word_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
-    """The lines :func:`word_findings` reads, per prose column: those holding a run-together word
-    or a letter of another script.
-
-    The distinct words of all the prose (:attr:`Screens.pieces`) are judged once; one Aho–Corasick
-    pass per column finds the rows holding a run-together one; of those rows and the rows the
-    mixed-script screen keeps, only the lines holding such a word or a letter of another script
-    are kept. Polars and the word model only: may run in a worker thread once the screens and the
-    vocabulary are evaluated, while the calling thread works on other rules."""
-    bad = glued_among(set(" ".join(found.pieces).split()))
-    out: WordLines = []
-    for table, column in prose_columns(tables):
-        mixed, glued = found.rows(MIXED, table, column), found.rows_with_any(table, column, bad)
-        rows = None if mixed is None or glued is None else sorted(set(mixed) | set(glued))
-        out.append((table, column, found.lines(table, column, rows, pattern=mixed_script_screen(), needles=bad)))
-    return out
+def mixed_script_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
+    """The lines holding a letter of another script, per prose column (of the rows the
+    mixed-script screen keeps): all :func:`mixed_script_findings` reads."""
+    return [(table, column, found.lines(table, column, found.rows(MIXED, table, column), pattern=mixed_script_screen()))
+            for table, column in prose_columns(tables)]
 
 
-def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens, lines: WordLines | None = None) -> list[Finding]:
-    """``mixed-script-word`` and ``run-together-words`` on every line of the prose columns, read
-    line by line from :func:`word_lines` (found here when ``lines`` is None)."""
+def run_together_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
+    """The lines holding a run-together word, per prose column: all :func:`run_together_findings` reads.
+
+    The distinct words of all the prose (:attr:`Screens.tokens`) are judged once; one Aho–Corasick
+    pass per column finds the rows holding a run-together one, and of those rows only the lines
+    holding one are kept. Polars and the word model only: may run in a worker thread once the
+    vocabulary is collected, while the calling thread works on other rules."""
+    bad = glued_among(found.tokens)
+    return [(table, column, found.lines(table, column, found.rows_with_any(table, column, bad), needles=bad))
+            for table, column in prose_columns(tables)]
+
+
+def mixed_script_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens,
+                          lines: WordLines | None = None) -> list[Finding]:
+    """``mixed-script-word`` on every line of the prose columns, read from :func:`mixed_script_lines`
+    (found here when ``lines`` is None)."""
     hits: list[Hit] = []
-    for table, column, kept in word_lines(tables, found) if lines is None else lines:
+    for table, column, kept in mixed_script_lines(tables, found) if lines is None else lines:
         for row, i, line in kept:
-            hits.extend(_word_hits(table, column, row, i, line))
+            excerpt = None
+            for w in mixed_script_words(line):
+                excerpt = excerpt or excerpt_of(line)
+                hits.append(Hit("mixed-script-word", f"word {w.word!r} mixes scripts: {w.detail}", table, row, column, i, w.word, excerpt))
     return locator.findings(hits)
+
+
+def run_together_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens,
+                          lines: WordLines | None = None) -> list[Finding]:
+    """``run-together-words`` on every line of the prose columns, read from :func:`run_together_lines`
+    (found here when ``lines`` is None). (A line's run-together tokens are those of its cell that
+    are on it, so judging line by line finds what judging the cell does.)"""
+    hits: list[Hit] = []
+    for table, column, kept in run_together_lines(tables, found) if lines is None else lines:
+        for row, i, line in kept:
+            issues = run_together_in_tokens(line.split())
+            excerpt = excerpt_of(line) if issues else None
+            hits += [Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt)
+                     for word, detail in issues]
+    return locator.findings(hits)
+
+
+def word_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens) -> list[Finding]:
+    """``mixed-script-word`` and ``run-together-words`` on every line of the prose columns (each
+    rule's findings in row and line order; rules never tie in the report's order)."""
+    return mixed_script_findings(tables, locator, found) + run_together_findings(tables, locator, found)
 
 
 def list_intro_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens, sections: Sections) -> list[Finding]:

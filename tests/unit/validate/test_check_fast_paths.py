@@ -2,7 +2,9 @@
 
 - the prose vocabulary cut by numpy and made distinct by Arrow holds the ``str.split()`` tokens of
   the values, in pieces with no space but a last one (drawn texts with every kind of whitespace
-  and nulls, every Arrow string layout, sliced and chunked, cut a few bytes at a time);
+  and nulls, every Arrow string layout, sliced and chunked, cut a few bytes at a time), and the
+  tokens Arrow trims from those pieces are the values' ``str.split()`` tokens;
+- ``Screens.rows_with_any`` searches a column in slices at once: the rows Python's ``in`` finds;
 - ``Locator.findings`` gathers keys, files and lines column by column: the file is the row's own,
   else its organisation's (a missing or unknown organisation has none), the line is the text
   line's, else the row's;
@@ -23,7 +25,7 @@ from hypothesis import strategies as st
 from pipeline.schemas import load_schemas
 from pipeline.validate import checks
 from pipeline.validate.locate import Hit, Locator
-from pipeline.validate.scan import arrow_pieces, column_arrow
+from pipeline.validate.scan import Screens, arrow_pieces, arrow_tokens, column_arrow
 
 PIECE_TEXT = st.text(alphabet=st.sampled_from(list("ab É\n\t\u00a0\u3000\u2028:")), max_size=30)
 
@@ -53,6 +55,41 @@ def test_arrow_pieces_hold_the_tokens_of_the_values(values, arrow_type, skip, ch
         _check_pieces(arrow_pieces(pa.chunked_array([arr.slice(0, skip), arr.slice(skip)], type=arr.type)), values)
     finally:
         scan_module.PIECES_CHUNK = original
+
+
+TOKEN_TEXT = st.text(alphabet=st.sampled_from(list("ab É  \n\r\t\x0b\x1c\x1f\x85\u00a0\u2000\u3000\u2028:")), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), TOKEN_TEXT), max_size=6), max_size=3),
+       st.sampled_from(["string", "large_string", "string_view"]), st.sampled_from([1, 5, 1 << 24]))
+def test_arrow_tokens_are_the_split_tokens_of_the_values(columns, arrow_type, chunk_bytes):
+    """Every kind of whitespace ``str.split()`` knows, several columns, nulls, chunks: the answer
+    of Python's ``str.split()`` over every value."""
+    import pyarrow as pa
+
+    scan_module = sys.modules[arrow_tokens.__module__]
+    original, scan_module.PIECES_CHUNK = scan_module.PIECES_CHUNK, chunk_bytes
+    try:
+        arrays = [pa.array(values, type=getattr(pa, arrow_type)()) for values in columns]
+        assert arrow_tokens(arrays) == _tokens(v for values in columns for v in values)
+        assert arrow_tokens([pa.chunked_array([a.slice(0, 1), a.slice(1)], type=a.type) for a in arrays]) == arrow_tokens(arrays)
+    finally:
+        scan_module.PIECES_CHUNK = original
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="abc É\n", max_size=8)), max_size=12),
+       st.lists(st.text(alphabet="abcÉ", min_size=1, max_size=2), max_size=3), st.integers(1, 5))
+def test_rows_with_any_searches_slices_of_a_column(values, needles, slice_rows):
+    """Slices of any size (down to one row), nulls, no needle: the rows whose value holds a needle."""
+    scan_module = sys.modules[Screens.__module__]
+    original, scan_module.ANY_SLICE_ROWS = scan_module.ANY_SLICE_ROWS, slice_rows
+    try:
+        found = Screens({"t": pd.DataFrame({"c": pd.Series(values, dtype="string[pyarrow]")})}).rows_with_any("t", "c", needles)
+    finally:
+        scan_module.ANY_SLICE_ROWS = original
+    assert found == [r for r, v in enumerate(values) if v is not None and any(n in v for n in needles)]
 
 
 def test_arrow_pieces_skip_the_bytes_of_a_null_slot():
