@@ -150,23 +150,21 @@ def atomic_write_text(path: Path, text: str, *, durable: bool = True) -> Path:
 
 
 def json_text(data: object) -> str:
-    """The project's JSON style: 2-space indent, UTF-8 kept, trailing newline (stable for diffs).
-
-    The bytes are those of ``json.dumps(data, indent=2, ensure_ascii=False)``. Python's encoder is
-    pure Python when it indents (seconds for a report of 30,000 findings), so documents of plain
-    JSON types without floats (which pydantic-core writes with a shorter exponent) go through
-    pydantic-core's encoder, which writes the same layout and escapes ~20 times faster."""
-    if _plain(data):
-        import pydantic_core
-
-        return pydantic_core.to_json(data, indent=2).decode("utf-8") + "\n"
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """The project's JSON style: 2-space indent, UTF-8 kept, trailing newline (stable for diffs);
+    the text of :func:`json_chunks`."""
+    return b"".join(json_chunks(data)).decode("utf-8")
 
 
 def json_chunks(data: object) -> tuple[bytes, ...]:
-    """:func:`json_text` as UTF-8 bytes, in pieces whose concatenation is the document: a large
-    document is written or hashed piece by piece, never also held as a ``str``, its re-encoding and
-    a copy with the trailing newline."""
+    """The project's JSON document of ``data`` as UTF-8 bytes, in pieces whose concatenation is the
+    document (a large one is written or hashed piece by piece, never also held as a ``str``, its
+    re-encoding and a copy with the trailing newline).
+
+    The bytes are those of ``json.dumps(data, indent=2, ensure_ascii=False)`` and a newline.
+    Python's encoder is pure Python when it indents (seconds for a report of 30,000 findings), so
+    documents of plain JSON types without floats (which pydantic-core writes with a shorter
+    exponent) go through pydantic-core's encoder, which writes the same layout and escapes ~20
+    times faster."""
     if _plain(data):
         import pydantic_core
 
