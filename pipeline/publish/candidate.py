@@ -249,16 +249,16 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
         build.data = WrittenData(counts, {}, build.data.arrows)  # the frames were for the check only
         release_after_large(sum(counts.values()))  # what the check read and built is garbage now
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
-        diff = None
+        version = None
         if not has_errors(findings):
-            diff, descriptor_findings = _publishable_files(build)
+            version, descriptor_findings = _publishable_files(build)
             findings += descriptor_findings
-            diff = None if has_errors(descriptor_findings) else diff
-        if diff is None:
+            version = None if has_errors(descriptor_findings) else version
+        if version is None:
             _drop_publishable_files(build.root)
         build.data = None  # the texts were the last to read the written rows
         release_after_large(sum(counts.values()))  # the texts' garbage, before the report
-        status, report = _report_and_status(build, findings, diff, counts, quarantined, run)
+        status, report = _report_and_status(build, findings, version, counts, quarantined, run)
         build.step("swap")
         target = staging_dir(build.outputs_dir) if status.publishable else blocked_dir(build.outputs_dir)
         swap_in_dir(build.root, target)
@@ -274,8 +274,19 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
     return CandidateResult(target, status, {kind: target / rel for kind, rel in report.items()}, findings, frictionless)
 
 
-def _publishable_files(build: _Build) -> tuple[Diff, list[Finding]]:
-    """``datapackage.json`` and the texts for a publishable build; the findings of the descriptor check."""
+@dataclass(frozen=True)
+class _Version:
+    """What the report and ``candidate.json`` need of the diff with the latest release (the diff
+    itself, with every row key of a first release, is dropped once the texts are written)."""
+
+    version: str
+    previous_version: str | None
+    bump: str
+
+
+def _publishable_files(build: _Build) -> tuple[_Version, list[Finding]]:
+    """``datapackage.json`` and the texts for a publishable build; the version they are written
+    for and the findings of the descriptor check."""
     build.step("texts")
     tables = published_schemas()
     diff = compare_with_latest(build.root, build.outputs_dir, tables, sources=build.sources)
@@ -293,7 +304,7 @@ def _publishable_files(build: _Build) -> tuple[Diff, list[Finding]]:
         tables=tables,
         data=build.data.arrows if build.data is not None else None,
     )
-    return diff, validate_descriptor(build.root / DESCRIPTOR_NAME)
+    return _Version(diff.version, diff.previous_version, diff.bump), validate_descriptor(build.root / DESCRIPTOR_NAME)
 
 
 def _drop_publishable_files(root: Path) -> None:
@@ -305,21 +316,21 @@ def _drop_publishable_files(root: Path) -> None:
 def _report_and_status(
     build: _Build,
     findings: list[Finding],
-    diff: Diff | None,
+    version: _Version | None,
     counts: dict[str, int],
     quarantined: int,
     run: _Run,
 ) -> tuple[CandidateStatus, dict[str, str]]:
     """The validation report, ``SHA256SUMS`` (publishable only) and ``candidate.json`` of the build."""
     build.step("report")
-    publishable = diff is not None
+    publishable = version is not None
     report_context = {
         "dataset": build.config.title,
         "created": build.created,
         "sources": build.sources,
         "counts": counts,
-        "version": diff.version if diff else None,
-        "previous_version": diff.previous_version if diff else None,
+        "version": version.version if version else None,
+        "previous_version": version.previous_version if version else None,
         "publishable": publishable,
         **run.context,
     }
@@ -335,9 +346,9 @@ def _report_and_status(
         status="candidate" if publishable else "blocked",
         publishable=publishable,
         created=build.created,
-        version=diff.version if diff else None,
-        previous_version=diff.previous_version if diff else None,
-        bump=diff.bump if diff else None,
+        version=version.version if version else None,
+        previous_version=version.previous_version if version else None,
+        bump=version.bump if version else None,
         sources=[SourceRecord(**s) for s in build.sources],
         counts=counts,
         quarantined=quarantined,

@@ -32,7 +32,7 @@ from pipeline.validate.excerpts import SourceLines, centred_excerpt
 NO_ORG = "(none)"
 ITEMS_START = "<!-- findings of report.json sha256:{sha256} -->\n"
 ITEMS_END = "<!-- end of findings -->\n"
-COPY_CHUNK = 1 << 20
+COPY_CHUNK = 1 << 16  # bytes copied per piece: the page joins STREAM_BUFFER (64) pieces per write, so 4 MB, not 64
 Facets = dict[str, list[tuple[str, str, int]]]
 
 
