@@ -160,3 +160,24 @@ def test_unchanged_candidate_says_so(tmp_path) -> None:
     assert (result.version, result.bump, result.previous_version) == ("1.0.0", "none", "1.0.0")
     assert "identical to the latest release" in (result.path / "README.md").read_text(encoding="utf-8")
     assert "identical to the latest release" in result.message
+
+
+def test_the_report_is_written_without_the_diff_of_every_row_key(tmp_path) -> None:
+    """A first release's diff lists every row's key (283k at 1000×): once the release texts are
+    written only the version, the previous version and the bump go on to the report and status."""
+    import gc
+
+    from pipeline.publish.versioning import Diff, TableChange
+
+    alive: dict[str, int] = {}
+
+    def count(step: str) -> None:
+        if step in ("texts", "report"):
+            gc.collect()
+            alive[step] = sum(isinstance(o, Diff | TableChange) for o in gc.get_objects())
+
+    result = stage(tmp_path / "out", findings=[warning_finding()], hook=count)
+    assert result.publishable and read_status(tmp_path / "out").version == "1.0.0"
+    assert alive == {"texts": 0, "report": 0}
+    changes = json.loads((tmp_path / "out" / "staging" / "changes.json").read_text(encoding="utf-8"))
+    assert changes["tables"]["organizations"]["added"]  # the texts did get every key

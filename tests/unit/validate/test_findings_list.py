@@ -141,3 +141,14 @@ def test_source_lines_hold_few_files_and_read_an_evicted_one_again(tmp_path: Pat
     for other in ("f1.txt", "f2.txt"):  # f0 is evicted
         lines.line(other, 1)
     assert lines.line("f0.txt", 1) is None  # re-read after an edit: its sha256 no longer matches
+
+
+def test_copied_pieces_stay_small_enough_for_a_buffered_page(tmp_path: Path) -> None:
+    """A page joins ``STREAM_BUFFER`` pieces per write: the copied pieces must stay small (1 MiB
+    pieces made 64 MB strings per write at 1000×, ~355 MB of peak), whatever the list's size."""
+    from pipeline.validate.report import STREAM_BUFFER
+
+    body = "".join(f"<li>finding {i} – {'x' * 80}</li>\n" for i in range(40_000))  # ~4 MB of items
+    parts = list(rendered_items(_page(tmp_path, body), "ab" * 32) or [])
+    assert "".join(parts) == body
+    assert STREAM_BUFFER * max(len(p.encode("utf-8")) for p in parts) <= 8 << 20
