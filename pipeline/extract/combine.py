@@ -196,7 +196,8 @@ def typed_frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
     if key and len(columns[key[0]]) > 1:
         keys = pa.table({c: pa.array(columns[c]) for c in key})
         order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_start") for c in key]).to_numpy()
-        columns = {c: values.take(order) for c, values in columns.items()}
+        for c in columns:  # one column at a time: each unsorted column is freed as its sorted copy replaces it
+            columns[c] = columns[c].take(order)
     return schema.frame(pd.DataFrame(columns))
 
 
