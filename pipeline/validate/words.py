@@ -327,15 +327,9 @@ def run_together_tokens(line: str, tokens: set[str], *, use_model: bool = True) 
     return issues
 
 
-def run_together_issues(line: str, tokens: set[str], *, use_model: bool = True) -> list[tuple[str, str]]:
-    """(word, detail) of each :func:`run_together_tokens` of ``line``, without the offsets: one
-    C-level split of the line instead of a regex match per token."""
-    return [(raw.strip(_WORD_EDGE) or raw, found) for raw in line.split() if raw in tokens and (found := _token_issue(raw, use_model))]
-
-
 def run_together_in_tokens(tokens: list[str], *, use_model: bool = True) -> list[tuple[str, str]]:
-    """:func:`run_together_issues` of a line from its ``str.split()`` tokens (the line is split
-    once for the screen and the issues)."""
+    """(word, detail) of each :func:`run_together_tokens` of a line, without the offsets, from the
+    line's ``str.split()`` tokens (the line is split once for the screen and the issues)."""
     glued = _screen(use_model).bad_among_tokens(tokens)
     if not glued:
         return []
