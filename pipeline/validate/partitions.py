@@ -22,6 +22,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -92,15 +93,36 @@ class Partitions:
             out.update(labels.tolist())
         return dict(out)
 
+    @cached_property
+    def _codes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per table, each row's partition as an integer code, and the partition of each code."""
+        out = {}
+        for table, labels in self.labels.items():
+            codes, uniques = pd.factorize(labels)
+            out[table] = (codes, np.asarray(uniques, dtype=object))
+        return out
+
     def rows(self, table: str, names: Iterable[str]) -> np.ndarray:
-        """Positions of the rows of ``table`` in the partitions ``names``, in table order."""
-        labels = self.labels[table]
-        return np.flatnonzero(np.isin(labels, np.array(list(names), dtype=object))) if len(labels) else np.array([], dtype=np.int64)
+        """Positions of the rows of ``table`` in the partitions ``names``, in table order (compared
+        as integer codes: a string comparison per row would cost more than the rules of a batch)."""
+        codes, uniques = self._codes[table]
+        if not len(codes):
+            return np.array([], dtype=np.int64)
+        wanted = np.flatnonzero(np.isin(uniques, np.array(list(names), dtype=object)))
+        if len(wanted) == len(uniques):
+            return np.arange(len(codes), dtype=np.int64)
+        return np.flatnonzero(np.isin(codes, wanted))
 
     def subset(self, tables: Mapping[str, pd.DataFrame], names: Iterable[str]) -> dict[str, pd.DataFrame]:
-        """The rows of the partitions ``names`` of every table, in table order (index reset)."""
+        """The rows of the partitions ``names`` of every table, in table order (index reset). A
+        table all of whose rows are wanted is given as it is (no copy)."""
         wanted = list(names)
-        return {name: df.iloc[self.rows(name, wanted)].reset_index(drop=True) for name, df in tables.items()}
+        out = {}
+        for name, df in tables.items():
+            rows = self.rows(name, wanted)
+            whole = len(rows) == len(df) and isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1
+            out[name] = df if whole else df.iloc[rows].reset_index(drop=True)
+        return out
 
     def digests(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
         """partition → sha256 of its rows in every table (with the tables' columns and dtypes)."""

@@ -128,3 +128,24 @@ def test_partitioned_checks_equal_the_whole_on_drawn_tables(tmp_path_factory, ta
     same(tables, run(tables, cache, batch_rows=1))
     cached = len(list(cache.rglob("*.json")))
     assert cached == len([name for name in Partitions.of(tables).names() if name != NO_FILE])  # rows of no file are never cached
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(table_sets())
+def test_partition_rows_and_subsets_equal_their_plain_definition(tables) -> None:
+    """``rows`` (integer codes) is the rows whose label is one of the names, for every subset of
+    the names (none, some, all, and names no row has); ``subset`` is those rows in table order, and
+    a table all of whose rows are wanted is handed over as it is (no copy)."""
+    parts = Partitions.of(tables)
+    names = parts.names()
+    choices = [[], names, names[::2], names[1:], [*names[:1], "no such file"]]
+    for wanted in choices:
+        subset = parts.subset(tables, wanted)
+        for table, df in tables.items():
+            plain = [i for i, label in enumerate(parts.labels[table].tolist()) if label in wanted]
+            assert parts.rows(table, wanted).tolist() == plain
+            pd.testing.assert_frame_equal(subset[table], df.iloc[plain].reset_index(drop=True))
+            if len(plain) == len(df):
+                assert subset[table] is df
+            else:
+                assert subset[table] is not df
