@@ -399,6 +399,47 @@ def configure_allocators() -> None:
         pa.set_memory_pool(pa.system_memory_pool())
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (as it was before, after), around work that makes
+    hundreds of thousands of objects in no reference cycle (findings, keys, row dicts, rendered
+    pieces: reference counting frees them). Meanwhile the collector would walk every live object
+    again each time the survivors grow by a quarter: at 1000×, 6–9 full passes of the live data in
+    staging alone (~1 s of a 24 s run)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+_FROZEN: list[bool] = []  # whether this process has frozen its long-lived objects (freeze_long_lived)
+
+
+def freeze_long_lived() -> bool:
+    """Move every object alive now to the collector's permanent generation (``gc.freeze``), once
+    per process; True when this call did it.
+
+    Called when a process starts running steps, after the code is imported: the ~200,000 objects
+    of the imported modules (Dagster's, pandas', the pipeline's functions and classes) live as long
+    as the process, yet every full collection walked them (~0.2 s each at 1000×, several per run:
+    :func:`release_memory`'s and the collector's own). What is frozen is still freed by reference
+    counting when it is released; only reference cycles among frozen objects are never reclaimed.
+    Nothing is collected first: the imports leave ~3,000 unreachable objects, cheaper to keep than
+    a full pass over the ~365,000 live ones (~0.1 s on the sample's cold command)."""
+    import gc
+
+    if _FROZEN:
+        return False
+    gc.freeze()
+    _FROZEN.append(True)
+    return True
+
+
 RELEASE_MEMORY_ROWS = 100_000  # above this many rows, freed memory is handed back at once (a full collection costs ~0.2 s)
 
 

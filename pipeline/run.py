@@ -13,6 +13,7 @@ It must not extract, validate or publish itself.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +23,7 @@ from rich.markup import escape
 from pipeline.config import Settings, load_settings
 from pipeline.defs.failures import step_failure_reasons
 from pipeline.defs.notices import ATLAS_RUN_TRIGGER, run_notice
+from pipeline.fsutil import collector_paused, freeze_long_lived
 from pipeline.instance import instance_env
 from pipeline.notify import send_notice
 from pipeline.publish.candidate import read_blocked, stage_failure
@@ -30,12 +32,19 @@ from pipeline.publish.lock import LockHeld, LockUnavailable, outputs_lock
 from pipeline.publish.release import PublishResult
 from pipeline.schemas import load_schemas
 
+JOB_MODULE = "pipeline.defs.build"
+
 
 def _execute(settings: Settings, multiprocess: bool) -> dg.ExecuteJobResult:
     """The pipeline job, rebuilt by name in every process of the run (public
-    ``dg.build_reconstructable_job``), told that this process holds the outputs lock."""
+    ``dg.build_reconstructable_job``), told that this process holds the outputs lock. The job's
+    code is imported with the collector paused (imports make long-lived objects, no garbage), then
+    frozen out of its later passes (:func:`pipeline.fsutil.freeze_long_lived`)."""
+    with collector_paused():
+        importlib.import_module(JOB_MODULE)
+    freeze_long_lived()
     job = dg.build_reconstructable_job(
-        "pipeline.defs.build",
+        JOB_MODULE,
         "pipeline_job",
         reconstructable_kwargs={
             "sources": str(settings.sources.absolute()),

@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.config import CORRECTIONS_NAME
-from pipeline.fsutil import configure_allocators
+from pipeline.fsutil import configure_allocators, freeze_long_lived
 from pipeline.publish.lock import LockHeld, LockUnavailable, outputs_lock
 
 
@@ -46,6 +46,7 @@ class AtlasPaths(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         configure_allocators()  # every process that runs a step (daemon-launched runs too)
+        freeze_long_lived()  # the imported code is not walked by every full collection of the run
 
 
 class OutputsLock(dg.ConfigurableResource):

@@ -40,6 +40,7 @@ from pipeline.fsutil import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
+    collector_paused,
     make_temp_dir,
     release_after_large,
     remove_temp_dirs,
@@ -199,8 +200,9 @@ def stage(
         code_version,
     )
     if not lock:
-        return _stage(tables, build, run)
-    with outputs_lock(build.outputs_dir, "atlas run: staging"):
+        with collector_paused():  # hundreds of thousands of acyclic objects (rows, keys, findings)
+            return _stage(tables, build, run)
+    with outputs_lock(build.outputs_dir, "atlas run: staging"), collector_paused():
         return _stage(tables, build, run)
 
 

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from pipeline import markdown
 from pipeline.artifacts import Artifact, Review, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES
-from pipeline.fsutil import link_or_copy, make_temp_dir, swap_in_dir
+from pipeline.fsutil import collector_paused, link_or_copy, make_temp_dir, swap_in_dir
 from pipeline.publish import layout
 from pipeline.publish.dictionary import constraint_text, foreign_key_text
 from pipeline.site import charts, collect, diffs
@@ -320,7 +320,8 @@ def build_site(outputs_dir: Path) -> Path:
     tmp = make_temp_dir(outputs_dir, SITE_TMP_PREFIX)
     try:
         tmp.chmod(0o755)  # readable by a web server running as another user
-        render_site(outputs_dir, tmp, releases, candidate, blocked)
+        with collector_paused():  # the pages' pieces are acyclic: reference counting frees them
+            render_site(outputs_dir, tmp, releases, candidate, blocked)
         swap_in_dir(tmp, site_dir(outputs_dir))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

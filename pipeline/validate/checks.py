@@ -17,14 +17,13 @@ the run-together lines are still being found (polars and Arrow release the GIL).
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pandas as pd
 
 from pipeline.findings import Finding
+from pipeline.fsutil import collector_paused
 from pipeline.validate import cells, text_rules
 from pipeline.validate.crosstable import established_findings, foreign_key_findings, website_findings
 from pipeline.validate.locate import Locator
@@ -103,21 +102,6 @@ def ordered(findings: list[Finding]) -> list[Finding]:
     and two rules' findings never tie in the sort key (it holds the rule): the stable sort gives
     the same list in any rule order, and for any split of the rows into partitions."""
     return sorted(findings, key=Finding.sort_key)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (as it was before, after). The checks make tens of
-    thousands of findings, keys and hits, none of them in a reference cycle (reference counting
-    frees them); meanwhile the collector would walk every object the process holds (extracted rows
-    and all) once per so many new ones: about a fifth of a second a pass at 1000×."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:

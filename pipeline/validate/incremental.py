@@ -30,6 +30,7 @@ import pandas as pd
 
 from pipeline.cache import EntryStore, entry_key
 from pipeline.findings import Finding
+from pipeline.fsutil import collector_paused
 from pipeline.validate.checks import LocalChecks, global_findings, ordered
 from pipeline.validate.locate import Locator
 from pipeline.validate.partitions import NO_FILE, Partitions
@@ -98,7 +99,15 @@ def check_partitioned(
 ) -> CheckRun:
     """:func:`~pipeline.validate.checks.check_tables` of ``tables``, the row-local rules run only on
     the partitions without a valid cache entry under ``cache_url`` (None: no cache, every partition
-    is checked) for ``code_version``; entries are written for the partitions checked."""
+    is checked) for ``code_version``; entries are written for the partitions checked. The collector
+    rests meanwhile (:func:`pipeline.fsutil.collector_paused`: cached findings, digests and keys
+    are acyclic)."""
+    with collector_paused():
+        return _check_partitioned(tables, cache_url, code_version, today, batch_rows)
+
+
+def _check_partitioned(tables: Mapping[str, pd.DataFrame], cache_url: str | None, code_version: str, today: dt.date | None,
+                       batch_rows: int) -> CheckRun:
     frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
     parts = Partitions.of(frames)
     digests = parts.digests(frames) if cache_url else {}

@@ -124,6 +124,29 @@ def test_freed_memory_is_handed_back_only_after_large_work(monkeypatch: pytest.M
     assert calls == [1]
 
 
+_FREEZE = (
+    "import gc\nfrom pipeline.defs.resources import AtlasPaths\nimport dagster as dg\n"
+    "before = [object()]  # a container alive before the step's set-up\n"
+    "paths = AtlasPaths(sources='s', outputs='o')\n"
+    "with dg.build_resources({'paths': paths}):\n    pass\n"
+    "after = [object()]\n"
+    "tracked = {id(o) for o in gc.get_objects()}\n"
+    "from pipeline.fsutil import freeze_long_lived\n"
+    "print(gc.get_freeze_count() > 100_000, id(before) in tracked, id(after) in tracked, freeze_long_lived())"
+)
+
+
+def test_a_step_process_freezes_the_imported_code_once() -> None:
+    """Run in a fresh interpreter: the freeze is once per process. After the resource's set-up, the
+    objects alive then (the imported code and ``before``) are out of the collector's generations,
+    objects made later (``after``) are in them, and a second call freezes nothing."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _FREEZE], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False", "True", "False"]
+
+
 _POLARS_RETAINED = (
     "import sys\nfrom pipeline.fsutil import configure_allocators\n"
     "if sys.argv[1] == 'on':\n    configure_allocators()\n"
