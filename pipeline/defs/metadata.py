@@ -9,6 +9,7 @@ the findings themselves.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -73,7 +74,7 @@ def table_metadata(frame, table: TableSchema) -> dict:
 
 def findings_table(findings: Sequence[Finding], limit: int = FIRST_FINDINGS) -> dg.MetadataValue:
     """The first findings, most severe first, as a table: severity, rule, where, message."""
-    ordered = sorted(findings, key=Finding.sort_key)[:limit]
+    ordered = heapq.nsmallest(limit, findings, key=Finding.sort_key)  # = sorted(...)[:limit], without sorting 35,000
     schema = dg.TableSchema(columns=[dg.TableColumn(n, "string") for n in ("severity", "rule", "where", "message", "hint")])
     records = [
         dg.TableRecord(
@@ -99,7 +100,7 @@ def findings_markdown(title: str, findings: Sequence[Finding], limit: int = 10) 
         for (sev, rule), n in sorted(by_rule.items(), key=lambda kv: (SEVERITIES.index(kv[0][0]), -kv[1], kv[0][1])):
             lines.append(f"| {sev} | `{rule}` | {n} |")
         lines.append("")
-    errors = [f for f in sorted(findings, key=Finding.sort_key) if f.severity == "error"][:limit]
+    errors = heapq.nsmallest(limit, (f for f in findings if f.severity == "error"), key=Finding.sort_key)
     if errors:
         lines.append("First errors:")
         lines += [f"- {md_text(f.location or f.table or '')}: {md_text(f.message)}" for f in errors]
@@ -124,7 +125,7 @@ MESSAGE_LIMIT = 300
 
 def first_errors(findings: Iterable[Finding], limit: int = FIRST_ERRORS) -> list[str]:
     """The first errors as ``file:line: message [rule]`` (most useful first)."""
-    errors = sorted((f for f in findings if f.severity == "error"), key=Finding.sort_key)[:limit]
+    errors = heapq.nsmallest(limit, (f for f in findings if f.severity == "error"), key=Finding.sort_key)
     return [f"{f.location or f.table or '(no file)'}: {' '.join(f.message.split())[:MESSAGE_LIMIT]} [{f.rule}]" for f in errors]
 
 
