@@ -19,7 +19,7 @@ from rich.table import Table
 
 from pipeline.config import ConfigError, Settings, load_settings
 from pipeline.findings import severity_counts
-from pipeline.fsutil import collector_paused, configure_allocators
+from pipeline.fsutil import configure_allocators, importing
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Geneva Digital Atlas: raw profiles → validated, versioned open data.")
 console = Console(stderr=False, highlight=False)
@@ -144,7 +144,7 @@ def run(
     multiprocess: Annotated[bool, typer.Option("--multiprocess", help="Use Dagster's multiprocess executor.")] = False,
 ) -> None:
     """Run the pipeline (Dagster job) up to the release candidate: OUTPUTS/staging, or OUTPUTS/blocked when errors stand."""
-    with collector_paused():  # Dagster's and the job's imports: ~200,000 long-lived objects, no garbage
+    with importing():  # Dagster's imports: long-lived objects, no garbage
         from pipeline.run import run_pipeline
 
     settings = _settings(sources=sources, outputs=outputs, dagster_home=dagster_home)

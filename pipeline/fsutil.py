@@ -417,7 +417,29 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-_FROZEN: list[bool] = []  # whether this process has frozen its long-lived objects (freeze_long_lived)
+_FROZEN: list[bool] = []  # whether this process has frozen its long-lived objects (freeze_long_lived, importing)
+
+
+@contextlib.contextmanager
+def importing() -> Iterator[None]:
+    """Pause the collector while a block imports code. When the block imported modules, what is
+    alive is frozen (``gc.freeze``) before the collector resumes: imports make long-lived objects
+    and next to no garbage, and were the collector to resume first, its next pass would walk all
+    of them (~0.2 s after Dagster's and the job's imports); no later pass walks them either. A
+    block that imports nothing new freezes nothing (a process that runs the job again)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    modules = len(sys.modules)
+    gc.disable()
+    try:
+        yield
+    finally:
+        if len(sys.modules) > modules:
+            gc.freeze()
+            _FROZEN[:] = [True]
+        if was_enabled:
+            gc.enable()
 
 
 def freeze_long_lived() -> bool:

@@ -23,7 +23,7 @@ from rich.markup import escape
 from pipeline.config import Settings, load_settings
 from pipeline.defs.failures import step_failure_reasons
 from pipeline.defs.notices import ATLAS_RUN_TRIGGER, run_notice
-from pipeline.fsutil import collector_paused, freeze_long_lived
+from pipeline.fsutil import importing
 from pipeline.instance import instance_env
 from pipeline.notify import send_notice
 from pipeline.publish.candidate import read_blocked, stage_failure
@@ -38,11 +38,10 @@ JOB_MODULE = "pipeline.defs.build"
 def _execute(settings: Settings, multiprocess: bool) -> dg.ExecuteJobResult:
     """The pipeline job, rebuilt by name in every process of the run (public
     ``dg.build_reconstructable_job``), told that this process holds the outputs lock. The job's
-    code is imported with the collector paused (imports make long-lived objects, no garbage), then
-    frozen out of its later passes (:func:`pipeline.fsutil.freeze_long_lived`)."""
-    with collector_paused():
+    code is imported with the collector paused, then frozen out of its passes
+    (:func:`pipeline.fsutil.importing`)."""
+    with importing():
         importlib.import_module(JOB_MODULE)
-    freeze_long_lived()
     job = dg.build_reconstructable_job(
         JOB_MODULE,
         "pipeline_job",

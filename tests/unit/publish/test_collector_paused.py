@@ -87,3 +87,26 @@ def test_atlas_run_imports_the_job_with_the_collector_paused_then_freezes_it() -
     """Run in a fresh interpreter (the job module is imported once per process)."""
     out = subprocess.run([sys.executable, "-c", _IMPORTS], capture_output=True, text=True, check=True).stdout.strip().split(maxsplit=1)
     assert out == ["[False]", "True True"]
+
+
+_IMPORTING = (
+    "import gc, sys\n"
+    "from pipeline.fsutil import importing\n"
+    "out = []\n"
+    "for enabled, module in [(True, 'json'), (True, 'colorsys'), (False, 'colorsys'), (False, 'wave')]:\n"
+    "    (gc.enable if enabled else gc.disable)()\n"
+    "    made = [object()]\n"
+    "    with importing():\n"
+    "        out.append(gc.isenabled())\n"
+    "        __import__(module)\n"
+    "    frozen = id(made) not in {id(o) for o in gc.get_objects()}\n"
+    "    out += [frozen, gc.isenabled() is enabled]\n"
+    "print(*out)"
+)
+
+
+def test_importing_pauses_the_collector_and_freezes_only_after_new_imports() -> None:
+    """Run in a fresh interpreter: ``json`` is already loaded (nothing frozen), ``colorsys`` and
+    ``wave`` are not (everything alive is frozen); the collector's state is given back either way."""
+    out = subprocess.run([sys.executable, "-c", _IMPORTING], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True", "False", "True", "True", "False", "False", "True", "False", "True", "True"]
