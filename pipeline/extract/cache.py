@@ -119,7 +119,9 @@ def _unpack(data: bytes, expected: dict[str, pa.Schema]) -> tuple[bytes, dict[st
         names = outer.column("table").to_pylist()
         blobs = outer.column("ipc").combine_chunks()
         tables = {name: pa.ipc.open_stream(blobs[i].as_buffer()).read_all() for i, name in enumerate(names)}
-    except (pa.ArrowException, ValueError, TypeError, AttributeError) as exc:
+        for table in tables.values():
+            table.validate(full=True)  # offsets in range, UTF-8 strings: a damaged file fails here, not later
+    except (pa.ArrowException, OSError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
         raise ValueError(f"not a valid cache entry (not an Arrow entry: {exc})") from None
     if sorted(tables) != sorted(expected) or len(names) != len(expected):
         raise ValueError(f"not a valid cache entry (tables {names}, expected {list(expected)})")
