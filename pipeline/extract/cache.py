@@ -201,7 +201,8 @@ class MentionsCache:
                     return tables
                 raise ValueError("not a valid cache entry (its document names other tables)")
             except ValueError as exc:
-                problem = Finding("cache-entry-invalid", MENTIONS_HEADER.describe(_path(MENTIONS_HEADER, self.cache_url, key).name, str(exc)), source_file=source_file)
+                name = _path(MENTIONS_HEADER, self.cache_url, key).name
+                problem = Finding("cache-entry-invalid", MENTIONS_HEADER.describe(name, str(exc)), source_file=source_file)
         if problem is not None:
             self.problems.append(problem)
         return None

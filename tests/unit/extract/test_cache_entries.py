@@ -13,7 +13,20 @@ import pytest
 from conftest import SAMPLE
 
 from pipeline.extract import combine, extract_file
-from pipeline.extract.cache import ROW_TABLES, SourceEntry, _expected, _pack, _unpack, cache_key, decode, encode, entry_path, load, read_or_extract, store
+from pipeline.extract.cache import (
+    ROW_TABLES,
+    SourceEntry,
+    _expected,
+    _pack,
+    _unpack,
+    cache_key,
+    decode,
+    encode,
+    entry_path,
+    load,
+    read_or_extract,
+    store,
+)
 
 VERSION = "extract-test"
 

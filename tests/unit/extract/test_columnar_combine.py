@@ -20,7 +20,13 @@ from pipeline.extract.combine import combine
 from pipeline.extract.model import Extraction
 
 # Two organisations share an acronym (a renamed id), one name comes back with another acronym.
-POOL = [("Alpha Digital Forum", "ADF"), ("Beta Data Council", "BDC"), ("Gamma Data Council", "BDC"), ("Delta Net", "DNT"), ("Alpha Digital Forum", "ADX")]
+POOL = [
+    ("Alpha Digital Forum", "ADF"),
+    ("Beta Data Council", "BDC"),
+    ("Gamma Data Council", "BDC"),
+    ("Delta Net", "DNT"),
+    ("Alpha Digital Forum", "ADX"),
+]
 COUNTRIES = ["Kenya", "Brazil", "Côte d'Ivoire", "Chad"]
 FOOTNOTED = """Digital activities
 
@@ -40,7 +46,8 @@ Twitter @{handle}
 {country} and more.
 """
 
-PROFILE = st.tuples(st.integers(0, len(POOL) - 1), st.sampled_from(["1990", "1991", "nineteen"]), st.integers(0, len(POOL) - 1), st.sampled_from(COUNTRIES))
+WHO = st.integers(0, len(POOL) - 1)
+PROFILE = st.tuples(WHO, st.sampled_from(["1990", "1991", "nineteen"]), WHO, st.sampled_from(COUNTRIES))
 CORPUS = st.lists(st.lists(PROFILE, min_size=1, max_size=3), min_size=1, max_size=4)
 
 
