@@ -102,6 +102,6 @@ def _arrow(values: list[Any], dtype: str) -> pa.Array:
 
 
 def _extra(values: list[Any], type_: pa.DataType) -> pa.Array:
-    if type_ == LINES_TYPE:
-        values = [None if v is None else [{"line": line, "text": text} for line, text in v] for v in values]
+    if type_ == LINES_TYPE:  # (line, text) pairs as extracted; dicts as read back from a table
+        values = [None if v is None else [p if isinstance(p, dict) else {"line": p[0], "text": p[1]} for p in v] for v in values]
     return pa.array(values, type=type_)

@@ -42,7 +42,7 @@ Social media channels
 
 Twitter @{handle}
 
-1 A report with {other} on
+1 – A report with {other} on
 {country} and more.
 """
 
