@@ -1,9 +1,9 @@
-"""Cross-file assembly: per-file rows → the corpus's typed tables.
-
-Scope: put the files' rows together, settle organisations profiled in more than one file (same
-values → one kept; conflicting values → error, the later copy quarantined), find where one
-profile names another organisation of the dataset, add the issue-taxonomy table, and type and
-order every table by its schema. It must not read files or parse profile text structure.
+"""The oracle: ``pipeline.extract.combine`` as it was before the columnar path (issue 15, commit
+263726c), kept verbatim so the tests compare the new code with the old definition, not with
+itself: every file's rows as dicts, organisations settled, mentions found over all text blocks,
+each table typed and sorted from its rows. Its settling and assignment code repeats the
+pipeline's on purpose (``duplicates`` lists it): do not make either import the other. Not used by
+the pipeline.
 """
 
 from __future__ import annotations
