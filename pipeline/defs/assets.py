@@ -30,7 +30,7 @@ from pipeline.defs.metadata import check_result, findings_metadata, first_errors
 from pipeline.defs.resources import AtlasPaths, OutputsLock
 from pipeline.defs.versions import code_version
 from pipeline.extract import combine, discover
-from pipeline.extract.cache import SourceEntry, cache_key, entry_path, extract_to_cache, iter_extractions
+from pipeline.extract.cache import MentionsCache, SourceEntry, cache_key, entry_path, extract_to_cache, iter_extractions
 from pipeline.findings import Finding
 from pipeline.fsutil import release_after_large
 from pipeline.publish.candidate import latest_run_notice, stage
@@ -176,7 +176,8 @@ def combine_tables(
     applied (``corrections`` is the table of those applied)."""
     with surfaced("combine_tables", context, paths, outputs_lock):
         cache_findings: list[Finding] = []
-        result = combine(iter_extractions(extracted_records["cache"], extracted_records["files"], cache_findings))  # one file at a time
+        files = iter_extractions(extracted_records["cache"], extracted_records["files"], cache_findings)  # one file at a time
+        result = combine(files, mentions_cache=MentionsCache(extracted_records["cache"], cache_findings))
         _release_if_large(result.tables)
         result.findings[:0] = [*extracted_records["findings"], *cache_findings]
         result = apply_corrections(result, paths.corrections_path, sources_dir=paths.sources_dir)

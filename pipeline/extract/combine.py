@@ -1,58 +1,97 @@
-"""Cross-file assembly: per-file rows → the corpus's typed tables.
+"""Cross-file assembly: per-file tables → the corpus's typed tables.
 
-Scope: put the files' rows together, settle organisations profiled in more than one file (same
-values → one kept; conflicting values → error, the later copy quarantined), find where one
-profile names another organisation of the dataset, add the issue-taxonomy table, and type and
-order every table by its schema. It must not read files or parse profile text structure.
+Scope: put the files' tables together as Arrow columns (a file's rows as dicts only where the
+cross-file logic needs them: its organisations, and all its rows when one of its profiles is
+renamed or left out), settle organisations profiled in more than one file (same values → one
+kept; conflicting values → error, the later copy quarantined), find where one profile names
+another organisation of the dataset (per file: through a caller's cache of each file's mentions,
+keyed by the file, the names of the corpus and the file's settled ids, when one is given), add the
+issue-taxonomy table, and type and order every table by its schema. It must not read files or
+parse profile text structure.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
-from operator import itemgetter
+from typing import Protocol
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from pipeline.cache import entry_key
+from pipeline.extract.columnar import arrow_table, concat, typed_frame
 from pipeline.extract.header import slug
-from pipeline.extract.mentions import TextBlock, mentions
-from pipeline.extract.model import Extraction, FileExtraction
+from pipeline.extract.mentions import Matcher, TextBlock, matcher, names, scan
+from pipeline.extract.model import Extraction, FileExtraction, FileTables
 from pipeline.findings import Finding
-from pipeline.schemas import TableSchema, load_schemas
+from pipeline.schemas import load_schemas
 from pipeline.vocab import load_vocabulary
+
+__all__ = ["ROW_TABLES", "MentionStore", "combine", "file_tables", "typed_frame"]
 
 _COMPARED = ("name", "acronym", "alternate_acronyms", "established", "established_text", "address", "website", "stakeholder_group")
 _PER_ORG_TABLES = ("sections", "policy_issues", "social_media_accounts", "footnotes")
+ROW_TABLES = ("organizations", *_PER_ORG_TABLES, "quarantine")  # the tables one file yields
+MENTION_TABLES = ("country_mentions", "organization_mentions")
+
+
+class MentionStore(Protocol):
+    """Where each file's mentions are kept between runs (by a key naming everything they depend on)."""
+
+    def get(self, key: str, source_file: str) -> dict[str, pa.Table] | None: ...
+
+    def put(self, key: str, tables: dict[str, pa.Table]) -> None: ...
 
 
 class _Corpus:
-    """The organisations kept so far (by id) and the rows and findings gathered."""
+    """The organisations kept so far (by id), each file's settled tables and the findings gathered."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = {name: [] for name in load_schemas()}
+        self.schemas = load_schemas()
+        self.files: list[tuple[FileTables, str]] = []  # (the file's settled tables, its owners' digest)
+        self.quarantine: list[pa.Table] = []
         self.findings: list[Finding] = []
         self.kept: dict[str, dict] = {}
+        self.repeats: list[dict] = []  # quarantine rows of the current file's repeated profiles
 
 
-def combine(files: Iterable[FileExtraction]) -> Extraction:
-    """The corpus's tables from each file's extraction. ``files``: a list in any order, or an
-    iterator yielding them in source-path order (``discover``'s order), consumed one file at a
-    time: only the rows are kept, and each table's rows are dropped once its frame is built, so a
-    large corpus is never held as rows, file wrappers and frames at once."""
+def file_tables(fx: FileExtraction | FileTables) -> FileTables:
+    """A file's extraction in columns (:mod:`pipeline.extract.columnar`): every table of
+    :data:`ROW_TABLES`, empty where the file has no rows of it."""
+    if isinstance(fx, FileTables):
+        return fx
+    unknown = set(fx.rows) - set(ROW_TABLES)
+    if unknown:
+        raise ValueError(f"{fx.source.path}: rows of tables a file does not yield: {sorted(unknown)}")
+    schemas = load_schemas()
+    return FileTables(fx.source, {name: arrow_table(schemas[name], fx.rows.get(name, [])) for name in ROW_TABLES}, fx.findings)
+
+
+def combine(files: Iterable[FileExtraction | FileTables], *, mentions_cache: MentionStore | None = None) -> Extraction:
+    """The corpus's tables from each file's extraction (rows or columns). ``files``: a list in any
+    order, or an iterator yielding them in source-path order (``discover``'s order), consumed one
+    file at a time: only its columns are kept. ``mentions_cache``: where each file's mentions are
+    looked up first and stored when they had to be found."""
     corpus = _Corpus()
     sources = []
     for fx in _in_order(files):
-        sources.append(fx.source)
-        corpus.findings.extend(fx.findings)
-        corpus.rows["quarantine"].extend(fx.rows.get("quarantine", []))
-        owners = {org["source_line_start"]: _settle(corpus, org) for org in fx.rows.get("organizations", [])}
-        _assign_rows(corpus, fx, owners)
-    rows = corpus.rows
-    rows["country_mentions"], rows["organization_mentions"] = mentions(rows["organizations"], _text_blocks(rows))
+        ft = file_tables(fx)
+        sources.append(ft.source)
+        corpus.findings.extend(ft.findings)
+        corpus.quarantine.append(ft.tables["quarantine"])
+        orgs = ft.tables["organizations"].to_pylist()
+        owners = {org["source_line_start"]: _settle(corpus, org) for org in orgs}
+        if corpus.repeats:
+            corpus.quarantine.append(arrow_table(corpus.schemas["quarantine"], corpus.repeats))
+            corpus.repeats = []
+        corpus.files.append((_assign_rows(corpus, ft, orgs, owners), entry_key(*sorted(owners.items(), key=str))))
+    parts = {name: [f.tables[name] for f, _ in corpus.files] for name in _PER_ORG_TABLES + ("organizations",)}
+    parts["quarantine"] = corpus.quarantine
+    found = _mentions(corpus, mentions_cache)
+    parts.update({name: [m[name] for m in found] for name in MENTION_TABLES})
+    corpus.files.clear()
     vocab = load_vocabulary()
-    rows["issue_taxonomy"] = [
+    taxonomy = [
         {
             "issue": i.issue,
             "basket": i.basket,
@@ -62,11 +101,14 @@ def combine(files: Iterable[FileExtraction]) -> Extraction:
         }
         for i in vocab.issues.values()
     ]
-    tables = {name: typed_frame(schema, rows.pop(name)) for name, schema in load_schemas().items()}
+    parts["issue_taxonomy"] = [arrow_table(corpus.schemas["issue_taxonomy"], taxonomy)]
+    tables = {}
+    for name, schema in corpus.schemas.items():
+        tables[name] = typed_frame(schema, concat(schema, parts.pop(name, [])))  # each table's parts freed once framed
     return Extraction(tables, corpus.findings, sources)
 
 
-def _in_order(files: Iterable[FileExtraction]) -> Iterator[FileExtraction]:
+def _in_order(files: Iterable[FileExtraction | FileTables]) -> Iterator[FileExtraction | FileTables]:
     if isinstance(files, list | tuple):
         yield from sorted(files, key=lambda f: f.source.path)
         return
@@ -132,7 +174,7 @@ def _settle(corpus: _Corpus, org: dict) -> str | None:
             )
         )
         reason = f"repeat of the profile at {where}"
-    corpus.rows["quarantine"].append(
+    corpus.repeats.append(
         {
             "source_file": org["source_file"],
             "source_line_start": org["source_line_start"],
@@ -148,76 +190,64 @@ def _settle(corpus: _Corpus, org: dict) -> str | None:
 
 def _keep(corpus: _Corpus, org: dict) -> str:
     corpus.kept[org["organization_id"]] = org
-    corpus.rows["organizations"].append(org)
     return org["organization_id"]
 
 
-def _assign_rows(corpus: _Corpus, fx: FileExtraction, owners: dict[int, str | None]) -> None:
-    """A file's other rows go to the organisation whose line range holds their line (renamed or
-    dropped with it)."""
-    orgs = fx.rows.get("organizations", [])
-    if all(owners[org["source_line_start"]] == org["organization_id"] for org in orgs):  # the usual case
-        for table in _PER_ORG_TABLES:
-            corpus.rows[table].extend(fx.rows.get(table, []))
-        return
+def _assign_rows(corpus: _Corpus, ft: FileTables, orgs: list[dict], owners: dict[int, str | None]) -> FileTables:
+    """The file's tables as published: its organisations kept (renamed where they were), and its
+    other rows under the organisation whose line range holds their line (renamed or dropped with
+    it). The usual case, every profile kept under its own id, keeps the columns as they are."""
+    if all(owners[org["source_line_start"]] == org["organization_id"] for org in orgs):
+        return ft
+    schemas = corpus.schemas
+    kept = [corpus.kept[oid] for oid in owners.values() if oid is not None]
+    tables = {"organizations": arrow_table(schemas["organizations"], kept), "quarantine": ft.tables["quarantine"]}
     starts = sorted(owners)
     for table in _PER_ORG_TABLES:
-        for r in fx.rows.get(table, []):
+        rows = []
+        for r in ft.tables[table].to_pylist():
             oid = r["organization_id"]
             line = r.get("source_line") or r.get("source_line_start") or 0
             idx = bisect.bisect_right(starts, line) - 1
             target = owners.get(starts[idx]) if idx >= 0 else oid
             if target is not None:
-                corpus.rows[table].append(r if target == oid else {**r, "organization_id": target})
+                rows.append(r if target == oid else {**r, "organization_id": target})
+        tables[table] = arrow_table(schemas[table], rows)
+    return FileTables(ft.source, tables, ft.findings, ft.key)
 
 
-def _text_blocks(rows: dict[str, list[dict]]) -> Iterator[TextBlock]:
-    for org in rows["organizations"]:
-        if org["summary"] and org["summary_source_line"] is not None:
-            yield org["organization_id"], org["summary"], org["summary_source_line"]
-    for s in rows["sections"]:
-        yield s["organization_id"], s["heading"], s["source_line_start"]
-        if s["text"] and s["text_source_line"] is not None:
-            yield s["organization_id"], s["text"], s["text_source_line"]
-    for f in rows["footnotes"]:  # continuation lines are joined with spaces: scan each source line
-        for line, part in f.get("_lines") or [(f["source_line"], f["text"])]:
-            yield f["organization_id"], part, line
+def _mentions(corpus: _Corpus, cache: MentionStore | None) -> list[dict[str, pa.Table]]:
+    """Each file's mentions: from ``cache`` when it holds them for the same file, names and settled
+    ids; else found with one automaton over the corpus's names (built at the first file that needs it)."""
+    phrases = names(corpus.kept.values())
+    names_digest = entry_key(*(f"{p}\t{oid}" for p, oid in phrases.items()))
+    built: list[Matcher] = []
+    found = []
+    for ft, owners_digest in corpus.files:
+        key = entry_key("mentions", ft.key, names_digest, owners_digest) if ft.key and cache is not None else None
+        tables = cache.get(key, ft.source.path) if key and cache is not None else None
+        if tables is None:
+            if not built:
+                built.append(matcher(phrases))
+            countries, named = scan(built[0], _text_blocks(ft))
+            tables = {n: arrow_table(corpus.schemas[n], rows) for n, rows in zip(MENTION_TABLES, (countries, named), strict=True)}
+            if key and cache is not None:
+                cache.put(key, tables)
+        found.append(tables)
+    return found
 
 
-def typed_frame(schema: TableSchema, rows: list[dict]) -> pd.DataFrame:
-    """Rows → the schema's frame, in primary-key order. The columns are built one by one in the
-    rows' own order (the dicts are then read in the order they were made: at 1000× a pass over
-    them in any other order misses the memory cache on every row), then put in key order by one
-    stable Arrow sort of the key columns: strings by code point (as Python orders them), missing
-    key values first. Several times faster than a frame from records sorted afterwards."""
-    columns = {c: _column(_values(rows, c), dtype) for c, dtype in schema.dtypes().items()}
-    del rows  # the caller hands its list over: the dicts are freed once they are read
-    key = schema.primary_key
-    if key and len(columns[key[0]]) > 1:
-        keys = pa.table({c: pa.array(columns[c]) for c in key})
-        order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_start") for c in key]).to_numpy()
-        for c in columns:  # one column at a time: each unsorted column is freed as its sorted copy replaces it
-            columns[c] = columns[c].take(order)
-    return schema.frame(pd.DataFrame(columns))
-
-
-def _values(rows: list[dict], column: str) -> list:
-    try:
-        return list(map(itemgetter(column), rows))
-    except KeyError:  # a row without this column (e.g. a whole-file quarantine row)
-        return [r.get(column) for r in rows]
-
-
-def _column(values: list, dtype: str) -> pd.api.extensions.ExtensionArray:
-    """One typed column; strings and integers go through Arrow directly (half the time of pandas'
-    own path for strings, a seventh for integers with missing values). A value Arrow does not take
-    as it is goes the pandas way, which converts or rejects it as before."""
-    if dtype == "string":
-        return pd.array(pa.array(values, type=pa.large_string()), dtype="string")
-    if dtype == "Int64":
-        try:
-            return pa.array(values, type=pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get).array
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-            pass
-    return pd.array(values, dtype=dtype)  # type: ignore[call-overload]  # pandas-stubs types dtypes as literals; ours come from schemas/
-
+def _text_blocks(ft: FileTables) -> Iterator[TextBlock]:
+    orgs = ft.tables["organizations"].select(["organization_id", "summary", "summary_source_line"]).to_pydict()
+    for oid, summary, line in zip(*orgs.values(), strict=True):
+        if summary and line is not None:
+            yield oid, summary, line
+    cols = ft.tables["sections"].select(["organization_id", "heading", "source_line_start", "text", "text_source_line"]).to_pydict()
+    for oid, heading, start, text, text_line in zip(*cols.values(), strict=True):
+        yield oid, heading, start
+        if text and text_line is not None:
+            yield oid, text, text_line
+    notes = ft.tables["footnotes"].select(["organization_id", "text", "source_line", "_lines"]).to_pydict()
+    for oid, text, line, parts in zip(*notes.values(), strict=True):  # continuation lines are joined with spaces: scan each source line
+        for part in parts or [{"line": line, "text": text}]:
+            yield oid, part["text"], part["line"]

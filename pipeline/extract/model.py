@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.findings import Finding
 
@@ -39,6 +40,18 @@ class FileExtraction:
     # it reads back from the cache (a bare dict gets new key strings per row: +0.58 kB a row, 160 MB at 1000×)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class FileTables:
+    """One file's extraction in columns (one Arrow table per table it yields, see
+    ``pipeline.extract.columnar``): what the extraction cache holds and ``combine`` assembles.
+    ``key`` is its cache key when it was read from or stored in the cache."""
+
+    source: SourceFile
+    tables: dict[str, pa.Table]
+    findings: list[Finding] = field(default_factory=list)
+    key: str | None = None
 
 
 @dataclass

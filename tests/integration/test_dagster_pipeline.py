@@ -18,6 +18,7 @@ import pytest
 from conftest import SAMPLE
 
 from pipeline.defs.build import build_defs
+from pipeline.extract.cache import decode
 from pipeline.publish.datapackage import published_schemas
 
 DECISION = {"ops": {"release": {"config": {"reviewer": "Ada Editor", "note": "checked", "accept_warnings": True}}}}
@@ -177,8 +178,10 @@ def test_io_and_cache_go_through_upath_to_an_object_store(tmp_path: Path, monkey
     assert result.success
     fs = fsspec.filesystem("memory")
     assert fs.exists("/atlas-test/io/organizations") and fs.exists("/atlas-test/io/validation_report")
-    (entry,) = fs.find("/atlas-test/cache/extract")  # one source file, one cache entry, JSON
-    assert entry.endswith(".json") and fs.cat(entry).startswith(b'{"format":"geneva-digital-atlas/extract-cache/1"')
+    (entry,) = fs.find("/atlas-test/cache/extract")  # one source file, one cache entry, Arrow
+    assert entry.endswith(".arrow") and fs.cat(entry).startswith(b"ARROW1")
+    (mentions,) = fs.find("/atlas-test/cache/mentions")  # and its mentions
+    assert mentions.endswith(".arrow") and fs.cat(mentions).startswith(b"ARROW1")
     assert not (tmp_path / "outputs" / ".io").exists() and not (tmp_path / "outputs" / ".cache").exists()
     assert (tmp_path / "outputs" / "staging" / "datapackage.json").is_file()
     fs.rm("/atlas-test", recursive=True)
@@ -192,14 +195,15 @@ def test_a_corrupt_cache_entry_is_re_extracted_and_reported(tmp_path: Path) -> N
     (src / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     defs = build_defs(src, tmp_path / "outputs")
     assert _run(defs, "atlas_pipeline").success
-    (entry,) = (tmp_path / "outputs" / ".cache" / "extract").rglob("*.json")
+    (entry,) = (tmp_path / "outputs" / ".cache" / "extract").rglob("*.arrow")
     marker = tmp_path / "pwned"
     entry.write_bytes(f"cposix\nsystem\n(S'touch {marker}'\ntR.".encode())
     second = _run(defs, "atlas_pipeline")
     assert second.success and not marker.exists()
     report = (tmp_path / "outputs" / "staging" / "validation" / "report.json").read_text(encoding="utf-8")
     assert '"rule": "cache-entry-invalid"' in report and '"severity": "info"' in report
-    assert entry.read_bytes().startswith(b'{"format":"geneva-digital-atlas/extract-cache/1"')
+    assert entry.read_bytes().startswith(b"ARROW1")
+    assert decode(entry.stem, entry.read_bytes()).tables["organizations"].num_rows == 6  # replaced by a valid entry
 
 
 def test_validation_writes_nothing_and_the_candidate_is_re_materialised_alone(tmp_path: Path) -> None:

@@ -1,17 +1,32 @@
-"""The extraction cache holds data, not code (issue 16): JSON entries validated on read; an entry
-that is unreadable, foreign, truncated or of the wrong type is a miss with an info finding, the file
-is extracted again and the entry replaced, and nothing read from the cache is ever executed."""
+"""The extraction cache holds data, not code (issues 16, 15): Arrow entries (the tables as columns,
+source and findings as a JSON document) validated on read; an entry that is unreadable, foreign,
+of an older format, truncated or of the wrong type is a miss with an info finding, the file is
+extracted again and the entry replaced, and nothing read from the cache is ever executed."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from conftest import SAMPLE
 
 from pipeline.extract import combine, extract_file
-from pipeline.extract.cache import SourceEntry, cache_key, decode, encode, entry_path, load, read_or_extract, store
+from pipeline.extract.cache import (
+    ROW_TABLES,
+    SourceEntry,
+    _expected,
+    _pack,
+    _unpack,
+    cache_key,
+    decode,
+    encode,
+    entry_path,
+    load,
+    read_or_extract,
+    store,
+)
 
 VERSION = "extract-test"
 
@@ -26,14 +41,16 @@ def cached(tmp_path: Path) -> tuple[str, SourceEntry, str]:
     return url, entry, key
 
 
-def test_an_entry_is_json_and_reads_back_to_the_same_tables(cached) -> None:
+def test_an_entry_is_arrow_and_reads_back_to_the_same_tables(cached) -> None:
     url, entry, key = cached
     path = entry_path(url, key)
-    document = json.loads(path.read_bytes())
-    assert document["format"] == "geneva-digital-atlas/extract-cache/1" and document["key"] == key
-    assert set(document["extraction"]) == {"source", "rows", "findings"}  # the dataclass fields
+    document, tables = _unpack(path.read_bytes(), _expected(ROW_TABLES))
+    header = json.loads(document)
+    assert header["format"] == "geneva-digital-atlas/extract-cache/2" and header["key"] == key
+    assert set(header["extraction"]) == {"source", "findings"} and list(tables) == list(ROW_TABLES)
+    assert tables["organizations"].num_rows == 6 and tables["sections"].column("text").type == pa.large_string()
     fx, problem = load(url, key, entry.rel)
-    assert problem is None and fx is not None
+    assert problem is None and fx is not None and fx.key == key
     fresh = combine([extract_file(SAMPLE, SAMPLE.name)])
     again = combine([fx])
     assert fx.source == fresh.sources[0] and [f.to_dict() for f in again.findings] == [f.to_dict() for f in fresh.findings]
@@ -51,28 +68,49 @@ def _pickle_payload(marker: Path) -> bytes:
     return f"cposix\nsystem\n(S'touch {marker}'\ntR.".encode()
 
 
-@pytest.mark.parametrize("kind", ["pickle", "wrong-type", "truncated", "unknown-rule", "other-key", "not-utf8"])
+def _rewrite(good: bytes, edit_document=None, edit_table=None) -> bytes:
+    document, tables = _unpack(good, _expected(ROW_TABLES))
+    header = json.loads(document)
+    if edit_document:
+        edit_document(header)
+    if edit_table:
+        tables = edit_table(tables)
+    return _pack(json.dumps(header).encode(), tables)
+
+
+def _as_strings(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    orgs = tables["organizations"]
+    i = orgs.schema.get_field_index("established")
+    return {**tables, "organizations": orgs.set_column(i, "established", orgs.column(i).cast(pa.large_string()))}
+
+
+KINDS = ["pickle", "wrong-type", "wrong-column-type", "missing-table", "truncated", "unknown-rule", "other-key", "not-arrow", "old-format"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_an_unusable_entry_is_a_miss_with_an_info_finding_and_the_run_goes_on(cached, tmp_path: Path, kind: str) -> None:
     url, entry, key = cached
     path = entry_path(url, key)
     good = path.read_bytes()
     marker = tmp_path / "pwned"
-    document = json.loads(good)
     if kind == "pickle":
         path.write_bytes(_pickle_payload(marker))
     elif kind == "wrong-type":
-        document["extraction"]["source"]["bytes"] = "many"
-        path.write_text(json.dumps(document))
+        path.write_bytes(_rewrite(good, lambda d: d["extraction"]["source"].update(bytes="many")))
+    elif kind == "wrong-column-type":
+        path.write_bytes(_rewrite(good, edit_table=_as_strings))
+    elif kind == "missing-table":
+        path.write_bytes(_rewrite(good, edit_table=lambda t: {n: v for n, v in t.items() if n != "footnotes"}))
     elif kind == "truncated":
         path.write_bytes(good[: len(good) // 2])
     elif kind == "unknown-rule":
-        document["extraction"]["findings"] = [{"rule": "no-such-rule", "message": "x"}]
-        path.write_text(json.dumps(document))
+        path.write_bytes(_rewrite(good, lambda d: d["extraction"].update(findings=[{"rule": "no-such-rule", "message": "x"}])))
     elif kind == "other-key":
-        document["key"] = "f" * 64
-        path.write_text(json.dumps(document))
-    else:
+        path.write_bytes(_rewrite(good, lambda d: d.update(key="f" * 64)))
+    elif kind == "not-arrow":
         path.write_bytes(b"\xff\xfe" + good)
+    else:  # an entry of the former JSON format at this path
+        path.write_text(json.dumps({"format": "geneva-digital-atlas/extract-cache/1", "key": key, "extraction": {}}))
     fx, problem = load(url, key, entry.rel)
     assert fx is None and problem is not None
     assert (problem.rule, problem.severity, problem.source_file) == ("cache-entry-invalid", "info", SAMPLE.name)
@@ -80,20 +118,22 @@ def test_an_unusable_entry_is_a_miss_with_an_info_finding_and_the_run_goes_on(ca
     # the run goes on: the file is extracted again and the entry replaced by a valid one
     files, findings = read_or_extract(url, [(entry, key)])
     assert [f.rule for f in findings] == ["cache-entry-invalid"]
-    assert len(files[0].rows["organizations"]) == 6
+    assert files[0].tables["organizations"].num_rows == 6
     replaced, problem = load(url, key, entry.rel)
-    assert problem is None and replaced is not None and encode(key, replaced) == encode(key, files[0])
+    assert problem is None and replaced is not None and encode(key, replaced) == encode(key, files[0]) == good
     assert not marker.exists()
 
 
 def test_decode_refuses_what_encode_did_not_write() -> None:
     fx = extract_file(SAMPLE, SAMPLE.name)
     data = encode("k", fx)
-    assert decode("k", data) == decode("k", encode("k", decode("k", data)))  # stable round trip
+    assert encode("k", decode("k", data)) == data  # stable round trip
     with pytest.raises(ValueError, match="another key"):
         decode("other", data)
     with pytest.raises(ValueError, match="not a valid cache entry"):
-        decode("k", b'{"format": "something else", "key": "k", "extraction": {}}')
+        decode("k", b'{"format": "geneva-digital-atlas/extract-cache/1", "key": "k", "extraction": {}}')
+    with pytest.raises(ValueError, match="not a valid cache entry"):
+        decode("k", _pack(b'{"format": "something else", "key": "k", "extraction": {}}', decode("k", data).tables))
 
 
 def test_streamed_files_combine_to_the_same_tables_as_listed_ones(tmp_path: Path) -> None:
@@ -126,14 +166,3 @@ def test_an_iterator_out_of_source_path_order_is_refused() -> None:
     later = extract_file(SAMPLE, "zzz.txt")
     with pytest.raises(ValueError, match="source-path order"):
         combine(iter([later, fx]))
-
-
-def test_rows_read_back_share_their_column_names(cached) -> None:
-    """A large corpus holds every row while it is combined: the column names must be one string
-    each, not one per row (~0.6 kB a row, 160 MB at 1000×)."""
-    url, entry, key = cached
-    fx, _ = load(url, key, entry.rel)
-    assert fx is not None
-    for table, rows in fx.rows.items():
-        if len(rows) > 1:
-            assert all(a is b for a, b in zip(rows[0], rows[1], strict=True)), table

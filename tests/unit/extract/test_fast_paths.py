@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract.combine import _column, typed_frame
-from pipeline.extract.mentions import _corpus, _whole_word, mentions
+from pipeline.extract.columnar import _arrow, _pandas, typed_frame
+from pipeline.extract.mentions import _whole_word, matcher, mentions, names
 from pipeline.extract.profile import LONG_LINE, _has_long_line
 from pipeline.extract.reader import decode, normalise, read_source
 from pipeline.schemas import load_schemas
@@ -100,9 +100,9 @@ def test_integer_columns_through_arrow_equal_the_pandas_path(values):
         expected = pd.array(values, dtype="Int64")
     except (TypeError, ValueError, OverflowError) as exc:
         with pytest.raises(type(exc)):
-            _column(values, "Int64")
+            _arrow(values, "Int64")
         return
-    got = _column(values, "Int64")
+    got = _pandas(_arrow(values, "Int64"), "Int64")
     assert got.dtype == expected.dtype
     assert got.equals(expected)
 
@@ -122,7 +122,7 @@ _WORDS = st.sampled_from(
 def _plain_mentions(organizations: list[dict], blocks: list[tuple[str, str, int]]) -> tuple[list[dict], list[dict]]:
     """The plain definition of the mentions: each profile's blocks joined as one str, scanned by a
     str automaton of the same patterns, character offsets and lines counted from the start."""
-    corpus = _corpus(organizations)
+    corpus = matcher(names(organizations))
     automaton = ahocorasick_rs.AhoCorasick(corpus.patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
     by_org: dict[str, list[tuple[str, int]]] = {}
     for oid, text, line in blocks:
