@@ -111,12 +111,23 @@ class FindingsList:
         self.report_sha256 = report_sha256
         self.rendered = rendered
         self._facets: Facets | None = None
+        self._count: int | None = None
+        self._has_corrections: bool | None = None
+
+    @classmethod
+    def summarised(cls, count: int, facets: Facets, has_corrections: bool, *, report_sha256: str, rendered: Path) -> FindingsList:
+        """The list of a report whose items ``rendered`` holds (see :func:`rendered_items`), from its
+        count and filter choices alone (what the report's writer worked out): the findings
+        themselves are not loaded."""
+        found = cls([], report_sha256=report_sha256, rendered=rendered)
+        found._count, found._facets, found._has_corrections = count, facets, has_corrections
+        return found
 
     def __len__(self) -> int:
-        return len(self.findings)
+        return self._count if self._count is not None else len(self.findings)
 
     def __bool__(self) -> bool:
-        return bool(self.findings)
+        return len(self) > 0
 
     @property
     def facets(self) -> Facets:
@@ -127,7 +138,9 @@ class FindingsList:
     @property
     def has_corrections(self) -> bool:
         """True when some finding has a correction entry (the page then explains how to use one)."""
-        return any(suggested_entry(f, date=self.day) is not None for f in self.findings)
+        if self._has_corrections is None:
+            self._has_corrections = any(suggested_entry(f, date=self.day) is not None for f in self.findings)
+        return self._has_corrections
 
     def views(self) -> Iterator[dict[str, Any]]:
         for finding in self.findings:

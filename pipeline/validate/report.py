@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from pipeline.findings import RULES, SEVERITIES, STATUSES, Finding
 from pipeline.fsutil import atomic_file, atomic_write_text, is_plain, json_chunks
 from pipeline.markdown import md_text, md_texts
 from pipeline.validate.excerpts import SourceLines, recentre
-from pipeline.validate.findings_list import FindingsList
+from pipeline.validate.findings_list import Facets, FindingsList
 
 FORMAT_VERSION = "1.2"
 NO_TABLE = "(none)"
@@ -385,6 +386,10 @@ def html_stream(
     report = model.to_dict() if isinstance(model, Report) else model
     created = str(report.get("generated", {}).get("created") or "") or None
     findings = FindingsList(report["findings"], sources, created=created, report_sha256=report_sha256, contexts=contexts)
+    return _page_stream(report, findings)
+
+
+def _page_stream(report: dict[str, Any], findings: FindingsList) -> TemplateStream:
     script, script_hash = filter_script()
     stream = (
         _env()
@@ -425,8 +430,41 @@ def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: 
     paths = {"json": out_dir / "report.json"}
     del chunks
     paths["md"] = atomic_write_text(out_dir / "report.md", markdown_of(report), durable=False)
-    paths["html"] = write_stream(out_dir / "report.html", html_stream(report, sources, report_sha256=sha256, contexts=contexts))
+    created = str(report["generated"].get("created") or "") or None
+    findings_list = FindingsList(report["findings"], sources, created=created, report_sha256=sha256, contexts=contexts)
+    paths["html"] = write_stream(out_dir / "report.html", _page_stream(report, findings_list))
+    _remember(sha256, report, findings_list)
     return paths
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    """What :func:`write_report` knew of a ``report.json`` it wrote in this process, by the file's
+    sha256: its header (``findings`` left empty), its number of findings and the findings list's
+    filter choices. A reader that finds the same sha256 on disk in the same process (the site,
+    built right after the run) needs neither to validate the file again (its writer built it
+    through the models) nor to load its findings, when it copies their items from the page."""
+
+    header: Report
+    count: int
+    facets: Facets
+    has_corrections: bool
+
+
+_WRITTEN: dict[str, WrittenReport] = {}
+_WRITTEN_MAX = 4  # reports remembered per process (a run writes one)
+
+
+def _remember(sha256: str, report: dict[str, Any], findings: FindingsList) -> None:
+    header = Report.model_validate({**report, "findings": []})
+    if len(_WRITTEN) >= _WRITTEN_MAX:
+        _WRITTEN.clear()
+    _WRITTEN[sha256] = WrittenReport(header, len(findings), findings.facets, findings.has_corrections)
+
+
+def written_report(sha256: str | None) -> WrittenReport | None:
+    """The :class:`WrittenReport` of the ``report.json`` with this sha256, when this process wrote it."""
+    return _WRITTEN.get(sha256) if sha256 else None
 
 
 def write_stream(path: Path, stream: TemplateStream) -> Path:
