@@ -120,7 +120,22 @@ def test_markdown_escaped_in_one_pass_is_escaped_one_by_one(values: list[object]
     assert md_texts(values) == [md_text(v) for v in values]
 
 
-@given(st.lists(findings(), max_size=25))
+@st.composite
+def ties(draw: st.DrawFn) -> Finding:
+    """Findings that often share the head of the order (severity … column) and differ after it."""
+    return Finding(
+        rule=draw(st.sampled_from(["empty-section", "placeholder-text"])),
+        message=draw(st.sampled_from(["m", "n", ""])),
+        table="sections",
+        key=draw(st.one_of(st.none(), st.fixed_dictionaries({"organization_id": st.sampled_from(["a", "b"]), "n": st.integers(0, 2)}))),
+        column="text",
+        value=draw(st.sampled_from([None, "x", "y", ""])),
+        source_file=draw(st.sampled_from([None, "a.txt"])),
+        source_line=draw(st.sampled_from([None, 1])),
+    )
+
+
+@given(st.lists(findings(), max_size=25) | st.lists(ties(), max_size=25))
 def test_sorting_by_the_head_then_ties_is_the_whole_sort(found: list[Finding]) -> None:
     entries = [finding_dict(f) for f in found]
     assert sorted_entries(entries) == sorted(entries, key=_order)
