@@ -146,6 +146,27 @@ class SourceLines:
         return [(n, lines[n - 1], n == line) for n in range(lo, hi + 1)]
 
 
+    def windows(self, source_file: str, numbers: Sequence[int | None]) -> list[list[tuple[int, str, bool]]]:
+        """``[self.context(source_file, n) for n in numbers]``, the file looked up once (a report
+        asks for the context of every finding, file by file)."""
+        lines = self.lines(source_file) if any(numbers) else None
+        if not lines:
+            return [[] for _ in numbers]
+        size = len(lines)
+        found: list[list[tuple[int, str, bool]]] = []
+        window = lines.window if isinstance(lines, FileLines) else None
+        for line in numbers:
+            if not line or line > size:
+                found.append([])
+                continue
+            lo, hi = max(1, line - CONTEXT_LINES), min(size, line + CONTEXT_LINES)
+            if window is not None and lo <= hi:
+                found.append([(n, text, n == line) for n, text in enumerate(window(lo - 1, hi), lo)])
+            else:
+                found.append([(n, lines[n - 1], n == line) for n in range(lo, hi + 1)])
+        return found
+
+
 def _stamp(path: Path) -> tuple[int, int, int]:
     st = path.stat()
     return st.st_ino, st.st_size, st.st_mtime_ns

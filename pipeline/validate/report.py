@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -174,15 +175,22 @@ def centre_all(entries: list[dict], sources: SourceLines | None, *, contexts: bo
             _centre(entry, None)
         return [[] for _ in entries] if contexts else None
     found: list[list] = [[]] * len(entries)
-    for i in sorted(range(len(entries)), key=lambda i: entries[i]["source_file"] or ""):
-        entry = entries[i]
-        file, number = entry["source_file"], entry["source_line"]
-        window = sources.context(file, number) if file else []
-        # the flagged line is in its context window (``sources.line`` when there is none: same answer)
-        line = next(text for _, text, here in window if here) if window else sources.line(file, number) if file else None
-        entry["excerpt"], entry["excerpt_span"] = recentre(entry["excerpt"], entry["value"], line)
-        found[i] = window
+    order = sorted(range(len(entries)), key=lambda i: entries[i]["source_file"] or "")
+    for file, group in groupby(order, key=lambda i: entries[i]["source_file"]):
+        indices = list(group)
+        numbers = [entries[i]["source_line"] for i in indices]
+        windows = sources.windows(file, numbers) if file else [[] for _ in indices]
+        for i, number, window in zip(indices, numbers, windows, strict=True):
+            entry = entries[i]
+            # the flagged line is in its context window (``sources.line`` when there is none: same answer)
+            line = _here(window, number) if window and number >= 1 else sources.line(file, number) if file else None
+            entry["excerpt"], entry["excerpt_span"] = recentre(entry["excerpt"], entry["value"], line)
+            found[i] = window
     return found if contexts else None
+
+
+def _here(window: list[tuple[int, str, bool]], number: int) -> str:
+    return window[number - window[0][0]][1]
 
 
 def build_report(findings: Iterable[Finding | dict], *, context: dict | None = None) -> Report:
