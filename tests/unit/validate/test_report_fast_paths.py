@@ -63,7 +63,7 @@ def findings(draw: st.DrawFn) -> Finding:
         column=draw(st.sampled_from([None, "text", "heading", "summary", "name", "section_id"])),
         value=draw(st.one_of(st.none(), TEXT, st.sampled_from(["flagged", "é"]))),
         source_file=draw(st.sampled_from([None, *FILES])),
-        source_line=draw(st.one_of(st.none(), st.integers(0, 14))),
+        source_line=draw(st.one_of(st.none(), st.integers(-3, 14))),
         excerpt=draw(st.one_of(st.none(), TEXT, st.just("some flagged text"))),
         status=status,
         resolution=draw(_resolution()) if status == "corrected" else None,
