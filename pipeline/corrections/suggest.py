@@ -104,7 +104,7 @@ def suggested_entry(finding: Mapping[str, Any], *, date: str | None = None) -> s
     lines = [f"- organization: {scalar(key[ORG])}", f"table: {table.name}"]
     others = primary_key[1:]
     if others:
-        lines.append("key: {" + ", ".join(f"{c}: {_flow(key[c])}" for c in others) + "}")
+        lines.append("key: {" + ", ".join([f"{c}: {_flow(key[c])}" for c in others]) + "}")
     lines.append(f"column: {column}")
     value = finding.get("value")
     if value not in (None, "") and finding.get("rule") not in EMPTY_CELL_RULES:

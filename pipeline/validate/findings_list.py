@@ -331,7 +331,7 @@ def _item(f: dict, sources: SourceLines | None, day: str | None, context: list |
     else:
         loc_html = f'\n<span class="finding-loc">{fe}</span>' if file else ""
     og = memo(org)
-    keytext = ", ".join(f"{k}={v}" for k, v in key.items())
+    keytext = ", ".join([f"{k}={v}" for k, v in key.items()])
     if context is None:
         context = sources.context(file, line) if sources and file else []
     out = (
@@ -378,7 +378,7 @@ def _excerpt_fast(excerpt: str | None, span: list[int] | None, value: object) ->
 
 def _context_fast(context: list[tuple[int, str, bool]], memo: _Escaper) -> str:
     lines = "".join(
-        f'<span class="{"here" if here else "line"}"><span class="ln">{n}</span>{memo(text)}\n</span>' for n, text, here in context
+        [f'<span class="{"here" if here else "line"}"><span class="ln">{n}</span>{memo(text)}\n</span>' for n, text, here in context]
     )
     summary = f"source lines {context[0][0]}–{context[-1][0]}"
     return f'<details class="finding-context"><summary>{summary}</summary><pre>{lines}</pre></details>\n'
