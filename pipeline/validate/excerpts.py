@@ -1,7 +1,8 @@
 """Excerpts that show what a finding flags, and the findings as editors browse them.
 
 Scope: :class:`SourceLines` (the lines of the source files a run read, only from files whose
-sha256 still matches the run's record); :func:`centred_excerpt` (a window of a source line centred
+sha256 still matches the run's record; :class:`FileLines` decodes only the lines asked for, when a
+file's only line break is "\n"); :func:`centred_excerpt` (a window of a source line centred
 on the flagged span, with the span's position so pages can highlight it); :func:`recentre`. The
 findings list built from them is :mod:`pipeline.validate.findings_list`. It must not judge data or
 write files.
