@@ -103,7 +103,7 @@ class RunReport:
 
     path: Path
     status: CandidateStatus | None
-    report: Report | None
+    report: Report | None  # its header only (no findings) when this process wrote it: see _written_here
     findings: FindingsList  # rendered one at a time as the review page is written
     files: list[FileEntry]
     counts: dict[str, int]
