@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -28,6 +29,16 @@ def md_text(value: object, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def md_texts(values: Iterable[object]) -> list[str]:
+    """``[md_text(v) for v in values]``, escaped in one pass: each value is first put on one line
+    (no line break left in it), so the lines joined, escaped once and split again are the values'
+    escapes (both escapes work character by character and never touch a line break)."""
+    texts = [" ".join(str(v).split()) for v in values]
+    if not texts:
+        return []
+    return _MD_SPECIAL.sub(r"\\\1", html.escape("\n".join(texts), quote=False)).split("\n")
 
 
 def md_cell(text: object) -> str:

@@ -30,6 +30,7 @@ from pipeline.findings import RULES
 
 INDENT = "  "  # items of the `corrections:` list, as the documented file has them
 _DOUBLE = "\n\r\t\x85\u2028\u2029\ufeff"  # characters only a double-quoted scalar keeps on one line
+_DOUBLE_CHARS = re.compile(f"[{re.escape(_DOUBLE)}]")
 # Rules that flag an empty cell (their value names the heading, not text of the cell): the entry
 # offers a whole value to write.
 EMPTY_CELL_RULES = frozenset({"empty-section"})
@@ -60,7 +61,7 @@ def scalar(value: object) -> str:
 def _scalar(text: str) -> str:
     if _plain(text):
         return text
-    if text != text.strip() or any(c in _DOUBLE for c in text) or not text.isprintable():
+    if text != text.strip() or _DOUBLE_CHARS.search(text) or not text.isprintable():
         return quoted(text)
     return "'" + text.replace("'", "''") + "'"
 
@@ -103,7 +104,7 @@ def suggested_entry(finding: Mapping[str, Any], *, date: str | None = None) -> s
     lines = [f"- organization: {scalar(key[ORG])}", f"table: {table.name}"]
     others = primary_key[1:]
     if others:
-        lines.append("key: {" + ", ".join(f"{c}: {_flow(key[c])}" for c in others) + "}")
+        lines.append("key: {" + ", ".join([f"{c}: {_flow(key[c])}" for c in others]) + "}")
     lines.append(f"column: {column}")
     value = finding.get("value")
     if value not in (None, "") and finding.get("rule") not in EMPTY_CELL_RULES:
@@ -115,7 +116,7 @@ def suggested_entry(finding: Mapping[str, Any], *, date: str | None = None) -> s
     lines.append(f"reason: {scalar(rule.title if rule else finding.get('rule'))}")
     lines.append("editor:")
     lines.append(f"date: {date}" if date else "date:")
-    return "\n".join(INDENT + (line if i == 0 else "  " + line) for i, line in enumerate(lines))
+    return INDENT + f"\n{INDENT}  ".join(lines)  # the first line opens the item, the others are indented under it
 
 
 def wrap(entries: list[str]) -> str:

@@ -31,7 +31,8 @@ from pipeline.publish.datapackage import DESCRIPTOR_NAME, table_resources
 from pipeline.publish.integrity import IntegrityError, release_problems
 from pipeline.schemas import TableSchema, load_schemas, schemas_of
 from pipeline.validate.excerpts import SourceLines
-from pipeline.validate.findings_list import FindingsList
+from pipeline.validate.findings_list import FindingsList, rendered_items
+from pipeline.validate.report import written_report
 
 A = TypeVar("A", bound=Artifact)
 
@@ -102,7 +103,7 @@ class RunReport:
 
     path: Path
     status: CandidateStatus | None
-    report: Report | None
+    report: Report | None  # its header only (no findings) when this process wrote it: see _written_here
     findings: FindingsList  # rendered one at a time as the review page is written
     files: list[FileEntry]
     counts: dict[str, int]
@@ -342,14 +343,28 @@ def sources_dirs(outputs_dir: Path, report: Report | None) -> list[Path]:
     return found
 
 
-def _run_report(outputs_dir: Path, root: Path, prefix: str) -> RunReport | None:
-    if not root.is_dir():
+def _written_here(root: Path, rendered: Path) -> tuple[Report, FindingsList] | None:
+    """The report header and findings list of a ``report.json`` this process wrote (see
+    :func:`~pipeline.validate.report.written_report`), when its sha256 on disk is the one written
+    and ``rendered`` holds its items: neither validated again nor its findings loaded."""
+    try:
+        sha256 = sha256_file(root / layout.REPORT_JSON, reuse=True)
+    except OSError:
         return None
-    status = read_artifact(CandidateStatus, root / layout.CANDIDATE_STATUS)
+    known = written_report(sha256)
+    if known is None or not rendered.is_file() or rendered_items(rendered, sha256) is None:
+        return None
+    findings = FindingsList.summarised(known.count, known.facets, known.has_corrections, report_sha256=sha256, rendered=rendered)
+    return known.header, findings
+
+
+def _findings_list(outputs_dir: Path, root: Path, status: CandidateStatus | None, rendered: Path) -> tuple[Report | None, FindingsList]:
+    """The report (validated) and its findings as the review page lists them."""
+    if (known := _written_here(root, rendered)) is not None:
+        return known
     report = read_artifact(Report, root / layout.REPORT_JSON)
     sources = SourceLines(sources_dirs(outputs_dir, report), source_checksums(status, report))
     created = report.generated.get("created") if report else None
-    rendered = root / (status.report_file("html") if status else layout.REPORT_HTML)
     findings = FindingsList(
         [f.to_dict() for f in report.findings] if report else [],
         sources,
@@ -357,6 +372,15 @@ def _run_report(outputs_dir: Path, root: Path, prefix: str) -> RunReport | None:
         report_sha256=sha256_file(root / layout.REPORT_JSON, reuse=True) if report else None,
         rendered=rendered if rendered.is_file() else None,  # the same items, copied when it holds them
     )
+    return report, findings
+
+
+def _run_report(outputs_dir: Path, root: Path, prefix: str) -> RunReport | None:
+    if not root.is_dir():
+        return None
+    status = read_artifact(CandidateStatus, root / layout.CANDIDATE_STATUS)
+    rendered = root / (status.report_file("html") if status else layout.REPORT_HTML)
+    report, findings = _findings_list(outputs_dir, root, status, rendered)
     descriptor = read_json(root / DESCRIPTOR_NAME)
     recorded = parse_sha256sums(read_text(root / SUMS_NAME)) if (root / SUMS_NAME).is_file() else {}
     return RunReport(

@@ -1,7 +1,8 @@
 """Excerpts that show what a finding flags, and the findings as editors browse them.
 
 Scope: :class:`SourceLines` (the lines of the source files a run read, only from files whose
-sha256 still matches the run's record); :func:`centred_excerpt` (a window of a source line centred
+sha256 still matches the run's record; :class:`FileLines` decodes only the lines asked for, when a
+file's only line break is "\n"); :func:`centred_excerpt` (a window of a source line centred
 on the flagged span, with the span's position so pages can highlight it); :func:`recentre`. The
 findings list built from them is :mod:`pipeline.validate.findings_list`. It must not judge data or
 write files.
@@ -12,12 +13,80 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import overload
+
+import numpy as np
 
 from pipeline.fsutil import sha256_bytes
 
 EXCERPT_LIMIT = 240
 CONTEXT_LINES = 2
 KEEP_FILES = 8  # source files whose lines SourceLines holds at once
+# Bytes below 0x1F that end a line for ``str.splitlines`` besides "\n": "\r", "\v", "\f", "\x1c"-"\x1e"
+# (it also ends lines at U+0085, U+2028 and U+2029: b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9" in UTF-8).
+_OTHER_BREAKS = np.array([0x0D, 0x0B, 0x0C, 0x1C, 0x1D, 0x1E], dtype=np.uint8)
+_NEWLINE = 0x0A
+
+
+class FileLines(Sequence[str]):
+    """``data.decode("utf-8", errors="replace").splitlines()`` of a file whose only line breaks are
+    "\n", each line decoded when asked: a large file costs one scan for its newlines instead of a
+    decoded copy and a string per line (the findings of a report need a few lines of each file).
+    Splitting the bytes at "\n" first gives the same text: the decoder replaces a bad sequence by
+    U+FFFD and never lets one run over an ASCII byte."""
+
+    def __init__(self, data: bytes, ends: list[int]) -> None:
+        """``ends``: the offsets of the newlines in ``data`` (see :func:`newline_offsets`)."""
+        self.data = data
+        self.size = len(ends) + (1 if data and not data.endswith(b"\n") else 0)
+        self.starts = [0] + [end + 1 for end in ends]  # line i is data[starts[i]:starts[i + 1] - 1]
+        if len(self.starts) == self.size:  # a last line without its newline
+            self.starts.append(len(data) + 1)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.size))]
+        if i < 0:
+            i += self.size
+        if not 0 <= i < self.size:
+            raise IndexError(i)
+        return self.data[self.starts[i] : self.starts[i + 1] - 1].decode("utf-8", errors="replace")
+
+    def window(self, lo: int, hi: int) -> list[str]:
+        """``self[lo:hi]`` (0 <= lo < hi <= len), decoded in one piece."""
+        return self.data[self.starts[lo] : self.starts[hi] - 1].decode("utf-8", errors="replace").split("\n")
+
+
+def newline_offsets(data: bytes) -> list[int] | None:
+    """The offsets of the "\n" in ``data``, or None when the decoded text has other line breaks."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    low = np.flatnonzero(array < 0x1F)
+    found = array[low]
+    if np.isin(found, _OTHER_BREAKS).any():
+        return None
+    lead = np.flatnonzero(array[:-1] == 0xC2)
+    if lead.size and (array[lead + 1] == 0x85).any():
+        return None
+    lead = np.flatnonzero(array[:-2] == 0xE2)
+    if lead.size and ((array[lead + 1] == 0x80) & ((array[lead + 2] == 0xA8) | (array[lead + 2] == 0xA9))).any():
+        return None
+    ends: list[int] = low[found == _NEWLINE].tolist()
+    return ends
+
+
+def split_lines(data: bytes) -> Sequence[str]:
+    """The file's lines as ``data.decode("utf-8", errors="replace").splitlines()`` gives them."""
+    ends = newline_offsets(data)
+    if ends is not None:
+        return FileLines(data, ends)
+    return data.decode("utf-8", errors="replace").splitlines()
 
 
 class SourceLines:
@@ -31,10 +100,10 @@ class SourceLines:
         self.folders = list(folders)
         self.checksums = checksums
         self.keep = max(1, keep)
-        self._cache: OrderedDict[str, list[str] | None] = OrderedDict()
+        self._cache: OrderedDict[str, Sequence[str] | None] = OrderedDict()
         self._verified: dict[Path, tuple[int, int, int]] = {}  # path → (inode, size, mtime) when its sha256 matched
 
-    def lines(self, source_file: str) -> list[str] | None:
+    def lines(self, source_file: str) -> Sequence[str] | None:
         if source_file in self._cache:
             self._cache.move_to_end(source_file)
             return self._cache[source_file]
@@ -43,7 +112,7 @@ class SourceLines:
             self._cache.popitem(last=False)
         return lines
 
-    def _read(self, source_file: str) -> list[str] | None:
+    def _read(self, source_file: str) -> Sequence[str] | None:
         expected = self.checksums.get(source_file)
         if not expected:
             return None
@@ -57,7 +126,7 @@ class SourceLines:
                 if self._verified.get(path) != stamp and sha256_bytes(data) != expected:
                     continue
                 self._verified[path] = stamp  # read again after eviction: not hashed again while unchanged
-                return data.decode("utf-8", errors="replace").splitlines()
+                return split_lines(data)
             except OSError:
                 continue
         return None
@@ -73,7 +142,30 @@ class SourceLines:
         if not lines or not line or line > len(lines):
             return []
         lo, hi = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
+        if isinstance(lines, FileLines) and lo <= hi:
+            return [(n, text, n == line) for n, text in enumerate(lines.window(lo - 1, hi), lo)]
         return [(n, lines[n - 1], n == line) for n in range(lo, hi + 1)]
+
+
+    def windows(self, source_file: str, numbers: Sequence[int | None]) -> list[list[tuple[int, str, bool]]]:
+        """``[self.context(source_file, n) for n in numbers]``, the file looked up once (a report
+        asks for the context of every finding, file by file)."""
+        lines = self.lines(source_file) if any(numbers) else None
+        if not lines:
+            return [[] for _ in numbers]
+        size = len(lines)
+        found: list[list[tuple[int, str, bool]]] = []
+        window = lines.window if isinstance(lines, FileLines) else None
+        for line in numbers:
+            if not line or line > size:
+                found.append([])
+                continue
+            lo, hi = max(1, line - CONTEXT_LINES), min(size, line + CONTEXT_LINES)
+            if window is not None and lo <= hi:
+                found.append([(n, text, n == line) for n, text in enumerate(window(lo - 1, hi), lo)])
+            else:
+                found.append([(n, lines[n - 1], n == line) for n in range(lo, hi + 1)])
+        return found
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:

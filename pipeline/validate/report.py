@@ -21,7 +21,9 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +33,10 @@ from markupsafe import Markup
 
 from pipeline.artifacts import Report, ReportFinding, ReportSummary, RuleCount, SeverityCounts
 from pipeline.findings import RULES, SEVERITIES, STATUSES, Finding
-from pipeline.fsutil import atomic_file, atomic_write_text, json_chunks
-from pipeline.markdown import md_text
+from pipeline.fsutil import atomic_file, atomic_write_text, is_plain, json_chunks
+from pipeline.markdown import md_text, md_texts
 from pipeline.validate.excerpts import SourceLines, recentre
-from pipeline.validate.findings_list import FindingsList
+from pipeline.validate.findings_list import Facets, FindingsList
 
 FORMAT_VERSION = "1.2"
 NO_TABLE = "(none)"
@@ -49,6 +51,11 @@ STREAM_BUFFER = 64  # template pieces joined per write when a page is streamed t
 
 
 def _order(f: dict) -> tuple:
+    return _order_head(f) + _order_tail(f)
+
+
+def _order_head(f: dict) -> tuple:
+    """The first, cheap part of :func:`_order` (the rest is needed only to break its ties)."""
     return (
         SEVERITIES.index(f["severity"]) if f["severity"] in SEVERITIES else len(SEVERITIES),
         f.get("status") != "open",  # within a severity, what still needs acting on first
@@ -57,10 +64,31 @@ def _order(f: dict) -> tuple:
         f["rule"],
         f.get("table") or "",
         f.get("column") or "",
+    )
+
+
+def _order_tail(f: dict) -> tuple:
+    return (
         json.dumps(f.get("key"), sort_keys=True, ensure_ascii=False, default=str),
         str(f.get("value") or ""),
         f.get("message") or "",
     )
+
+
+def sorted_entries(entries: list[dict]) -> list[dict]:
+    """``sorted(entries, key=_order)``, computing the costly tail of the key (the key's JSON) only
+    where the head ties: sorting by the head, then each run of equal heads by the tail, is the same
+    stable sort by the whole key."""
+    heads = [_order_head(e) for e in entries]
+    order = sorted(range(len(entries)), key=heads.__getitem__)
+    out = [entries[i] for i in order]
+    start = 0
+    for end in range(1, len(order) + 1):
+        if end == len(order) or heads[order[end]] != heads[order[start]]:
+            if end - start > 1:
+                out[start:end] = sorted(out[start:end], key=_order_tail)
+            start = end
+    return out
 
 
 def finding_dict(f: Finding | dict) -> dict:
@@ -82,6 +110,45 @@ def finding_dict(f: Finding | dict) -> dict:
     return out
 
 
+_KEY_TYPES = frozenset({str, int, bool})
+_RESOLUTION_TYPES = frozenset({str, int})
+
+
+def _plain_values(mapping: object, types: frozenset[type]) -> bool:
+    return type(mapping) is dict and all(type(v) in types or v is None for v in mapping.values())
+
+
+def _optional_str(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def model_free(entry: dict) -> bool:
+    """True when ``ReportFinding(**entry).to_dict() == entry``, value for value and type for type,
+    and the entry holds only JSON's plain types (no float): exact ``str``/``int``/``bool``/``None``
+    where the model declares them. The report then skips the model for the entry (tens of thousands
+    of models cost a second at 1000×); any other entry goes through it."""
+    key, span, resolution, line = entry["key"], entry["excerpt_span"], entry["resolution"], entry["source_line"]
+    return (
+        type(entry["rule"]) is str
+        and type(entry["severity"]) is str
+        and type(entry["message"]) is str
+        and type(entry["status"]) is str
+        and all(_optional_str(entry[k]) for k in ("table", "column", "value", "source_file", "excerpt", "hint"))
+        and (line is None or type(line) is int)
+        and (key is None or _plain_values(key, _KEY_TYPES))
+        and (span is None or (type(span) is list and all(type(x) is int for x in span)))
+        and (resolution is None or _plain_values(resolution, _RESOLUTION_TYPES))
+    )
+
+
+def report_entry(entry: dict) -> tuple[dict, bool]:
+    """The entry as ``report.json`` holds it (what ``ReportFinding`` validates and dumps) and
+    whether it is known to hold plain JSON types only (see :func:`model_free`)."""
+    if model_free(entry):
+        return entry, True
+    return ReportFinding(**entry).to_dict(), False
+
+
 def sources_of(context: dict | None) -> SourceLines | None:
     """The run's source lines, from ``sources_dir`` and the ``sources`` records (path, sha256) of
     the report context, when both are there."""
@@ -99,13 +166,47 @@ def _centre(entry: dict, sources: SourceLines | None) -> dict:
     return entry
 
 
+def centre_all(entries: list[dict], sources: SourceLines | None, *, contexts: bool = False) -> list[list] | None:
+    """:func:`_centre` every entry, visiting them by source file (each file is read once, however
+    the report orders them); with ``contexts``, also each entry's ``sources.context`` lines (what
+    the findings list shows), read in the same visit."""
+    if sources is None:
+        for entry in entries:
+            _centre(entry, None)
+        return [[] for _ in entries] if contexts else None
+    found: list[list] = [[]] * len(entries)
+    order = sorted(range(len(entries)), key=lambda i: entries[i]["source_file"] or "")
+    for file, group in groupby(order, key=lambda i: entries[i]["source_file"]):
+        indices = list(group)
+        numbers = [entries[i]["source_line"] for i in indices]
+        windows = sources.windows(file, numbers) if file else [[] for _ in indices]
+        for i, number, window in zip(indices, numbers, windows, strict=True):
+            entry = entries[i]
+            # the flagged line is in its context window (``sources.line`` when there is none: same answer)
+            line = _here(window, number) if window and number >= 1 else sources.line(file, number) if file else None
+            entry["excerpt"], entry["excerpt_span"] = recentre(entry["excerpt"], entry["value"], line)
+            found[i] = window
+    return found if contexts else None
+
+
+def _here(window: list[tuple[int, str, bool]], number: int) -> str:
+    return window[number - window[0][0]][1]
+
+
 def build_report(findings: Iterable[Finding | dict], *, context: dict | None = None) -> Report:
     """The report (see ``REPORT_FORMAT.md``)."""
     return _build_report(findings, context, sources_of(context))
 
 
-def _build_report(findings: Iterable[Finding | dict], context: dict | None, sources: SourceLines | None) -> Report:
-    entries = [_centre(entry, sources) for entry in sorted((finding_dict(f) for f in findings), key=_order)]  # by file: few re-reads
+def _entries(
+    findings: Iterable[Finding | dict], sources: SourceLines | None, *, contexts: bool = False
+) -> tuple[list[dict], list[list] | None]:
+    entries = sorted_entries([finding_dict(f) for f in findings])
+    return entries, centre_all(entries, sources, contexts=contexts)
+
+
+def _header(entries: list[dict], context: dict | None) -> tuple[ReportSummary, dict[str, Any]]:
+    """The summary of the entries and the ``generated`` part of the report."""
     by_severity = Counter(e["severity"] for e in entries)
     by_rule = Counter(e["rule"] for e in entries)
     by_table = Counter(e["table"] or NO_TABLE for e in entries)
@@ -128,7 +229,30 @@ def _build_report(findings: Iterable[Finding | dict], context: dict | None, sour
         by_status={s: by_status.get(s, 0) for s in STATUSES},
     )
     generated = json.loads(json.dumps(dict(context or {}), ensure_ascii=False, default=str))
+    return summary, generated
+
+
+def _build_report(findings: Iterable[Finding | dict], context: dict | None, sources: SourceLines | None) -> Report:
+    entries, _ = _entries(findings, sources)
+    summary, generated = _header(entries, context)
     return Report(format_version=FORMAT_VERSION, generated=generated, summary=summary, findings=[ReportFinding(**e) for e in entries])
+
+
+def report_dict(
+    findings: Iterable[Finding | dict], context: dict | None, sources: SourceLines | None, *, contexts: bool = False
+) -> tuple[dict[str, Any], bool, list[list] | None]:
+    """``_build_report(...).to_dict()`` without a model per finding: the report's header goes
+    through the ``Report`` model, each entry through :func:`report_entry`. Also whether the whole
+    document holds plain JSON types only (for :func:`~pipeline.fsutil.json_chunks`), and the
+    entries' context lines when asked."""
+    entries, found = _entries(findings, sources, contexts=contexts)
+    summary, generated = _header(entries, context)
+    report = Report(format_version=FORMAT_VERSION, generated=generated, summary=summary, findings=[]).to_dict()
+    plain = is_plain(report)
+    checked = [report_entry(e) for e in entries]
+    report["findings"] = [e for e, _ in checked]  # the last field: the model's order is kept
+    plain = plain and all(known for _, known in checked)
+    return report, plain, found
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
@@ -165,6 +289,18 @@ def _resolution_text(f: dict) -> str:
     return f" **Corrected** ({by}): {md_text(what)}"
 
 
+def _finding_lines(items: list[dict]) -> list[str]:
+    """The Markdown list of findings of one rule (their texts escaped in one pass, see ``md_texts``)."""
+    escaped = md_texts(text for f in items for text in (_location(f), f["message"], f.get("excerpt") or ""))
+    lines = []
+    for i, f in enumerate(items):
+        loc, message, excerpt = escaped[3 * i : 3 * i + 3]
+        lines.append(f"- {loc + ': ' if _location(f) else ''}{message}" + _resolution_text(f))
+        if f.get("excerpt"):
+            lines.append(f"  > {excerpt}")
+    return lines
+
+
 def to_markdown(model: Report) -> str:
     return markdown_of(model.to_dict())
 
@@ -195,12 +331,7 @@ def markdown_of(report: dict[str, Any]) -> str:
             lines += [f"### {md_text(meta.get('title') or rule)} (`{rule}`, {len(items)})", ""]
             if meta.get("hint"):
                 lines += [f"How to fix: {md_text(meta['hint'])}", ""]
-            for f in items:
-                loc = _location(f)
-                head = f"- {md_text(loc) + ': ' if loc else ''}{md_text(f['message'])}"
-                lines.append(head + _resolution_text(f))
-                if f.get("excerpt"):
-                    lines.append(f"  > {md_text(f['excerpt'])}")
+            lines += _finding_lines(items)
             lines.append("")
     if not report["findings"]:
         lines += ["No findings.", ""]
@@ -248,14 +379,25 @@ def to_html(model: Report, sources: SourceLines | None = None) -> str:
     return "".join(html_stream(model, sources))
 
 
-def html_stream(model: Report | dict[str, Any], sources: SourceLines | None = None, *, report_sha256: str | None = None) -> TemplateStream:
+def html_stream(
+    model: Report | dict[str, Any],
+    sources: SourceLines | None = None,
+    *,
+    report_sha256: str | None = None,
+    contexts: list[list] | None = None,
+) -> TemplateStream:
     """``report.html`` as Jinja renders it, piece by piece: written straight to the file, the page
     of a large corpus (tens of thousands of findings, ~100 MB) is never one string in memory.
     ``model``: the report, or its dict (``Report.to_dict()``); ``report_sha256``: of its
-    ``report.json``, which marks the findings' items (the site's review page copies them)."""
+    ``report.json``, which marks the findings' items (the site's review page copies them);
+    ``contexts``: the findings' source lines when already read (see :func:`report_dict`)."""
     report = model.to_dict() if isinstance(model, Report) else model
     created = str(report.get("generated", {}).get("created") or "") or None
-    findings = FindingsList(report["findings"], sources, created=created, report_sha256=report_sha256)
+    findings = FindingsList(report["findings"], sources, created=created, report_sha256=report_sha256, contexts=contexts)
+    return _page_stream(report, findings)
+
+
+def _page_stream(report: dict[str, Any], findings: FindingsList) -> TemplateStream:
     script, script_hash = filter_script()
     stream = (
         _env()
@@ -283,9 +425,10 @@ def html_stream(model: Report | dict[str, Any], sources: SourceLines | None = No
 def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: dict | None = None) -> dict[str, Path]:
     """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
     sources = sources_of(context)  # one reader of the source lines for the excerpts and the pages
-    report = _build_report(findings, context, sources).to_dict()  # one dict serves the three formats
+    # one dict serves the three formats: _build_report(...).to_dict(), the source lines read once
+    report, plain, contexts = report_dict(findings, context, sources, contexts=True)
     out_dir = Path(out_dir)
-    chunks = json_chunks(report)  # the bytes of Report.to_json()
+    chunks = json_chunks(report, plain=plain or None)  # the bytes of Report.to_json()
     digest = hashlib.sha256()
     with atomic_file(out_dir / "report.json", durable=False) as out:
         for chunk in chunks:
@@ -295,8 +438,41 @@ def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: 
     paths = {"json": out_dir / "report.json"}
     del chunks
     paths["md"] = atomic_write_text(out_dir / "report.md", markdown_of(report), durable=False)
-    paths["html"] = write_stream(out_dir / "report.html", html_stream(report, sources, report_sha256=sha256))
+    created = str(report["generated"].get("created") or "") or None
+    findings_list = FindingsList(report["findings"], sources, created=created, report_sha256=sha256, contexts=contexts)
+    paths["html"] = write_stream(out_dir / "report.html", _page_stream(report, findings_list))
+    _remember(sha256, report, findings_list)
     return paths
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    """What :func:`write_report` knew of a ``report.json`` it wrote in this process, by the file's
+    sha256: its header (``findings`` left empty), its number of findings and the findings list's
+    filter choices. A reader that finds the same sha256 on disk in the same process (the site,
+    built right after the run) needs neither to validate the file again (its writer built it
+    through the models) nor to load its findings, when it copies their items from the page."""
+
+    header: Report
+    count: int
+    facets: Facets
+    has_corrections: bool
+
+
+_WRITTEN: dict[str, WrittenReport] = {}
+_WRITTEN_MAX = 4  # reports remembered per process (a run writes one)
+
+
+def _remember(sha256: str, report: dict[str, Any], findings: FindingsList) -> None:
+    header = Report.model_validate({**report, "findings": []})
+    if len(_WRITTEN) >= _WRITTEN_MAX:
+        _WRITTEN.clear()
+    _WRITTEN[sha256] = WrittenReport(header, len(findings), findings.facets, findings.has_corrections)
+
+
+def written_report(sha256: str | None) -> WrittenReport | None:
+    """The :class:`WrittenReport` of the ``report.json`` with this sha256, when this process wrote it."""
+    return _WRITTEN.get(sha256) if sha256 else None
 
 
 def write_stream(path: Path, stream: TemplateStream) -> Path:
