@@ -289,6 +289,8 @@ def cell_of(f: Finding) -> Cell | None:
 def mark_corrected(findings: Iterable[Finding], plans: Sequence[Plan]) -> list[Finding]:
     """``findings`` with those about a corrected cell marked ``corrected``."""
     by_cell = {p.cell: p for p in plans}
+    if not by_cell:  # no correction (the usual run): no finding to look up (~0.1 s for 6,000 at 1000×)
+        return list(findings)
     out = []
     for f in findings:
         cell = cell_of(f) if f.status == "open" else None
