@@ -76,6 +76,7 @@ from pipeline.publish.reuse import (
     Previous,
     StagingManifest,
     TableRecord,
+    check_digests,
     combined_digest,
     file_record,
     full_version,
@@ -84,7 +85,8 @@ from pipeline.publish.reuse import (
 from pipeline.publish.versioning import Diff, changes_document, diff_snapshots, read_snapshot
 from pipeline.schemas import TableSchema, load_schemas
 from pipeline.validate import merge_findings
-from pipeline.validate.frictionless_check import validate_descriptor
+from pipeline.validate.frictionless_check import ORG_KEY, ORG_TABLE, validate_descriptor
+from pipeline.validate.locate import FILE_COLUMN
 from pipeline.validate.report import write_report
 
 ReportWriter = Callable[..., Mapping[str, Path]]
@@ -226,6 +228,7 @@ class _Build:
     root: Path = Path()
     files: object = None  # what the Frictionless check by partition did (pipeline.validate.written.WrittenRun)
     data: WrittenData | None = None  # the rows written (the dictionary's examples come from them)
+    checks: dict[str, tuple[str, list[dict]]] = field(default_factory=dict)  # table → (check digest, its file's findings)
 
     def step(self, name: str) -> None:
         if self.hook is not None:
@@ -258,8 +261,7 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
         build.step("quarantine")
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
-        frictionless = _check_files(build, run, build.data)
-        build.data.wait()  # the database, when it was still being built beside the check
+        frictionless = _check_files(build, run, build.data, previous)
         build.data = replace(build.data, frames={})  # the frames were for the check only
         release_after_large(sum(counts.values()))  # what the check read and built is garbage now
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
@@ -269,12 +271,13 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
             findings += descriptor_findings
             version = None if has_errors(descriptor_findings) else version
         if version is None:
+            build.data.wait()  # never delete the data folder under the database's writer
             _drop_publishable_files(build.root)
         build.data = None  # the texts were the last to read the written rows
         release_after_large(sum(counts.values()))  # the texts' garbage, before the report
         status, report = _report_and_status(build, findings, version, counts, quarantined, run)
         if status.publishable and digests:
-            write_manifest(build.root, build.outputs_dir, digests, counts, run.code_version, name=build.config.name)
+            write_manifest(build.root, build.outputs_dir, digests, counts, run.code_version, name=build.config.name, checks=build.checks)
         build.step("swap")
         target = staging_dir(build.outputs_dir) if status.publishable else blocked_dir(build.outputs_dir)
         swap_in_dir(build.root, target)
@@ -308,6 +311,8 @@ def _publishable_files(build: _Build) -> tuple[_Version, list[Finding]]:
     build.step("texts")
     tables = published_schemas()
     diff = compare_with_latest(build.root, build.outputs_dir, tables, sources=build.sources)
+    if build.data is not None:
+        build.data.wait()  # the database, when it was still being built beside the check and the diff: its sha256 is listed
     descriptor = build_datapackage(
         build.root, version=diff.version, created=build.created, sources=build.sources, tables=tables, config=build.config
     )
@@ -420,7 +425,8 @@ def write_data(
     ``previous``: the candidate whose files an unchanged table (and the database, when no table
     changed) takes over (:meth:`pipeline.publish.reuse.Previous.take`). When some table was taken
     over (a re-run: little to write and to check), the database may still be building when this
-    returns: ``WrittenData.wait`` joins it (the Frictionless check of the files runs meanwhile)."""
+    returns: ``WrittenData.wait`` joins it (the Frictionless check of the files and the diff with
+    the latest release run meanwhile; the descriptor lists its sha256)."""
     chosen = published_schemas()
     frames: dict[str, pd.DataFrame] = {}
     arrows: dict[str, pa.Table] = {}
@@ -464,15 +470,27 @@ def _take_previous(previous: Previous | None, digests: dict[str, str], build_dir
     return taken
 
 
-def write_manifest(root: Path, outputs_dir: Path, digests: dict[str, str], counts: dict[str, int], code_version: str, *, name: str) -> None:
-    """``.staging.json`` of a publishable build (after ``SHA256SUMS``, whose digests it reuses)."""
+def write_manifest(
+    root: Path,
+    outputs_dir: Path,
+    digests: dict[str, str],
+    counts: dict[str, int],
+    code_version: str,
+    *,
+    name: str,
+    checks: Mapping[str, tuple[str, list[dict]]] | None = None,
+) -> None:
+    """``.staging.json`` of a publishable build (after ``SHA256SUMS``, whose digests it reuses);
+    ``checks``: each table's check digest and its file's Frictionless findings."""
+    checks = checks or {}
     database = database_path(name)
     manifest = StagingManifest(
         code_version=full_version(code_version),
         outputs_dir=str(outputs_dir.resolve()),
         tables={
             table: TableRecord(digest=digest, rows=counts[table],
-                               files=[file_record(root, csv_path(table)), file_record(root, parquet_path(table))])
+                               files=[file_record(root, csv_path(table)), file_record(root, parquet_path(table))],
+                               check=checks[table][0] if table in checks else None, findings=checks[table][1] if table in checks else None)
             for table, digest in digests.items()
         },
         database=TableRecord(digest=combined_digest(digests, database), rows=sum(counts.values()),
@@ -486,18 +504,37 @@ def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *,
     return write_data(tables, build_dir, name=name).counts
 
 
-def _check_files(build: _Build, run: _Run, data: WrittenData) -> list[Finding]:
+def _check_files(build: _Build, run: _Run, data: WrittenData, previous: Previous | None) -> list[Finding]:
     """The Frictionless findings of the written CSV files: the caller's check, else Frictionless by
-    partition with the package-level key checks (:func:`pipeline.validate.written.validate_written`)."""
+    partition with the package-level key checks (:func:`pipeline.validate.written.validate_written`).
+    A file taken over from ``previous`` whose check read the same (:func:`check_digests`: its
+    rows, the columns its foreign keys reference, the organisations' files) has the findings the
+    previous check recorded; the others are checked, their foreign keys against every file."""
     folder = build.root / DATA_DIR
     if run.frictionless_check is not None:
         return list(run.frictionless_check(folder, list(data.counts)))
-    from pipeline.validate.written import validate_written
+    from pipeline.validate.written import WrittenRun, validate_written
 
-    checked = validate_written(folder, data.frames, data.arrows, list(data.counts), cache_url=run.cache_url,
-                               code_version=run.code_version)
+    names = list(data.counts)
+    foreign = {t.name: t.foreign_keys for t in published_schemas()}
+    checks = check_digests(data.arrows, data.digests, foreign, (ORG_TABLE, [ORG_KEY, FILE_COLUMN])) if data.digests else {}
+    known: dict[str, list[Finding]] = {}
+    for name in names if previous is not None else ():
+        record = previous.manifest.tables.get(name)  # type: ignore[union-attr]
+        if name in data.reused and record is not None and record.check == checks.get(name) and record.findings is not None:
+            known[name] = _as_findings(record.findings)
+    todo = [n for n in names if n not in known]
+    checked = WrittenRun([])
+    if todo:
+        checked = validate_written(folder, {n: data.frames[n] for n in todo}, {n: data.arrows[n] for n in todo}, todo,
+                                   cache_url=run.cache_url, code_version=run.code_version, references=names if known else None)
     build.files = checked
-    return checked.findings
+    by_table = {**checked.by_table, **known}
+    if checks and not checked.general and not checked.problems and set(by_table) == set(names):
+        build.checks = {n: (checks[n], [f.to_dict() for f in by_table[n]]) for n in names}  # recorded in the manifest
+    if not known:
+        return checked.findings
+    return [*checked.general, *(f for n in names for f in by_table.get(n, [])), *checked.problems]
 
 
 def write_quarantine(tables: Mapping[str, pd.DataFrame] | None, build_dir: Path) -> int:

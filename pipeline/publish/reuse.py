@@ -24,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -48,11 +49,15 @@ class FileRecord(Artifact):
 
 
 class TableRecord(Artifact):
-    """A published table: the digest of the rows its files were written from, and the files."""
+    """A published table: the digest of the rows its files were written from, and the files;
+    ``check``: the digest of what the Frictionless check of its file read (:func:`check_digests`)
+    and ``findings`` that check's findings about the file (``Finding.to_dict``)."""
 
     digest: str
     rows: int
     files: list[FileRecord]
+    check: str | None = None
+    findings: list[dict[str, Any]] | None = None
 
 
 class StagingManifest(Artifact):
@@ -68,7 +73,7 @@ class StagingManifest(Artifact):
 def libraries() -> str:
     from importlib.metadata import version
 
-    return ";".join(f"{d}={version(d)}" for d in ("pyarrow", "polars", "duckdb", "pandas"))
+    return ";".join(f"{d}={version(d)}" for d in ("pyarrow", "polars", "duckdb", "pandas", "frictionless"))
 
 
 def table_digest(table: pa.Table) -> str:
@@ -84,6 +89,31 @@ def table_digest(table: pa.Table) -> str:
         for seed in _SEEDS:
             digest.update(frame.hash_rows(seed=seed).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+def check_digests(arrows: Mapping[str, pa.Table], digests: Mapping[str, str], foreign_keys: Mapping[str, Sequence[dict]],
+                  places: tuple[str, Sequence[str]]) -> dict[str, str]:
+    """table → digest of everything the Frictionless check of its file reads
+    (``pipeline.validate.written``): the table's own rows (row checks, unique fields, primary key,
+    the cells and notes of its errors), the referenced columns of the tables its ``foreign_keys``
+    point at (the only cells of another file a foreign-key check compares), and ``places``
+    (table, columns) that locate a finding's row in its source file (the organisations' files)."""
+    columns: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def of(table: str, names: Sequence[str]) -> str:
+        key = (table, tuple(names))
+        if key not in columns:
+            data = arrows.get(table)
+            present = data is not None and all(n in data.column_names for n in names)
+            columns[key] = table_digest(data.select(list(names))) if data is not None and present else "absent"
+        return f"{table}:{','.join(names)}={columns[key]}"
+
+    out = {}
+    for name, digest in digests.items():
+        parts = [name, digest, of(*places)]
+        parts += [of(fk["reference"].get("resource") or name, list(fk["reference"]["fields"])) for fk in foreign_keys.get(name, [])]
+        out[name] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return out
 
 
 def combined_digest(digests: dict[str, str], name: str) -> str:

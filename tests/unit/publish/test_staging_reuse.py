@@ -124,3 +124,73 @@ def test_a_staging_without_a_readable_manifest_writes_everything(tmp_path: Path)
     assert not set(before.items()) & set(inodes(outputs).items())
     stage_rows(outputs, base_rows())  # no cache given: no manifest read, none written
     assert not (outputs / "staging" / STAGING_MANIFEST).exists()
+
+
+# -- the Frictionless check of the written files --------------------------------------------------
+
+
+def check_digests_of(rows: dict, places: tuple = ("organizations", ["organization_id", "source_file"])) -> dict[str, str]:
+    from publish_support import frames
+
+    from pipeline.publish.arrow import arrow_table
+    from pipeline.publish.datapackage import published_schemas
+    from pipeline.publish.reuse import check_digests, table_digest
+
+    tables = published_schemas()
+    data = frames(rows)
+    arrows = {t.name: arrow_table(t.frame(data[t.name]), t) for t in tables}
+    digests = {name: table_digest(a) for name, a in arrows.items()}
+    return check_digests(arrows, digests, {t.name: t.foreign_keys for t in tables}, places)
+
+
+def test_a_file_is_checked_again_when_what_its_check_reads_changed() -> None:
+    base = check_digests_of(base_rows())
+    value = check_digests_of(changed_rows())  # a value no key or place depends on
+    assert {n for n in base if base[n] != value[n]} == {"organizations"}
+    renamed = base_rows()
+    renamed["organizations"][1]["organization_id"] = "beta-two"  # the key the other tables' rows reference
+    files_only = ("organizations", ["source_file"])  # places that do not read the key: only the foreign key can tell
+    keys, before = check_digests_of(renamed, files_only), check_digests_of(base_rows(), files_only)
+    assert keys["sections"] != before["sections"]  # same sections rows, but their foreign key reads the organisations' keys
+    moved = base_rows()
+    moved["organizations"][1]["source_file"] = "other.txt"  # where a finding about beta's rows points
+    places = check_digests_of(moved)
+    assert places["sections"] != base["sections"]  # sections are located through their organisation's file
+
+
+def bad_sections(rows: dict) -> dict:
+    rows["sections"][0]["section_id"] = "Digital Activities!"  # breaks the column's pattern: only Frictionless checks it
+    return rows
+
+
+def test_only_changed_files_are_checked_again_and_a_bad_row_is_caught_either_way(tmp_path: Path, monkeypatch) -> None:
+    import pipeline.validate.written as written
+
+    checked: list[list[str]] = []
+    real = written.validate_written
+
+    def recording(folder, frames, written_rows=None, tables=None, **kwargs):
+        checked.append(list(tables or []))
+        return real(folder, frames, written_rows, tables, **kwargs)
+
+    monkeypatch.setattr(written, "validate_written", recording)
+    outputs = tmp_path / "outputs"
+    assert stage_rows(outputs, base_rows(), real_check=True, cache_url=str(tmp_path / "cache"), code_version="v1").publishable
+    again = stage_rows(outputs, changed_rows(), real_check=True, cache_url=str(tmp_path / "cache"), code_version="v1")
+    assert again.publishable and checked[-1] == ["organizations"]  # the other files' findings are the previous check's
+    fresh = stage_rows(tmp_path / "fresh", changed_rows(), real_check=True)
+    assert [f.to_dict() for f in again.frictionless] == [f.to_dict() for f in fresh.frictionless]
+    same_candidate(outputs, tmp_path / "fresh")
+
+    def sections_flagged(result) -> bool:
+        return any(f.table == "sections" and f.severity == "error" for f in result.frictionless)
+
+    bad = stage_rows(outputs, bad_sections(base_rows()), real_check=True, cache_url=str(tmp_path / "cache"), code_version="v1")
+    assert not bad.publishable and sections_flagged(bad)  # the changed table
+    still = stage_rows(outputs, bad_sections(changed_rows()), real_check=True, cache_url=str(tmp_path / "cache"), code_version="v1")
+    assert not still.publishable and sections_flagged(still)  # unchanged since the blocked run: not since the candidate
+    wrong = changed_rows()
+    wrong["organizations"][0]["established"] = 2500  # breaks the column's maximum
+    late = stage_rows(outputs, wrong, real_check=True, cache_url=str(tmp_path / "cache"), code_version="v1")
+    assert not late.publishable and any(f.table == "organizations" for f in late.frictionless)
+    assert "sections" not in checked[-1]  # its findings were taken over: the staged candidate's sections are fine
