@@ -191,17 +191,3 @@ def test_a_digest_is_reused_only_when_asked_and_only_for_the_unchanged_file(tmp_
     assert fsutil.sha256_file(moved, reuse=True) == first
     moved.write_bytes(b"a,b\n1,3\n")  # same size, new bytes: a new stamp
     assert fsutil.sha256_file(moved, reuse=True) == hashlib.sha256(b"a,b\n1,3\n").hexdigest()
-
-
-@pytest.mark.parametrize(("document", "plain"), [
-    ({"t": {"added": [{"id": "a", "n": 1}, {"id": "b", "n": None}], "x": [[True, "é"], []]}}, True),
-    ({"t": {"added": [{"id": "a"}, {"id": 1.5}]}}, False),  # a float deep in a list of dicts
-    ({"t": [{"id": "a"}, {2: "b"}]}, False),  # a key that is not a string
-    ({"t": [["ok", "\ud800"]]}, False),  # a lone surrogate in a nested list
-    ({"t": [{"id": "a"}, "b", 3, [{"k": ("tuple",)}]]}, False),  # a tuple inside a mixed list
-])
-def test_plain_documents_are_told_apart_list_by_list(document: dict, plain: bool) -> None:
-    assert fsutil._plain(document) is plain
-    if plain:
-        expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        assert b"".join(fsutil.json_chunks(document)) == expected
