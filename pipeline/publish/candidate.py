@@ -23,8 +23,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,10 +72,22 @@ from pipeline.publish.layout import (
 )
 from pipeline.publish.lock import outputs_lock
 from pipeline.publish.readme import render_readme
+from pipeline.publish.reuse import (
+    MANIFEST_NAME,
+    Previous,
+    StagingManifest,
+    TableRecord,
+    check_digests,
+    combined_digest,
+    file_record,
+    full_version,
+    table_digest,
+)
 from pipeline.publish.versioning import Diff, changes_document, diff_snapshots, read_snapshot
 from pipeline.schemas import TableSchema, load_schemas
 from pipeline.validate import merge_findings
-from pipeline.validate.frictionless_check import validate_descriptor
+from pipeline.validate.frictionless_check import ORG_KEY, ORG_TABLE, validate_descriptor
+from pipeline.validate.locate import FILE_COLUMN
 from pipeline.validate.report import write_report
 
 ReportWriter = Callable[..., Mapping[str, Path]]
@@ -218,6 +230,7 @@ class _Build:
     root: Path = Path()
     files: object = None  # what the Frictionless check by partition did (pipeline.validate.written.WrittenRun)
     data: WrittenData | None = None  # the rows written (the dictionary's examples come from them)
+    checks: dict[str, tuple[str, list[dict]]] = field(default_factory=dict)  # table → (check digest, its file's findings)
 
     def step(self, name: str) -> None:
         if self.hook is not None:
@@ -239,16 +252,19 @@ class _Run:
 
 def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> CandidateResult:
     remove_temp_dirs(build.outputs_dir, STAGING_TMP_PREFIX)  # builds left by killed runs
+    # the previous candidate's files that unchanged tables may take over (only with a cache: a
+    # run without one writes everything; pipeline.publish.reuse says when a file qualifies)
+    previous = Previous.find(staging_dir(build.outputs_dir), build.outputs_dir, run.code_version) if run.cache_url else None
     build.root = make_temp_dir(build.outputs_dir, STAGING_TMP_PREFIX)
     try:
         build.step("data")
-        build.data = write_data(tables, build.root, name=build.config.name)
-        counts = build.data.counts
+        build.data = write_data(tables, build.root, name=build.config.name, digests=run.cache_url is not None, previous=previous)
+        counts, digests = build.data.counts, build.data.digests
         build.step("quarantine")
         quarantined = write_quarantine(tables, build.root)
         build.step("frictionless")
-        frictionless = _check_files(build, run, build.data)
-        build.data = WrittenData(counts, {}, build.data.arrows)  # the frames were for the check only
+        frictionless = _check_files(build, run, build.data, previous)
+        build.data = replace(build.data, frames={})  # the frames were for the check only
         release_after_large(sum(counts.values()))  # what the check read and built is garbage now
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
         version = None
@@ -257,14 +273,19 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
             findings += descriptor_findings
             version = None if has_errors(descriptor_findings) else version
         if version is None:
+            build.data.wait()  # never delete the data folder under the database's writer
             _drop_publishable_files(build.root)
         build.data = None  # the texts were the last to read the written rows
         release_after_large(sum(counts.values()))  # the texts' garbage, before the report
         status, report = _report_and_status(build, findings, version, counts, quarantined, run)
+        if status.publishable and digests:
+            write_manifest(build.root, build.outputs_dir, digests, counts, run.code_version, name=build.config.name, checks=build.checks)
         build.step("swap")
         target = staging_dir(build.outputs_dir) if status.publishable else blocked_dir(build.outputs_dir)
         swap_in_dir(build.root, target)
     except BaseException:
+        if build.data is not None and build.data.database is not None:
+            wait([build.data.database])  # never delete the folder under the database's writer
         shutil.rmtree(build.root, ignore_errors=True)
         raise
     finally:
@@ -292,6 +313,8 @@ def _publishable_files(build: _Build) -> tuple[_Version, list[Finding]]:
     build.step("texts")
     tables = published_schemas()
     diff = compare_with_latest(build.root, build.outputs_dir, tables, sources=build.sources)
+    if build.data is not None:
+        build.data.wait()  # the database, when it was still being built beside the check and the diff: its sha256 is listed
     descriptor = build_datapackage(
         build.root, version=diff.version, created=build.created, sources=build.sources, tables=tables, config=build.config
     )
@@ -372,18 +395,40 @@ def _report_and_status(
 @dataclass(frozen=True)
 class WrittenData:
     """What :func:`write_data` wrote: rows per table, the frames in schema form and the Arrow
-    tables the files were written from (the Frictionless check reads both)."""
+    tables the files were written from (the Frictionless check reads both); with ``digests``, each
+    table's content digest (``pipeline.publish.reuse``) and the tables (and ``database``) whose
+    files were taken over from the previous candidate instead of being written."""
 
     counts: dict[str, int]
     frames: dict[str, pd.DataFrame]
     arrows: dict[str, pa.Table]
+    digests: dict[str, str] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)
+    database: Future[Path] | None = None  # the database still being built (see write_data)
+
+    def wait(self) -> None:
+        """Until the database is written (its error raised here)."""
+        if self.database is not None:
+            self.database.result()
 
 
-def write_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> WrittenData:
+def write_data(
+    tables: Mapping[str, pd.DataFrame],
+    build_dir: Path,
+    *,
+    name: str | None = None,
+    digests: bool = False,
+    previous: Previous | None = None,
+) -> WrittenData:
     """``data/<table>.csv`` and ``data/<table>.parquet`` for every published table, and
     ``data/<name>.duckdb`` with all of them, from one Arrow table per table (each file streamed
     from it; the database is built in a second thread meanwhile: DuckDB, polars and Arrow's Parquet
-    writer release the GIL)."""
+    writer release the GIL). ``digests`` (implied by ``previous``): the tables' content digests;
+    ``previous``: the candidate whose files an unchanged table (and the database, when no table
+    changed) takes over (:meth:`pipeline.publish.reuse.Previous.take`). When some table was taken
+    over (a re-run: little to write and to check), the database may still be building when this
+    returns: ``WrittenData.wait`` joins it (the Frictionless check of the files and the diff with
+    the latest release run meanwhile; the descriptor lists its sha256)."""
     chosen = published_schemas()
     frames: dict[str, pd.DataFrame] = {}
     arrows: dict[str, pa.Table] = {}
@@ -392,15 +437,68 @@ def write_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str
             raise KeyError(f"no frame for published table {table.name!r} (schemas/{table.path.name})")
         frames[table.name] = table.frame(tables[table.name])
         arrows[table.name] = arrow_table(frames[table.name], table)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-duckdb") as pool:
+    found = {t.name: table_digest(arrows[t.name]) for t in chosen} if digests or previous else {}
+    reused = _take_previous(previous, found, build_dir, database_path(name or release_config().name))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-duckdb")
+    database = None
+    if DATABASE not in reused:
         database = pool.submit(write_database, arrows, chosen, build_dir / database_path(name or release_config().name))
-        try:
-            for table in chosen:
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    try:
+        for table in chosen:
+            if table.name not in reused:
                 write_csv(arrows[table.name], table, build_dir / csv_path(table.name))
                 write_parquet_table(arrows[table.name], build_dir / parquet_path(table.name), durable=False)
-        finally:
-            database.result()
-    return WrittenData({t.name: arrows[t.name].num_rows for t in chosen}, frames, arrows)
+    except BaseException:
+        if database is not None:
+            wait([database])  # the caller deletes the build: never under the database's writer
+        raise
+    if database is not None and not reused:
+        database.result()  # a first run: the database is done with the other files (no second heavy step beside it)
+    pending = database if database is not None and reused else None
+    return WrittenData({t.name: arrows[t.name].num_rows for t in chosen}, frames, arrows, found, reused, pending)
+
+
+DATABASE = "*database"  # in WrittenData.reused: the database file was taken over
+
+
+def _take_previous(previous: Previous | None, digests: dict[str, str], build_dir: Path, database: str) -> list[str]:
+    """The tables (and :data:`DATABASE`) whose files were taken over from ``previous``."""
+    if previous is None:
+        return []
+    taken = [name for name, digest in digests.items() if previous.take(previous.manifest.tables.get(name), digest, build_dir)]
+    if len(taken) == len(digests) and previous.take(previous.manifest.database, combined_digest(digests, database), build_dir):
+        taken.append(DATABASE)
+    return taken
+
+
+def write_manifest(
+    root: Path,
+    outputs_dir: Path,
+    digests: dict[str, str],
+    counts: dict[str, int],
+    code_version: str,
+    *,
+    name: str,
+    checks: Mapping[str, tuple[str, list[dict]]] | None = None,
+) -> None:
+    """``.staging.json`` of a publishable build (after ``SHA256SUMS``, whose digests it reuses);
+    ``checks``: each table's check digest and its file's Frictionless findings."""
+    checks = checks or {}
+    database = database_path(name)
+    manifest = StagingManifest(
+        code_version=full_version(code_version),
+        outputs_dir=str(outputs_dir.resolve()),
+        tables={
+            table: TableRecord(digest=digest, rows=counts[table],
+                               files=[file_record(root, csv_path(table)), file_record(root, parquet_path(table))],
+                               check=checks[table][0] if table in checks else None, findings=checks[table][1] if table in checks else None)
+            for table, digest in digests.items()
+        },
+        database=TableRecord(digest=combined_digest(digests, database), rows=sum(counts.values()),
+                             files=[file_record(root, database)]),
+    )
+    manifest.write(root / MANIFEST_NAME, durable=False)
 
 
 def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *, name: str | None = None) -> dict[str, int]:
@@ -408,18 +506,37 @@ def write_candidate_data(tables: Mapping[str, pd.DataFrame], build_dir: Path, *,
     return write_data(tables, build_dir, name=name).counts
 
 
-def _check_files(build: _Build, run: _Run, data: WrittenData) -> list[Finding]:
+def _check_files(build: _Build, run: _Run, data: WrittenData, previous: Previous | None) -> list[Finding]:
     """The Frictionless findings of the written CSV files: the caller's check, else Frictionless by
-    partition with the package-level key checks (:func:`pipeline.validate.written.validate_written`)."""
+    partition with the package-level key checks (:func:`pipeline.validate.written.validate_written`).
+    A file taken over from ``previous`` whose check read the same (:func:`check_digests`: its
+    rows, the columns its foreign keys reference, the organisations' files) has the findings the
+    previous check recorded; the others are checked, their foreign keys against every file."""
     folder = build.root / DATA_DIR
     if run.frictionless_check is not None:
         return list(run.frictionless_check(folder, list(data.counts)))
-    from pipeline.validate.written import validate_written
+    from pipeline.validate.written import WrittenRun, validate_written
 
-    checked = validate_written(folder, data.frames, data.arrows, list(data.counts), cache_url=run.cache_url,
-                               code_version=run.code_version)
+    names = list(data.counts)
+    foreign = {t.name: t.foreign_keys for t in published_schemas()}
+    checks = check_digests(data.arrows, data.digests, foreign, (ORG_TABLE, [ORG_KEY, FILE_COLUMN])) if data.digests else {}
+    known: dict[str, list[Finding]] = {}
+    for name in names if previous is not None else ():
+        record = previous.manifest.tables.get(name)  # type: ignore[union-attr]
+        if name in data.reused and record is not None and record.check == checks.get(name) and record.findings is not None:
+            known[name] = _as_findings(record.findings)
+    todo = [n for n in names if n not in known]
+    checked = WrittenRun([])
+    if todo:
+        checked = validate_written(folder, {n: data.frames[n] for n in todo}, {n: data.arrows[n] for n in todo}, todo,
+                                   cache_url=run.cache_url, code_version=run.code_version, references=names if known else None)
     build.files = checked
-    return checked.findings
+    by_table = {**checked.by_table, **known}
+    if checks and not checked.general and not checked.problems and set(by_table) == set(names):
+        build.checks = {n: (checks[n], [f.to_dict() for f in by_table[n]]) for n in names}  # recorded in the manifest
+    if not known:
+        return checked.findings
+    return [*checked.general, *(f for n in names for f in by_table.get(n, [])), *checked.problems]
 
 
 def write_quarantine(tables: Mapping[str, pd.DataFrame] | None, build_dir: Path) -> int:

@@ -67,6 +67,7 @@ def _build(frames: Mapping[str, pd.DataFrame | pa.Table], tables: Sequence[Table
         config["memory_limit"] = memory_limit
     con = duckdb.connect(config=config)
     try:
+        con.execute("SET enable_progress_bar = false")  # a long load beside other work must not draw a bar in the run's log
         con.execute(f"ATTACH {sql_text(str(path))} AS atlas ({ATTACH_OPTIONS})")
         con.execute("USE atlas")
         for table in creation_order(tables):

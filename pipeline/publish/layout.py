@@ -34,7 +34,8 @@ REPORT_JSON = f"{VALIDATION_DIR}/report.json"  # the report, relative to a candi
 REPORT_HTML = f"{VALIDATION_DIR}/report.html"
 QUARANTINE_DIR = "quarantine"  # unpublished tables (``quarantine/<table>.csv``), for editors only
 # Files of a candidate that are never part of a release.
-CANDIDATE_ONLY = (CANDIDATE_STATUS, f"{QUARANTINE_DIR}/")
+STAGING_MANIFEST = ".staging.json"  # what the candidate's data files were written from (pipeline.publish.reuse)
+CANDIDATE_ONLY = (CANDIDATE_STATUS, STAGING_MANIFEST, f"{QUARANTINE_DIR}/")
 STAGING_TMP_PREFIX = ".tmp-staging-"
 RELEASE_TMP_PREFIX = ".tmp-release-"
 LATEST_TMP_PREFIX = ".tmp-latest-"

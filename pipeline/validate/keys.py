@@ -192,12 +192,13 @@ def _cells(path: Path, rows: list[int]) -> dict[int, list[str]]:
     return {r["row"]: ["" if r[c] is None else r[c] for c in columns] for r in found.iter_rows(named=True)}
 
 
-def key_errors(folder: Path, resources: Sequence[dict[str, Any]]) -> dict[str, list[KeyError_]]:
+def key_errors(folder: Path, resources: Sequence[dict[str, Any]], references: Sequence[dict[str, Any]] = ()) -> dict[str, list[KeyError_]]:
     """The key errors of each resource (``{"name", "path", "schema"}``, paths relative to
     ``folder``) in row order, then in the order Frictionless appends them to a row: unique fields
     (schema order), primary key, foreign keys (schema order). Foreign keys to a resource that is
-    not among ``resources`` are not checked."""
-    by_name = {r["name"]: r for r in resources}
+    not among ``resources`` or ``references`` (read only as referenced tables, not checked) are
+    not checked."""
+    by_name = {r["name"]: r for r in [*references, *resources]}
     wanted: dict[str, list[str]] = {}
     for r in resources:
         foreign = [fk for fk in r["schema"].get("foreignKeys", []) or [] if (fk["reference"].get("resource") or r["name"]) in by_name]

@@ -224,6 +224,8 @@ class WrittenRun:
     checked: list[str] = field(default_factory=list)
     cached: int = 0
     problems: list[Finding] = field(default_factory=list)
+    by_table: dict[str, list[Finding]] = field(default_factory=dict)  # each file's own findings (in ``findings`` too)
+    general: list[Finding] = field(default_factory=list)  # before them: missing files, errors of no row (then ``problems``)
 
 
 def _cached(parts: Partitions, frames: Mapping[str, pd.DataFrame], cache_url: str | None, code_version: str,
@@ -264,17 +266,23 @@ def validate_written(
     cache_url: str | None = None,
     code_version: str = "",
     parallel: bool | None = None,
+    references: list[str] | None = None,
 ) -> WrittenRun:
     """Validate the ``<table>.csv`` files of ``folder`` as one package (see the module docstring).
 
     ``frames`` are the tables the files were written from (they give the partitions); ``written``
     the same rows as handed to the writer (default ``frames``), from which subset files are written.
     ``tables``: the files to validate (default: every table with a schema, missing unpublished ones
-    skipped). ``cache_url`` None: no cache, every partition is validated."""
+    skipped). ``cache_url`` None: no cache, every partition is validated. ``references``: the
+    package's files (``tables`` among them): the foreign keys of ``tables`` into any of them are
+    checked, as in a validation of them all, but only ``tables`` are validated."""
     folder = Path(folder).resolve()
-    descriptor, missing = folder_descriptor(folder, tables)
-    resources = descriptor["resources"]
-    whole = [r for r in resources if _header(folder / r["path"]) != [f["name"] for f in r["schema"]["fields"]]]
+    package = tables if references is None or tables is None else [*references, *(t for t in tables if t not in references)]
+    descriptor, missing = folder_descriptor(folder, package)
+    checked = set(tables if tables is not None else [r["name"] for r in descriptor["resources"]])
+    every = [r for r in descriptor["resources"] if _header(folder / r["path"]) == [f["name"] for f in r["schema"]["fields"]]]
+    resources = [r for r in descriptor["resources"] if r["name"] in checked]
+    whole = [r for r in resources if r not in every]
     rowwise = [r for r in resources if r not in whole]
     run = WrittenRun([])
     parts = Partitions.of(frames)
@@ -294,7 +302,7 @@ def validate_written(
             STORE.store(cache_url, keys[name], fresh.get(name, []))  # type: ignore[arg-type]
     run.checked, run.cached = [n for n in dirty if n != NO_FILE], len(cached)
     placed = _placed(parts, {**cached, **fresh})
-    for table, errors in key_errors(folder, rowwise).items():
+    for table, errors in key_errors(folder, rowwise, [r for r in every if r not in rowwise]).items():
         placed.setdefault(table, []).extend((e.row_number, e.rank, e.descriptor) for e in errors)
     places = _RowPlaces(_org_files(folder, None))
     findings = [*missing, *other]
@@ -304,6 +312,8 @@ def validate_written(
             report = reports[name]
         else:
             report = {"tasks": [{"errors": [d for _, _, d in sorted(placed.get(name, []), key=lambda e: (e[0], e[1]))]}]}
-        findings.extend(_findings(name, f"{name}.csv", _header(folder / r["path"]) or [], report, places))
+        run.by_table[name] = _findings(name, f"{name}.csv", _header(folder / r["path"]) or [], report, places)
+        findings.extend(run.by_table[name])
     run.findings = findings + run.problems
+    run.general = [*missing, *other]
     return run

@@ -180,3 +180,18 @@ def test_key_errors_are_frictionless_descriptors(tmp_path) -> None:
         theirs = [{k: v for k, v in e.items() if k not in ("title", "description", "message", "tags")}
                   for task in report["tasks"] for e in task["errors"] if e["type"] in ("unique-error", "primary-key", "foreign-key")]
         assert [e.descriptor for e in mine[r["name"]]] == theirs and theirs
+
+
+def test_some_files_checked_against_the_whole_package_find_what_checking_all_finds_about_them(corpus, tmp_path) -> None:
+    """What staging does with the files of unchanged tables (``references``): the files checked
+    alone, their foreign keys still read from every file, give the full check's findings about them."""
+    bad = defective(corpus, files_of(corpus)[0], extra=True)  # among them: a section of no organisation
+    names = write(bad, tmp_path / "bad")
+    full = partitioned(bad, tmp_path / "bad", names, None)
+    for chosen in (["sections"], ["sections", "country_mentions"]):
+        some = validate_written(tmp_path / "bad", {n: bad[n] for n in chosen}, None, chosen, references=names)
+        assert {n: serialised(f) for n, f in some.by_table.items()} == {n: serialised(full.by_table[n]) for n in chosen}
+        assert some.general == [] and full.general == []
+    assert "foreign-key" in " ".join(f.message for f in full.by_table["sections"])
+    alone = validate_written(tmp_path / "bad", {"sections": bad["sections"]}, None, ["sections"])  # without references
+    assert "foreign-key" not in " ".join(f.message for f in alone.by_table["sections"])
