@@ -25,6 +25,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -182,23 +183,38 @@ def json_chunks(data: object, *, plain: bool | None = None) -> tuple[bytes, ...]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_PLAIN_TYPES = frozenset({str, int, bool, type(None), dict, list})
+
+
 def is_plain(data: object) -> bool:
-    """Only dicts with string keys, lists, strings without lone surrogates, ints, bools and None."""
-    stack: list[object] = [data]
+    """Only dicts with string keys, lists, strings without lone surrogates, ints, bools and None.
+
+    Checked a list at a time (the types of its items, the keys of its dicts and the text of its
+    strings in one C-level pass each): a first release's ``changes.json`` holds millions of values,
+    which an item-by-item walk took a quarter of a second to vouch for at 1000×."""
+    stack: list[list] = [[data]]
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict) and type(item) is dict:
-            if not all(type(k) is str for k in item):
-                return False
-            stack.extend(item.values())
-        elif isinstance(item, list) and type(item) is list:
-            stack.extend(item)
-        elif isinstance(item, str) and type(item) is str:
-            if not item.isascii() and _SURROGATE.search(item):
-                return False
-        elif not (type(item) is int or type(item) is bool or item is None):
+        items = stack.pop()
+        kinds = set(map(type, items))
+        if not kinds <= _PLAIN_TYPES:
             return False
+        if str in kinds and not _plain_strings(items if kinds == {str} else [x for x in items if type(x) is str]):
+            return False
+        if dict in kinds:
+            dicts = items if kinds == {dict} else [x for x in items if type(x) is dict]
+            for keys in set(map(tuple, dicts)):
+                if not all(type(k) is str for k in keys):
+                    return False
+            stack.append(list(chain.from_iterable(map(dict.values, dicts))))
+        if list in kinds:
+            stack.append(list(chain.from_iterable(x for x in items if type(x) is list)))
     return True
+
+
+def _plain_strings(strings: list[str]) -> bool:
+    """No lone surrogate in any of ``strings``."""
+    text = "".join(strings)
+    return text.isascii() or not _SURROGATE.search(text)
 
 
 def atomic_write_json(path: Path, data: object, *, durable: bool = True) -> Path:

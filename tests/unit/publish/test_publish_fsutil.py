@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import fsutil
 from pipeline.fsutil import (
@@ -214,3 +216,50 @@ def test_a_digest_is_reused_only_when_asked_and_only_for_the_unchanged_file(tmp_
     assert fsutil.sha256_file(moved, reuse=True) == first
     moved.write_bytes(b"a,b\n1,3\n")  # same size, new bytes: a new stamp
     assert fsutil.sha256_file(moved, reuse=True) == hashlib.sha256(b"a,b\n1,3\n").hexdigest()
+
+
+@pytest.mark.parametrize(("document", "plain"), [
+    ({"t": {"added": [{"id": "a", "n": 1}, {"id": "b", "n": None}], "x": [[True, "é"], []]}}, True),
+    ({"t": {"added": [{"id": "a"}, {"id": 1.5}]}}, False),  # a float deep in a list of dicts
+    ({"t": [{"id": "a"}, {2: "b"}]}, False),  # a key that is not a string
+    ({"t": [["ok", "\ud800"]]}, False),  # a lone surrogate in a nested list
+    ({"t": [{"id": "a"}, "b", 3, [{"k": ("tuple",)}]]}, False),  # a tuple inside a mixed list
+])
+def test_plain_documents_are_told_apart_list_by_list(document: dict, plain: bool) -> None:
+    assert fsutil.is_plain(document) is plain
+    if plain:
+        expected = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        assert b"".join(fsutil.json_chunks(document)) == expected
+
+
+def _plain_item_by_item(data: object) -> bool:
+    """The definition ``is_plain`` must keep: one value at a time."""
+    stack: list[object] = [data]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            if not all(type(k) is str for k in item):
+                return False
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+        elif type(item) is str:
+            if not item.isascii() and fsutil._SURROGATE.search(item):
+                return False
+        elif not (type(item) is int or type(item) is bool or item is None):
+            return False
+    return True
+
+
+_leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=4),
+                    st.sampled_from(["\ud800", "a\udfff", "é"]), st.tuples(st.integers()))
+_documents = st.recursive(_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.dictionaries(st.one_of(st.text(max_size=3), st.integers()), inner, max_size=4),
+), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_documents)
+def test_plain_list_by_list_equals_value_by_value(document: object) -> None:
+    assert fsutil.is_plain(document) is _plain_item_by_item(document)
