@@ -142,6 +142,7 @@ def _where(f: Finding | dict) -> tuple:
 
 
 _SCALARS = (str, int, bool, type(None))
+_NO_BOOL = frozenset({str, int, type(None)})  # no two values of these types are equal unless their JSON is
 
 
 def _identity(f: Finding) -> object:
@@ -151,6 +152,9 @@ def _identity(f: Finding) -> object:
     fields = (f.rule, f.message, f.severity, f.table, f.column, f.value, f.source_file, f.source_line, f.excerpt, f.hint, f.status)
     if f.resolution is not None:
         return json.dumps(f.to_dict(), sort_keys=True, default=str)
+    kinds = set(map(type, fields)) if key is None else set(map(type, fields)) | set(map(type, key.values()))
+    if kinds <= _NO_BOOL:  # the usual finding: str, int and None compare in Python as their JSON does
+        return fields, None if key is None else tuple(sorted(key.items()))
     if all(type(v) in _SCALARS for v in fields) and (key is None or all(type(v) in _SCALARS for v in key.values())):
         items = None if key is None else tuple(sorted((k, type(v).__name__, v) for k, v in key.items()))
         return (fields, tuple(type(v).__name__ for v in fields), items)
