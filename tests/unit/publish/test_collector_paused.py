@@ -19,6 +19,19 @@ from pipeline.site import build as site_build
 from pipeline.validate import incremental
 
 
+def spy_on(monkeypatch, module, name: str) -> list[bool]:
+    """Replace ``module.name`` by a wrapper that records ``gc.isenabled()`` at each call."""
+    seen: list[bool] = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
 @pytest.fixture(params=[True, False], ids=["collector-on", "collector-off"])
 def collector(request):
     (gc.enable if request.param else gc.disable)()
@@ -36,28 +49,14 @@ def test_staging_runs_with_the_collector_paused(tmp_path, collector) -> None:
 
 def test_the_site_renders_with_the_collector_paused(tmp_path, monkeypatch, collector) -> None:
     stage(tmp_path / "out", findings=[warning_finding()])
-    seen: list[bool] = []
-    real = site_build.render_site
-
-    def spy(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(site_build, "render_site", spy)
+    seen = spy_on(monkeypatch, site_build, "render_site")
     assert (site_build.build_site(tmp_path / "out") / "index.html").is_file()
     assert seen == [False]
     assert gc.isenabled() is collector
 
 
 def test_the_partitioned_checks_run_with_the_collector_paused(sample, tmp_path, monkeypatch, collector) -> None:
-    seen: list[bool] = []
-    real = incremental.global_findings
-
-    def spy(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(incremental, "global_findings", spy)
+    seen = spy_on(monkeypatch, incremental, "global_findings")
     run = incremental.check_partitioned(sample.tables, cache_url=str(tmp_path / "cache"), code_version="test")
     assert run.findings and seen == [False]
     assert gc.isenabled() is collector
