@@ -36,8 +36,8 @@ NO_ORG = "(none)"
 ITEMS_START = "<!-- findings of report.json sha256:{sha256} -->\n"
 ITEMS_END = "<!-- end of findings -->\n"
 COPY_CHUNK = 1 << 16  # bytes copied per piece: the page joins STREAM_BUFFER (64) pieces per write, so 4 MB, not 64
-ITEM_BATCH = 64  # items joined into one piece of the page (the template loops once per piece)
-MEMO_MAX = 1 << 16  # distinct escaped values remembered while a list is rendered
+ITEM_BATCH = 8  # items joined into one piece of the page (the template loops once per piece): 512 items per write, ~1.4 MB
+MEMO_MAX = 1 << 12  # distinct escaped values remembered while a list is rendered (cleared when full: repeats are near each other)
 Facets = dict[str, list[tuple[str, str, int]]]
 
 

@@ -152,3 +152,27 @@ def test_copied_pieces_stay_small_enough_for_a_buffered_page(tmp_path: Path) -> 
     parts = list(rendered_items(_page(tmp_path, body), "ab" * 32) or [])
     assert "".join(parts) == body
     assert STREAM_BUFFER * max(len(p.encode("utf-8")) for p in parts) <= 8 << 20
+
+
+def test_rendered_pieces_and_the_escape_memo_stay_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page joins ``STREAM_BUFFER`` pieces per write: the rendered pieces hold few items (64
+    items × 64 pieces made ~11 MB strings per write at 1000×), and the escape memo is bounded
+    (it held 65,536 distinct source lines: together ~75 MB of the report step's Python peak)."""
+    from pipeline.validate.report import STREAM_BUFFER
+
+    findings = [_finding(message=f"finding {i}", value=f"value {i}", source_file=f"f{i}.txt", source_line=i + 1,
+                         key={"organization_id": f"org-{i}", "section_id": "s-1"}) for i in range(3_000)]
+    pieces = list(FindingsList(findings).items())  # type: ignore[arg-type]
+    assert len(pieces) > 3_000 // 64  # not one piece per 64 items or more
+    assert STREAM_BUFFER * max(len(p) for p in pieces) <= 2 << 20  # ≤ 2 MB per write even for items of ~4 KB
+    sizes: list[int] = []
+    real = findings_list._Escaper.__call__
+
+    def watch(self, value):
+        out = real(self, value)
+        sizes.append(len(self.memo))
+        return out
+
+    monkeypatch.setattr(findings_list._Escaper, "__call__", watch)
+    list(FindingsList(findings).items())  # type: ignore[arg-type]
+    assert sizes and max(sizes) <= 1 << 12
