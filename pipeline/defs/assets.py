@@ -32,7 +32,7 @@ from pipeline.defs.versions import code_version
 from pipeline.extract import combine, discover
 from pipeline.extract.cache import MentionsCache, SourceEntry, cache_key, entry_path, extract_to_cache, iter_extractions
 from pipeline.findings import Finding
-from pipeline.fsutil import release_after_large
+from pipeline.fsutil import collector_paused, release_after_large
 from pipeline.publish.candidate import latest_run_notice, stage
 from pipeline.publish.release import PublishRefused, publish
 from pipeline.schemas import load_schemas
@@ -201,11 +201,11 @@ def validation_report(
     written here: the report is staged with the candidate). The row-local rules run only on the
     partitions (source files) whose rows changed; the others' findings come from the cache."""
     _release_if_large(tables)
-    with surfaced("validation_report", context, paths, outputs_lock):
+    with surfaced("validation_report", context, paths, outputs_lock), collector_paused():
         run = check_partitioned(tables, cache_url=paths.cache_url, code_version=VALIDATE_VERSION)
         findings = run.findings
-    merged = [f for f in merge_findings(extraction_findings["findings"], findings) if isinstance(f, Finding)]
-    metadata = findings_metadata("Validation report (extraction, pandera and data rules)", merged)
+        merged = [f for f in merge_findings(extraction_findings["findings"], findings) if isinstance(f, Finding)]
+        metadata = findings_metadata("Validation report (extraction, pandera and data rules)", merged)
     metadata.update({"partitions": run.partitions, "partitions_checked": len(run.checked), "partitions_cached": run.cached})
     return dg.Output(findings, metadata=metadata)
 

@@ -25,7 +25,7 @@ from upath import UPath
 from pipeline.extract.cache import SourceEntry
 from pipeline.extract.model import SourceFile
 from pipeline.findings import Finding
-from pipeline.fsutil import atomic_file, atomic_write_bytes
+from pipeline.fsutil import atomic_file, atomic_write_bytes, collector_paused
 
 ARROW_MAGIC = b"ARROW1"
 _TYPE, _TUPLE, _FINDINGS = "__atlas_type__", "__atlas_tuple__", "__atlas_findings__"
@@ -96,6 +96,10 @@ class AtlasIOManager(dg.UPathIOManager):
     extension = None
 
     def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
+        with collector_paused():  # tens of thousands of findings as dicts: no cycle among them
+            self._dump(obj, path)
+
+    def _dump(self, obj: Any, path: UPath) -> None:
         import pandas as pd
 
         local = path.protocol in ("", "file", "local")
@@ -120,6 +124,10 @@ class AtlasIOManager(dg.UPathIOManager):
             path.write_bytes(data)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> Any:
+        with collector_paused():  # as many objects back, none in a cycle
+            return self._load(path)
+
+    def _load(self, path: UPath) -> Any:
         local = path.protocol in ("", "file", "local")
         with (open(path.path, "rb") if local else path.open("rb")) as f:
             magic = f.read(len(ARROW_MAGIC))

@@ -263,3 +263,39 @@ _documents = st.recursive(_leaves, lambda inner: st.one_of(
 @given(_documents)
 def test_plain_list_by_list_equals_value_by_value(document: object) -> None:
     assert fsutil.is_plain(document) is _plain_item_by_item(document)
+
+
+def test_release_memory_frees_young_cycles_without_a_full_pass() -> None:
+    """What a step made with the collector paused is young: a young collection frees its cycles,
+    and no full pass walks everything alive since the imports (0.04–0.12 s each at 1000×)."""
+    import gc
+    import weakref
+
+    from pipeline.fsutil import release_memory
+
+    class Node:
+        pass
+
+    generations: list[int] = []
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        node = Node()
+        node.self = node  # a cycle: reference counting alone never frees it
+        alive = weakref.ref(node)
+        del node
+        gc.callbacks.append(watch)
+        try:
+            release_memory()
+        finally:
+            gc.callbacks.remove(watch)
+    finally:
+        if was:
+            gc.enable()
+    assert alive() is None
+    assert generations and max(generations) < 2
