@@ -24,7 +24,7 @@ from pipeline.config import Settings, load_settings
 from pipeline.defs.failures import step_failure_reasons
 from pipeline.defs.notices import ATLAS_RUN_TRIGGER, run_notice
 from pipeline.fsutil import importing
-from pipeline.instance import instance_env
+from pipeline.instance import instance_env, sqlite_kept_open
 from pipeline.notify import send_notice
 from pipeline.publish.candidate import read_blocked, stage_failure
 from pipeline.publish.layout import REPORT_HTML, blocked_dir, staging_dir
@@ -54,7 +54,8 @@ def _execute(settings: Settings, multiprocess: bool) -> dg.ExecuteJobResult:
     )
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the summary says what matters
     tags = {"atlas/trigger": ATLAS_RUN_TRIGGER, "atlas/outputs": str(settings.outputs.absolute())}
-    return dg.execute_job(job, instance=dg.DagsterInstance.get(), run_config=quiet, tags=tags, raise_on_error=False)
+    with sqlite_kept_open():  # the run's ~140 events: synced at checkpoints only
+        return dg.execute_job(job, instance=dg.DagsterInstance.get(), run_config=quiet, tags=tags, raise_on_error=False)
 
 
 def _materialized(result: dg.ExecuteJobResult) -> dict[str, dict]:

@@ -58,11 +58,15 @@ def test_atlas_run_stages_the_candidate_and_records_the_run(tmp_path: Path, home
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
         assert [r.job_name for r in runs] == ["atlas_pipeline"] and runs[0].tags["atlas/trigger"] == "atlas run"
+        steps = {s.step_key: s.status.value for s in instance.get_run_step_stats(runs[0].run_id)}
+        assert steps.get("release_candidate") == "SUCCESS" and len(steps) >= 5
         # DEBUG lines are not stored (each stored event costs a SQLite write: the IO manager's
         # per-input lines were 40 of the sample's 178 events); the pipeline's own INFO lines are
         logs = [e for e in instance.all_logs(runs[0].run_id) if e.dagster_event is None]
         assert logs and all(e.level >= logging.INFO for e in logs)
         assert any("release candidate 1.0.0" in e.user_message for e in logs)
+    # the run's SQLite storage synced at checkpoints only, and its logs were checkpointed when it ended
+    assert not list(home.rglob("*.db-wal"))
 
 
 def test_atlas_run_blocked_returns_1_with_the_failed_check(tmp_path: Path, home: Path) -> None:
