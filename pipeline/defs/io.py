@@ -6,9 +6,10 @@ dtypes kept in pandas' schema metadata, uncompressed: a later step maps it into 
 Arrow-backed frame without copying or parsing anything; measured at 1000×: 0.01 s to load the nine
 tables instead of 0.6 s from Parquet) and any other output as JSON, with the project's small
 dataclasses (:class:`~pipeline.findings.Finding`, ``SourceEntry``, ``SourceFile``) tagged by name
-and rebuilt from an allow-list on load: nothing read back can name code to run. Files are replaced
-by rename, so a frame mapped by a running step never changes under it. It must not transform the
-values it stores.
+and rebuilt from an allow-list on load: nothing read back can name code to run (a list of flat
+findings is stored column by column: :func:`finding_columns`). Loads and stores run with the
+cyclic collector paused (their objects hold no cycle). Files are replaced by rename, so a frame
+mapped by a running step never changes under it. It must not transform the values it stores.
 """
 
 from __future__ import annotations
@@ -24,12 +25,16 @@ from upath import UPath
 
 from pipeline.extract.cache import SourceEntry
 from pipeline.extract.model import SourceFile
-from pipeline.findings import Finding
+from pipeline.findings import RULES, Finding
 from pipeline.fsutil import atomic_file, atomic_write_bytes, collector_paused
 
 ARROW_MAGIC = b"ARROW1"
 _TYPE, _TUPLE, _FINDINGS = "__atlas_type__", "__atlas_tuple__", "__atlas_findings__"
+# Findings stored column by column: field → one value per finding (a hint the rule gives anyway is null).
+_FINDING_COLUMNS = "__atlas_finding_columns__"
+_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 # The only classes a stored JSON output may name (rebuilt from their fields, validated by their own checks).
 KNOWN: dict[str, type] = {cls.__name__: cls for cls in (Finding, SourceEntry, SourceFile)}
 
@@ -37,7 +42,7 @@ KNOWN: dict[str, type] = {cls.__name__: cls for cls in (Finding, SourceEntry, So
 def to_json(value: Any) -> Any:
     """``value`` as JSON data: known dataclasses tagged with their name, tuples tagged."""
     if type(value) is list and value and all(type(v) is Finding and _flat(v) for v in value):
-        return {_FINDINGS: [v.to_dict() for v in value]}  # the common case, tens of thousands at a time
+        return {_FINDING_COLUMNS: finding_columns(value)}  # the common case, tens of thousands at a time
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         name = type(value).__name__
         if KNOWN.get(name) is not type(value):
@@ -61,7 +66,9 @@ def from_json(data: Any) -> Any:
     if isinstance(data, list):
         return [from_json(v) for v in data]
     if isinstance(data, dict):
-        if _FINDINGS in data and len(data) == 1 and isinstance(data[_FINDINGS], list):
+        if _FINDING_COLUMNS in data and len(data) == 1:
+            return findings_of_columns(data[_FINDING_COLUMNS])
+        if _FINDINGS in data and len(data) == 1 and isinstance(data[_FINDINGS], list):  # written before the columns
             items = data[_FINDINGS]
             if all(type(d) is dict and _flat_finding(d) for d in items):
                 return [Finding(**d) for d in items]
@@ -75,6 +82,38 @@ def from_json(data: Any) -> Any:
             return cls(**{k: from_json(v) for k, v in data.items() if k != _TYPE})
         return {k: from_json(v) for k, v in data.items()}
     return data
+
+
+def finding_columns(findings: list[Finding]) -> dict[str, list]:
+    """Flat findings (:func:`_flat`) column by column: a third fewer bytes than one record each
+    (no repeated field names, no repeated rule hints) and written and read about twice as fast
+    (measured at 1000×: 29k findings, 18.8 → 13.8 MB)."""
+    special: dict[str, list] = {
+        "key": [None if f.key is None else dict(f.key) for f in findings],
+        "hint": [None if (rule := RULES.get(f.rule)) is not None and f.hint == rule.hint else f.hint for f in findings],
+    }
+    return {name: special[name] if name in special else [getattr(f, name) for f in findings] for name in _FIELDS}
+
+
+def findings_of_columns(columns: object) -> list[Finding]:
+    """The inverse of :func:`finding_columns`; ``ValueError`` unless every column is a known field
+    holding one scalar per finding (a key: a dict of scalars)."""
+    if type(columns) is not dict or not set(columns) <= set(_FIELDS) or not {"rule", "message"} <= set(columns):
+        raise ValueError("stored finding columns do not name the fields of a finding")
+    values = list(columns.values())
+    if any(type(v) is not list or len(v) != len(values[0]) for v in values):
+        raise ValueError("stored finding columns are not lists of one length")
+    for name, column in columns.items():
+        kinds = set(map(type, column))
+        keys = [v for v in column if type(v) is dict] if name == "key" and dict in kinds else []
+        if not kinds - {dict} <= _SCALAR_TYPES or (keys and not all(set(map(type, k.values())) <= _SCALAR_TYPES for k in keys)) or (
+            dict in kinds and name != "key"
+        ):
+            raise ValueError(f"stored finding column {name!r} holds values that are not flat")
+    if tuple(columns) == _FIELDS:  # as finding_columns writes them: positional arguments
+        return [Finding(*row) for row in zip(*values, strict=True)]
+    names = list(columns)
+    return [Finding(**dict(zip(names, row, strict=True))) for row in zip(*values, strict=True)]
 
 
 def _flat(f: Finding) -> bool:
