@@ -36,7 +36,7 @@ def _tokens(texts) -> set[str]:
 
 def _check_pieces(pieces: list[str], values) -> None:
     assert len(pieces) == len(set(pieces))
-    assert all(" " not in p[:-1] for p in pieces)  # cut after each space: a vocabulary, not whole texts
+    assert all(" " not in p[:-1] and "\n" not in p[:-1] for p in pieces)  # cut after each space and newline: a vocabulary
     assert _tokens(pieces) == _tokens(values)
 
 
