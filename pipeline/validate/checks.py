@@ -49,7 +49,7 @@ class LocalChecks:
 
     def _run_together_lines(self) -> text_rules.WordLines:
         """The lines the run-together rule reads (a worker: the vocabulary, then the word model
-        and the Aho–Corasick passes)."""
+        and the literal searches)."""
         self.found.run_vocabulary()
         return text_rules.run_together_lines(self.frames, self.found)
 

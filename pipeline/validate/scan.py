@@ -4,8 +4,9 @@ Scope: hold every text column the rules read as a polars string series (zero-cop
 strings of the pandas frames), evaluate the rules' screens over whole columns at once (polars runs
 them in Rust on every core and releases the GIL, so Python work can go on meanwhile), and answer
 sorted row numbers, the values of just those rows, and the lines of those rows that match a second,
-finer screen; also the distinct ``str.split()`` tokens of the prose, from its pieces cut after each
-space (the vocabulary the word model judges once per word instead of once per occurrence).
+finer screen, or that hold one of a set of literals (:func:`contains_literals`); also the distinct
+``str.split()`` tokens of the prose, from its pieces cut after each space and newline (the
+vocabulary the word model judges once per word instead of once per occurrence).
 
 A screen may answer more rows than a rule reports (the rule still checks each row with its exact
 Python detectors), never fewer: its pattern (Rust ``regex`` syntax, also valid RE2) must match
@@ -326,8 +327,8 @@ class Screens:
         return [(row, v) for row, v in zip(rows, self.values(table, column, rows), strict=True) if v is not None]
 
     def rows_with_any(self, table: str, column: str, needles: Iterable[str]) -> list[int] | None:
-        """Sorted rows of ``table.column`` that contain one of ``needles`` (Aho–Corasick); None when
-        the column could not be screened. A long column is searched in :data:`ANY_PARTS` slices at
+        """Sorted rows of ``table.column`` that contain one of ``needles`` (:func:`contains_literals`);
+        None when the column could not be screened. A long column is searched in :data:`ANY_PARTS` slices at
         once (polars runs them on its threads, without the GIL)."""
         s = self.strings(table, column)
         if s is None:

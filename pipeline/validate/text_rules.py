@@ -8,10 +8,11 @@ Line ``i`` of a multi-line text is source line ``<column>_source_line + i``
 
 How it stays fast: every rule first screens whole columns (:mod:`pipeline.validate.scan`, one
 polars pass shared by the screens of a column), and the word model judges each distinct word of
-the prose once (:func:`pipeline.validate.words.glued_among`) before one Aho–Corasick pass finds the
-rows holding a run-together word; only the rows a screen keeps are read in Python, line by line,
-with the same detectors as before, in the same order. It must not name any organisation or text of
-the sample, and must not check values against the schema.
+the prose once (:func:`pipeline.validate.words.glued_among`) before one literal search
+(:func:`pipeline.validate.scan.contains_literals`) finds the rows holding a run-together word; only
+the rows a screen keeps are read in Python, line by line, with the same detectors as before, in the
+same order. It must not name any organisation or text of the sample, and must not check values
+against the schema.
 """
 
 from __future__ import annotations
@@ -135,8 +136,8 @@ def mixed_script_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> Wo
 def run_together_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
     """The lines holding a run-together word, per prose column: all :func:`run_together_findings` reads.
 
-    The distinct words of all the prose (:attr:`Screens.tokens`) are judged once; one Aho–Corasick
-    pass per column finds the rows holding a run-together one, and of those rows only the lines
+    The distinct words of all the prose (:attr:`Screens.tokens`) are judged once; one literal
+    search per column finds the rows holding a run-together one, and of those rows only the lines
     holding one are kept. Polars and the word model only: may run in a worker thread once the
     vocabulary is collected, while the calling thread works on other rules."""
     bad = glued_among(found.tokens)
