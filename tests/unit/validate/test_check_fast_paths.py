@@ -1,7 +1,7 @@
 """The fast paths of ``check_tables`` (issue 15) against answers worked out another way.
 
 - the prose vocabulary cut by numpy and made distinct by Arrow holds the ``str.split()`` tokens of
-  the values, in pieces with no space but a last one (drawn texts with every kind of whitespace
+  the values, in pieces with no space nor newline but a last one (drawn texts with every kind of whitespace
   and nulls, every Arrow string layout, sliced and chunked, cut a few bytes at a time), and the
   tokens Arrow trims from those pieces are the values' ``str.split()`` tokens;
 - ``Screens.rows_with_any`` searches a column in slices at once: the rows Python's ``in`` finds;
