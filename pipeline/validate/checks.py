@@ -8,10 +8,10 @@ across rows, partitions or the calendar and always run on the whole table set;
 :func:`local_findings` (row-local rules) may run on some partitions alone
 (``pipeline.validate.incremental``). The column-wide screens of the cell and text rules
 (:mod:`pipeline.validate.scan`, polars) and the run-together rule's vocabulary and line screens
-(Arrow, polars) run in worker threads while the other rules run in this one, pandera last, while
-the run-together lines are still being found (polars and Arrow release the GIL). The cyclic garbage collector is paused while the checks run
-(:func:`collector_paused`). It must not read or write files (``pipeline.validate``'s
-``validate_folder`` does) nor render reports.
+(Arrow, polars) run in worker threads while the other rules run in this one, the global checks
+(pandera) first, while the columns are still being screened (polars and Arrow release the GIL).
+The cyclic garbage collector is paused while the checks run (:func:`collector_paused`). It must
+not read or write files (``pipeline.validate``'s ``validate_folder`` does) nor render reports.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class LocalChecks:
 
     def _run_together_lines(self) -> text_rules.WordLines:
         """The lines the run-together rule reads (a worker: the vocabulary, then the word model
-        and the Aho–Corasick passes)."""
+        and the literal searches)."""
         self.found.run_vocabulary()
         return text_rules.run_together_lines(self.frames, self.found)
 
@@ -106,13 +106,13 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:
     """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``), in report
-    order: the row-local rules (whose screens run in threads meanwhile) but the run-together
-    words, then the global checks while a worker finds the run-together lines, then those words."""
+    order: the global checks while worker threads screen the columns, the row-local rules but the
+    run-together words while a worker finds their lines, then those words."""
     frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
     with collector_paused():
         locator = Locator(frames)
         with LocalChecks(frames, locator) as local:
-            found = local.findings_but_run_together()
-            found += global_findings(frames, locator, today=today)  # while a worker finds the run-together lines
+            found = global_findings(frames, locator, today=today)  # while the workers screen the columns
+            found += local.findings_but_run_together()  # while a worker finds the run-together lines
             found += local.run_together_findings()
         return ordered(found)

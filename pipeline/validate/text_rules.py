@@ -8,10 +8,11 @@ Line ``i`` of a multi-line text is source line ``<column>_source_line + i``
 
 How it stays fast: every rule first screens whole columns (:mod:`pipeline.validate.scan`, one
 polars pass shared by the screens of a column), and the word model judges each distinct word of
-the prose once (:func:`pipeline.validate.words.glued_among`) before one Aho–Corasick pass finds the
-rows holding a run-together word; only the rows a screen keeps are read in Python, line by line,
-with the same detectors as before, in the same order. It must not name any organisation or text of
-the sample, and must not check values against the schema.
+the prose once (:func:`pipeline.validate.words.glued_among`) before one literal search
+(:func:`pipeline.validate.scan.contains_literals`) finds the rows holding a run-together word; only
+the rows a screen keeps are read in Python, line by line, with the same detectors as before, in the
+same order. It must not name any organisation or text of the sample, and must not check values
+against the schema.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from pipeline.findings import Finding, excerpt_of
 from pipeline.validate.lines import (
@@ -76,6 +78,7 @@ class Sections:
         self.df = tables.get(SECTIONS)
         self.found = found
         self._children: set[tuple[object, object]] | None = None
+        self._parents: np.ndarray | None = None  # parent_rows of the table, when it can answer
 
     def _plain(self, column: str, rows: Sequence[int]) -> list[object]:
         assert self.df is not None
@@ -91,11 +94,33 @@ class Sections:
         """Whether each of ``rows`` is the parent of another section of its organisation."""
         if self.df is None or PARENT not in self.df.columns or not len(rows):
             return [False] * len(rows)
+        if self._parents is None:
+            self._parents = parent_rows(self.df)
+        if self._parents is not None:
+            return self._parents[np.asarray(rows, dtype=np.int64)].tolist()
         if self._children is None:
             with_parent = np.flatnonzero(~self.df[PARENT].isna().to_numpy()).tolist()
             self._children = set(zip(self._plain(ORG_KEY, with_parent), self._plain(PARENT, with_parent), strict=True))
         children = self._children
         return [pair in children for pair in zip(self._plain(ORG_KEY, rows), self._plain(SECTION_ID, rows), strict=True)]
+
+
+def parent_rows(df: pd.DataFrame) -> np.ndarray | None:
+    """Whether each row of ``df`` is the parent of another row of its organisation (some row with
+    the same ``organization_id``, both missing counting as the same, has its ``section_id`` as
+    ``parent_section_id``), by one polars semi-join; None unless the three columns are strings."""
+    import pyarrow as pa
+
+    columns = (ORG_KEY, SECTION_ID, PARENT)
+    if not all(c in df.columns and isinstance(df[c].dtype, pd.StringDtype) for c in columns):
+        return None
+    org, section, parent = (pl.from_arrow(pa.array(df[c], from_pandas=True)) for c in columns)
+    rows = pl.DataFrame({"org": org, "id": section}).with_row_index("row")
+    children = pl.DataFrame({"org": org, "id": parent}).drop_nulls("id").unique()
+    parents = rows.join(children, on=["org", "id"], how="semi", nulls_equal=True)["row"].to_numpy()
+    out = np.zeros(len(df), dtype=bool)
+    out[parents] = True
+    return out
 
 
 WordLines = list[tuple[str, str, list[tuple[int, int, str]]]]  # (table, column, [(row, line, text)]) per prose column
@@ -111,8 +136,8 @@ def mixed_script_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> Wo
 def run_together_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
     """The lines holding a run-together word, per prose column: all :func:`run_together_findings` reads.
 
-    The distinct words of all the prose (:attr:`Screens.tokens`) are judged once; one Aho–Corasick
-    pass per column finds the rows holding a run-together one, and of those rows only the lines
+    The distinct words of all the prose (:attr:`Screens.tokens`) are judged once; one literal
+    search per column finds the rows holding a run-together one, and of those rows only the lines
     holding one are kept. Polars and the word model only: may run in a worker thread once the
     vocabulary is collected, while the calling thread works on other rules."""
     bad = glued_among(found.tokens)

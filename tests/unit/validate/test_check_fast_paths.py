@@ -1,10 +1,13 @@
 """The fast paths of ``check_tables`` (issue 15) against answers worked out another way.
 
 - the prose vocabulary cut by numpy and made distinct by Arrow holds the ``str.split()`` tokens of
-  the values, in pieces with no space but a last one (drawn texts with every kind of whitespace
+  the values, in pieces with no space nor newline but a last one (drawn texts with every kind of whitespace
   and nulls, every Arrow string layout, sliced and chunked, cut a few bytes at a time), and the
   tokens Arrow trims from those pieces are the values' ``str.split()`` tokens;
 - ``Screens.rows_with_any`` searches a column in slices at once: the rows Python's ``in`` finds;
+- ``contains_literals`` (regex alternations of escaped literals, in groups) answers what polars'
+  ``contains_any`` and Python's ``in`` do, for needles full of regex metacharacters;
+- ``parent_rows`` (one polars semi-join) answers what the pairs of plain values did, missing values included;
 - ``Locator.findings`` gathers keys, files and lines column by column: the file is the row's own,
   else its organisation's (a missing or unknown organisation has none), the line is the text
   line's, else the row's;
@@ -19,13 +22,14 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.schemas import load_schemas
 from pipeline.validate import checks
 from pipeline.validate.locate import Hit, Locator
-from pipeline.validate.scan import Screens, arrow_pieces, arrow_tokens, column_arrow
+from pipeline.validate.scan import Screens, arrow_pieces, arrow_tokens, column_arrow, contains_literals, literal_pattern
+from pipeline.validate.text_rules import Sections, parent_rows
 
 PIECE_TEXT = st.text(alphabet=st.sampled_from(list("ab É\n\t\u00a0\u3000\u2028:")), max_size=30)
 
@@ -36,7 +40,7 @@ def _tokens(texts) -> set[str]:
 
 def _check_pieces(pieces: list[str], values) -> None:
     assert len(pieces) == len(set(pieces))
-    assert all(" " not in p[:-1] for p in pieces)  # cut after each space: a vocabulary, not whole texts
+    assert all(" " not in p[:-1] and "\n" not in p[:-1] for p in pieces)  # cut after each space and newline: a vocabulary
     assert _tokens(pieces) == _tokens(values)
 
 
@@ -162,3 +166,55 @@ def test_collector_paused_while_the_checks_run(monkeypatch, enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+NEEDLE = st.text(alphabet=st.sampled_from(list("ab.*+?()[]{}|^$\\-#&~ <>É\u2028ſ")), min_size=1, max_size=3)
+
+
+@settings(max_examples=150, deadline=None)
+@example(["a", "b.", "x(", None, "É"], ["a", "b.", "(", "É"], 1, 4)  # one literal per group: each group must count
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("ab.*+?()[]{}|^$\\-#&~ <>É\u2028ſS\n")), max_size=12)),
+                max_size=10),
+       st.lists(NEEDLE, max_size=12, unique=True), st.integers(1, 4), st.integers(1, 3))
+def test_contains_literals_is_contains_any(values, needles, per_pattern, max_patterns):
+    """Regex metacharacters, non-ASCII letters, case-folding pairs, several groups or the
+    automaton past the last group: the rows Python's ``in`` finds."""
+    import polars as pl
+
+    scan_module = sys.modules[contains_literals.__module__]
+    original = scan_module.LITERALS_PER_PATTERN, scan_module.MAX_LITERAL_PATTERNS
+    scan_module.LITERALS_PER_PATTERN, scan_module.MAX_LITERAL_PATTERNS = per_pattern, max_patterns
+    try:
+        if not needles:
+            return
+        got = pl.DataFrame({"t": pl.Series(values, dtype=pl.String)}).select(contains_literals(pl.col("t"), needles))["t"].to_list()
+    finally:
+        scan_module.LITERALS_PER_PATTERN, scan_module.MAX_LITERAL_PATTERNS = original
+    assert got == [None if v is None else any(n in v for n in needles) for v in values]
+
+
+def test_literal_pattern_spells_every_character_but_ascii_word_ones():
+    assert literal_pattern(["a.b", "ſ|"]) == "a\\x{2e}b|\\x{17f}\\x{7c}"
+
+
+IDS = st.sampled_from([None, "o1", "o2", "s1", "s2"])
+
+
+def _has_children_by_python(rows: list[dict]) -> list[bool]:
+    children = {(r["organization_id"], r["parent_section_id"]) for r in rows if r["parent_section_id"] is not None}
+    return [(r["organization_id"], r["section_id"]) in children for r in rows]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"organization_id": IDS, "section_id": IDS, "parent_section_id": IDS}), max_size=10))
+def test_parent_rows_is_the_python_pairs(rows):
+    """Missing organisations and ids, a section that is its own parent, repeated pairs: the
+    semi-join answers what the pairs of plain values do (a missing organisation matches a missing one)."""
+    df = load_schemas()["sections"].frame(rows)
+    got = parent_rows(df)
+    assert got is not None and got.tolist() == _has_children_by_python(rows)
+    sections = Sections({"sections": df}, Screens({}))
+    assert sections.has_children(list(range(len(rows)))) == _has_children_by_python(rows)
+    as_objects = df.astype({c: object for c in ("organization_id", "section_id", "parent_section_id")})
+    assert parent_rows(as_objects) is None  # other dtypes: the pairs of plain values, in Python
+    assert Sections({"sections": as_objects}, Screens({})).has_children(list(range(len(rows)))) == _has_children_by_python(rows)
