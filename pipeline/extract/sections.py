@@ -1,4 +1,4 @@
-"""Step 4: the heading tree → `sections` and `policy_issues` rows.
+"""Step 4: the heading tree → `sections` (as column lists) and `policy_issues` rows.
 
 Scope: give each heading its stable id (the slug of its canonical section or issue, else of its own
 text, under its parent's id), its text (the lines up to the next heading, line structure kept) and
