@@ -47,8 +47,7 @@ def _extract_file(path: Path, rel: str) -> FileExtraction:
     if src is None:  # unreadable: nothing to record but the finding
         return FileExtraction(SourceFile(rel, "", 0, "unknown", 0), {"quarantine": [_whole_file(rel, 0, findings)]}, findings)
     if not src.text:
-        rows = {"quarantine": [_whole_file(rel, src.source.line_count, findings)]} if findings else {}
-        return FileExtraction(src.source, rows, findings)
+        return FileExtraction(src.source, {"quarantine": [_whole_file(rel, src.source.line_count, findings)]} if findings else {}, findings)
     parsed = parse_file(src.text, rel, load_vocabulary())
     return FileExtraction(src.source, parsed.rows, findings + parsed.findings)
 

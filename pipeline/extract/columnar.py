@@ -13,7 +13,7 @@ mentions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.extract.model import ColumnRows
 from pipeline.schemas import TableSchema
 
 ARROW_TYPES: dict[str, pa.DataType] = {"string": pa.large_string(), "Int64": pa.int64(), "Float64": pa.float64(), "boolean": pa.bool_()}
@@ -39,10 +40,10 @@ def arrow_schema(schema: TableSchema, *, extras: bool = True) -> pa.Schema:
     return pa.schema(fields)
 
 
-def arrow_table(schema: TableSchema, rows: list[dict[str, Any]]) -> pa.Table:
-    """Rows (dicts) → the table in :func:`arrow_schema`, in the rows' order. The columns are read
-    in the rows' own order, one at a time (at 1000× a pass in any other order misses the memory
-    cache on every row)."""
+def arrow_table(schema: TableSchema, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Rows (dicts, or :class:`~pipeline.extract.model.ColumnRows`: their column lists as they
+    are) → the table in :func:`arrow_schema`, in the rows' order. The columns are read in the rows'
+    own order, one at a time (at 1000× a pass in any other order misses the memory cache on every row)."""
     arrays = [_arrow(_values(rows, c), dtype) for c, dtype in schema.dtypes().items()]
     arrays += [_extra(_values(rows, c), t) for c, t in EXTRA_COLUMNS.get(schema.name, {}).items()]
     return pa.Table.from_arrays(arrays, schema=arrow_schema(schema))
@@ -80,7 +81,10 @@ def _pandas(array: pa.Array, dtype: str) -> pd.api.extensions.ExtensionArray:
     return array.to_pandas(types_mapper=_PANDAS_TYPES.get).array
 
 
-def _values(rows: list[dict[str, Any]], column: str) -> list[Any]:
+def _values(rows: Sequence[dict[str, Any]], column: str) -> list[Any]:
+    if isinstance(rows, ColumnRows):
+        values = rows.columns.get(column)
+        return [None] * len(rows) if values is None else values
     try:
         return list(map(itemgetter(column), rows))
     except KeyError:  # a row without this column (e.g. a whole-file quarantine row)

@@ -238,12 +238,16 @@ def _mentions(corpus: _Corpus, cache: MentionStore | None) -> list[dict[str, pa.
 
 
 def _text_blocks(ft: FileTables) -> Iterator[TextBlock]:
-    orgs = ft.tables["organizations"].select(["organization_id", "summary", "summary_source_line"]).to_pydict()
-    for oid, summary, line in zip(*orgs.values(), strict=True):
+    """The blocks a file's mentions are found in; summaries and section texts (most of the bytes)
+    as their UTF-8 bytes straight from the table (the scan reads bytes: no decoding, no encoding)."""
+    orgs = ft.tables["organizations"]
+    ids, lines = orgs.column("organization_id").to_pylist(), orgs.column("summary_source_line").to_pylist()
+    for oid, summary, line in zip(ids, _utf8(orgs.column("summary")), lines, strict=True):
         if summary and line is not None:
             yield oid, summary, line
-    cols = ft.tables["sections"].select(["organization_id", "heading", "source_line_start", "text", "text_source_line"]).to_pydict()
-    for oid, heading, start, text, text_line in zip(*cols.values(), strict=True):
+    sections = ft.tables["sections"]
+    cols = [*sections.select(["organization_id", "heading", "source_line_start"]).to_pydict().values(), _utf8(sections.column("text"))]
+    for oid, heading, start, text, text_line in zip(*cols, sections.column("text_source_line").to_pylist(), strict=True):
         yield oid, heading, start
         if text and text_line is not None:
             yield oid, text, text_line
@@ -251,3 +255,8 @@ def _text_blocks(ft: FileTables) -> Iterator[TextBlock]:
     for oid, text, line, parts in zip(*notes.values(), strict=True):  # continuation lines are joined with spaces: scan each source line
         for part in parts or [{"line": line, "text": text}]:
             yield oid, part["text"], part["line"]
+
+
+def _utf8(column: pa.ChunkedArray) -> list[bytes | None]:
+    """A string column's values as their UTF-8 bytes (no decoding)."""
+    return column.cast(pa.large_binary()).to_pylist()

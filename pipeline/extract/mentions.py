@@ -5,8 +5,9 @@ aliases) and every name and acronym of the corpus's organisations; each profile'
 (summary, headings, section texts, footnote lines) are scanned once, leftmost-longest, whole words
 only: linear in the text however many organisations share their first words. The scan runs over
 the blocks' UTF-8 bytes (encoding a block that is ASCII costs a copy; a joined ``str`` would be
-widened to the widest character of the profile), and only the offsets of the mentions kept are
-turned back into characters. A country named inside an organisation's name ("… of Kenya") still
+widened to the widest character of the profile; a block may come as its UTF-8 bytes, as a table
+holds it, and is then decoded only when a mention in it is kept), and only the offsets of the
+mentions kept are turned back into characters. A country named inside an organisation's name ("… of Kenya") still
 counts as a country mention. One row per profile, line and country (or mentioned organisation); a
 profile naming itself is left out. It must not decide which profiles exist.
 """
@@ -24,7 +25,8 @@ from pipeline.extract.matching import country_matcher, phrase_patterns
 _COUNTRY = "\x00"  # prefix of a country key (organisation ids are slugs: never start so)
 
 
-TextBlock = tuple[str, str, int]  # (organization_id, text, first line): a summary, heading, section text or footnote line
+# (organization_id, text or its UTF-8 bytes, first line): a summary, heading, section text or footnote line
+TextBlock = tuple[str, str | bytes, int]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Matcher:
     keys: tuple[str, ...]  # by pattern index: an organisation id, or _COUNTRY + alpha-2
     inner: dict[int, list[tuple[int, int, str]]]  # pattern of an organisation → countries inside it
     country_names: dict[str, str]
+    own: dict[str, frozenset[int]]  # an organisation id → its patterns with no country inside (its matches are skipped)
 
 
 def mentions(organizations: list[dict], blocks: Iterable[TextBlock]) -> tuple[list[dict], list[dict]]:
@@ -44,7 +47,7 @@ def mentions(organizations: list[dict], blocks: Iterable[TextBlock]) -> tuple[li
 def scan(corpus: Matcher, blocks: Iterable[TextBlock]) -> tuple[list[dict], list[dict]]:
     """:func:`mentions` with the automaton of :func:`matcher` (built once, used for many files: a
     profile's mentions depend only on its own blocks and the corpus's names)."""
-    by_org: dict[str, tuple[list[str], list[int]]] = {}
+    by_org: dict[str, tuple[list[str | bytes], list[int]]] = {}
     for oid, text, first_line in blocks:
         if text:
             texts, lines = by_org.setdefault(oid, ([], []))
@@ -83,7 +86,11 @@ def matcher(phrases: dict[str, str]) -> Matcher:
     for index, (pattern, key) in enumerate(zip(patterns, keys, strict=True)):
         if key[0] != _COUNTRY and (found := [(start, start + len(mention), code) for start, code, mention in cm.find(pattern)]):
             inner[index] = found
-    return Matcher(automaton, patterns, keys, inner, cm.names)
+    own: dict[str, set[int]] = {}
+    for index, key in enumerate(keys):
+        if key[0] != _COUNTRY and index not in inner:
+            own.setdefault(key, set()).add(index)
+    return Matcher(automaton, patterns, keys, inner, cm.names, {key: frozenset(found) for key, found in own.items()})
 
 
 class _Blocks:
@@ -91,9 +98,9 @@ class _Blocks:
     ``data`` met in increasing order, the block's text, the character offset in it and the line:
     counted from the previous offset, so a long block with many mentions stays linear."""
 
-    def __init__(self, texts: list[str], first_lines: list[int]) -> None:
-        self.texts, self.first_lines = texts, first_lines
-        self.encoded = [text.encode() for text in texts]
+    def __init__(self, texts: list[str | bytes], first_lines: list[int]) -> None:
+        self.texts, self.first_lines = texts, first_lines  # a block given as bytes is decoded when first met
+        self.encoded = [text if isinstance(text, bytes) else text.encode() for text in texts]
         self.data = b"\n".join(self.encoded)
         self.starts: list[int] = []
         pos = 0
@@ -108,6 +115,8 @@ class _Blocks:
         if i != self.block or local < self.byte:
             self.block, self.byte, self.char, self.line = i, 0, 0, self.first_lines[i]
         raw, text = self.encoded[i], self.texts[i]
+        if isinstance(text, bytes):
+            text = self.texts[i] = text.decode()
         self.line += raw.count(b"\n", self.byte, local)
         # a match starts on a character boundary: the bytes up to it decode
         self.char = local if len(raw) == len(text) else self.char + len(raw[self.byte : local].decode())
@@ -115,16 +124,17 @@ class _Blocks:
         return text, self.char, self.line
 
 
-def _scan(corpus: Matcher, oid: str, texts: list[str], first_lines: list[int], countries: dict, named: dict) -> None:
+def _scan(corpus: Matcher, oid: str, texts: list[str | bytes], first_lines: list[int], countries: dict, named: dict) -> None:
     """One profile: its blocks scanned at once (no name spans a line break). Most matches are the
     profile's own names (skipped first); a name's countries are looked at after it."""
     blocks = _Blocks(texts, first_lines)
     patterns, keys, inner, names = corpus.patterns, corpus.keys, corpus.inner, corpus.country_names
+    own = corpus.own.get(oid, frozenset())
     for index, offset, _ in corpus.automaton.find_matches_as_indexes(blocks.data):
+        if index in own:  # the profile naming itself: most matches
+            continue
         key = keys[index]
         within = inner.get(index)
-        if key == oid and within is None:  # the profile naming itself: most matches
-            continue
         text, start, line = blocks.at(offset)
         end, n = start + len(patterns[index]), len(text)
         if key != oid and _whole_word(text, start, end, n):

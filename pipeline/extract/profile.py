@@ -11,15 +11,16 @@ corpus and runs in ``combine``. It must not look at other files and must not nam
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pipeline.extract import lines as L
 from pipeline.extract.footnotes import CitationCheck, check_citations, find_block, read_footnotes
 from pipeline.extract.header import Header, HeaderInput, parse_header
 from pipeline.extract.headings import walk_body
-from pipeline.extract.model import Body, FieldDefect, HeaderNote, ProfileSpan
+from pipeline.extract.model import Body, ColumnRows, FieldDefect, HeaderNote, ProfileSpan
 from pipeline.extract.profiles import find_profiles
-from pipeline.extract.sections import section_rows
+from pipeline.extract.sections import SECTION_COLUMNS, section_rows
 from pipeline.findings import Finding, excerpt_of
 from pipeline.vocab import Vocabulary, fold
 
@@ -34,8 +35,15 @@ def _excerpt(line: str) -> str:
 
 @dataclass
 class FileRows:
-    rows: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in TABLES})
+    """A file's rows by table (``sections`` built as columns) and its findings."""
+
+    sections: ColumnRows = field(default_factory=lambda: ColumnRows(SECTION_COLUMNS))
+    lists: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in TABLES if k != "sections"})
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rows(self) -> dict[str, Sequence[dict]]:
+        return {k: self.sections if k == "sections" else self.lists[k] for k in TABLES}
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ def _text_before(f: _File, first: ProfileSpan, out: FileRows) -> None:
         out.findings.append(
             Finding("text-before-first-profile", message, source_file=f.rel, source_line=pre[0] + 1, excerpt=_excerpt(f.lines[pre[0]]))
         )
-        out.rows["quarantine"].append(
+        out.lists["quarantine"].append(
             _quarantine(f, pre[0], pre[1], None, "text-before-first-profile", "text before the first profile header")
         )
 
@@ -123,7 +131,7 @@ def _no_profiles(f: _File, out: FileRows) -> None:
             excerpt=_excerpt(f.lines[first]) if f.lines else None,
         )
     )
-    out.rows["quarantine"].append(_quarantine(f, first, last, None, "no-profiles", "no profile header found in the file"))
+    out.lists["quarantine"].append(_quarantine(f, first, last, None, "no-profiles", "no profile header found in the file"))
 
 
 def _quarantine(f: _File, first: int, last: int, name: str | None, rule: str, reason: str, **cell: object) -> dict:
@@ -187,7 +195,7 @@ def _quarantine_profile(f: _File, p: _Profile, header: Header, out: FileRows) ->
     label = p.name or header.row.get("acronym") or (f.lines[span.name_index].strip()[:200] if span.name_index is not None else None)
     reason = "; ".join(b.message for b in header.blocking) or "no identifier"
     row = _quarantine(f, span.start, p.end, label, header.blocking[0].rule if header.blocking else "profile-unidentifiable", reason)
-    out.rows["quarantine"].append(row)
+    out.lists["quarantine"].append(row)
     out.findings += [replace(b, excerpt=row["excerpt"]) for b in header.blocking]  # the profile's first lines show which it is
 
 
@@ -199,9 +207,9 @@ def _publish(f: _File, p: _Profile, header: Header, body: Body, out: FileRows) -
     label = p.name or header.row.get("acronym")
     for d in header.defects:
         cell = {"organization_id": org_id, "table": "organizations", "column": d.column, "value": d.value}
-        out.rows["quarantine"].append(_quarantine(f, d.line - 1, d.line - 1, label, d.rule, d.reason, **cell))
+        out.lists["quarantine"].append(_quarantine(f, d.line - 1, d.line - 1, label, d.rule, d.reason, **cell))
     source = {"source_file": f.rel, "source_line_start": p.span.start + 1, "source_line_end": p.end + 1}
-    out.rows["organizations"].append({**header.row, "summary": p.summary, "summary_source_line": p.summary_line, **source})
+    out.lists["organizations"].append({**header.row, "summary": p.summary, "summary_source_line": p.summary_line, **source})
     _body_rows(f, p, body, org_id, out)
 
 
@@ -254,15 +262,15 @@ def _body_rows(f: _File, p: _Profile, body: Body, org_id: str, out: FileRows) ->
     key: dict[str, object] = {"organization_id": org_id}
     notes, note_findings = read_footnotes(f.lines, p.fn_start, p.end, f.rel) if p.fn_start is not None else ({}, [])
     sec = section_rows(body.headings, f.lines, p.prose_hi + 1, org_id, f.rel, f.vocab, notes)
-    out.rows["sections"] += sec.sections
-    out.rows["policy_issues"] += sec.policy_issues
+    out.sections.extend_columns(sec.sections)
+    out.lists["policy_issues"] += sec.policy_issues
     out.findings += [_keyed(x, key) for x in note_findings] + sec.findings
     out.findings += check_citations(CitationCheck(notes, body.headings, body.citations, key, f.rel), f.lines, f.vocab)
-    out.rows["footnotes"] += [
+    out.lists["footnotes"] += [
         {"organization_id": org_id, "number": n.number, "text": n.text, "source_line": n.line, "_lines": n.parts}
         for _, n in sorted(notes.items())
     ]
-    out.rows["social_media_accounts"] += _accounts(f, body.accounts, key, out.findings)
+    out.lists["social_media_accounts"] += _accounts(f, body.accounts, key, out.findings)
 
 
 def _accounts(f: _File, accounts: list[tuple[str, str, int]], key: dict[str, object], findings: list[Finding]) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Step 4: the heading tree → `sections` and `policy_issues` rows.
+"""Step 4: the heading tree → `sections` (as column lists) and `policy_issues` rows.
 
 Scope: give each heading its stable id (the slug of its canonical section or issue, else of its own
 text, under its parent's id), its text (the lines up to the next heading, line structure kept) and
@@ -21,10 +21,25 @@ from pipeline.extract.model import Footnote, Heading
 from pipeline.findings import Finding
 from pipeline.vocab import Vocabulary
 
+# The `sections` columns, in the schema's order: section_rows gives them as column lists.
+SECTION_COLUMNS = (
+    "organization_id",
+    "section_id",
+    "parent_section_id",
+    "level",
+    "heading",
+    "canonical_heading",
+    "footnote_number",
+    "text",
+    "text_source_line",
+    "source_line_start",
+    "source_line_end",
+)
+
 
 @dataclass
 class SectionRows:
-    sections: list[dict]
+    sections: dict[str, list]  # SECTION_COLUMNS → one value per heading
     policy_issues: list[dict]
     findings: list[Finding]
 
@@ -32,30 +47,33 @@ class SectionRows:
 def section_rows(
     headings: list[Heading], lines: list[str], prose_end: int, org_id: str, rel: str, vocab: Vocabulary, notes: dict[int, Footnote]
 ) -> SectionRows:
-    """Rows for the headings of one profile whose prose ends before line index ``prose_end``."""
-    out = SectionRows([], [], [])
+    """Rows for the headings of one profile whose prose ends before line index ``prose_end``: the
+    sections as columns (:data:`SECTION_COLUMNS`), one value per heading in heading order."""
+    out = SectionRows({}, [], [])
     key: dict[str, object] = {"organization_id": org_id}
     _assign_ids(headings, key, rel, out.findings)
     boundaries = [h.index for h in headings] + [prose_end]
+    texts, text_lines, ends = [], [], []
     for idx, h in enumerate(headings):
         text_rng = trim_range(lines, h.index + 1, boundaries[idx + 1] - 1)
-        out.sections.append(
-            {
-                "organization_id": org_id,
-                "section_id": h.section_id,
-                "parent_section_id": h.parent.section_id if h.parent else None,
-                "level": h.level,
-                "heading": h.text,
-                "canonical_heading": h.canonical,
-                "footnote_number": h.footnote,
-                "text": block_text(lines, text_rng),
-                "text_source_line": text_rng[0] + 1 if text_rng else None,
-                "source_line_start": h.index + 1,
-                "source_line_end": (text_rng[1] if text_rng else h.index) + 1,
-            }
-        )
+        texts.append(block_text(lines, text_rng))
+        text_lines.append(text_rng[0] + 1 if text_rng else None)
+        ends.append((text_rng[1] if text_rng else h.index) + 1)
         if h.match and h.canonical:
             out.policy_issues.append(_issue_row(h, org_id, vocab, notes))
+    out.sections = {
+        "organization_id": [org_id] * len(headings),
+        "section_id": [h.section_id for h in headings],
+        "parent_section_id": [h.parent.section_id if h.parent else None for h in headings],
+        "level": [h.level for h in headings],
+        "heading": [h.text for h in headings],
+        "canonical_heading": [h.canonical for h in headings],
+        "footnote_number": [h.footnote for h in headings],
+        "text": texts,
+        "text_source_line": text_lines,
+        "source_line_start": [h.index + 1 for h in headings],
+        "source_line_end": ends,
+    }
     out.findings += _duplicate_issues(out.policy_issues, key, rel)
     return out
 

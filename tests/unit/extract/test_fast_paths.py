@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract.columnar import _arrow, _pandas, typed_frame
+from pipeline.extract.columnar import _arrow, _pandas, arrow_table, typed_frame
 from pipeline.extract.mentions import _whole_word, matcher, mentions, names
+from pipeline.extract.model import ColumnRows
 from pipeline.extract.profile import LONG_LINE, _has_long_line
 from pipeline.extract.reader import decode, normalise, read_source
+from pipeline.extract.sections import SECTION_COLUMNS
 from pipeline.schemas import load_schemas
 
 LENGTHS = st.lists(st.sampled_from([0, 1, 7, LONG_LINE - 1, LONG_LINE, LONG_LINE + 1, 2 * LONG_LINE + 3]), max_size=6)
@@ -163,3 +165,42 @@ def test_mentions_scanned_as_utf8_bytes_equal_the_plain_text_scan(blocks):
     same rows, in the same order, as a scan of the joined text (accents, astral characters, names
     inside names, words run together)."""
     assert mentions(_ORGS, blocks) == _plain_mentions(_ORGS, blocks)
+
+
+_SECTION_VALUES = {
+    "organization_id": st.sampled_from(["a", "b", "é"]),
+    "section_id": st.text(alphabet="ab/é-", max_size=4),
+    "parent_section_id": st.none() | st.text(alphabet="ab/", max_size=3),
+    "level": st.integers(1, 3),
+    "heading": st.text(max_size=5),
+    "canonical_heading": st.none() | st.sampled_from(["Digital activities", "Digital tools"]),
+    "footnote_number": st.none() | st.integers(1, 12),
+    "text": st.none() | st.text(max_size=8),
+    "text_source_line": st.none() | st.integers(1, 99),
+    "source_line_start": st.integers(1, 99),
+    "source_line_end": st.integers(1, 99),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.fixed_dictionaries(_SECTION_VALUES), max_size=4), max_size=4))
+def test_sections_as_column_rows_are_the_rows_as_dicts(profiles):
+    """A file's sections appended column by column, a profile at a time, read as rows and turned
+    into Arrow, are exactly the dicts they stand for."""
+    schema = load_schemas()["sections"]
+    rows = ColumnRows(SECTION_COLUMNS)
+    for profile in profiles:
+        rows.extend_columns({c: [r[c] for r in profile] for c in SECTION_COLUMNS})
+    dicts = [r for profile in profiles for r in profile]
+    assert len(rows) == len(dicts) and list(rows) == dicts and rows == dicts
+    assert [rows[i] for i in range(len(rows))] == dicts and rows[1:] == dicts[1:]
+    assert arrow_table(schema, rows).equals(arrow_table(schema, dicts))
+
+
+def test_column_rows_refuse_ragged_or_unknown_columns():
+    rows = ColumnRows(("a", "b"))
+    with pytest.raises(ValueError, match="lengths"):
+        rows.extend_columns({"a": [1, 2], "b": [1]})
+    with pytest.raises(ValueError):
+        rows.extend_columns({"a": [1]})
+    assert len(rows) == 0 and rows == []

@@ -4,6 +4,9 @@ first words; a country inside an organisation's name still counts."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.extract.combine import combine
 from pipeline.extract.mentions import mentions
 
@@ -53,3 +56,17 @@ def test_whole_words_only_and_flexible_spacing():
 def test_combine_of_no_files_has_every_table():
     ex = combine([])
     assert len(ex.tables["country_mentions"]) == 0 and len(ex.tables["organization_mentions"]) == 0
+
+
+_WORDS = ["Kenya", "Côte d'Ivoire", "Niger", "WRI", "Writer Institute", "Permanent Mission of Kenya", "PMK", "é", "’", "x", "\n", " ", "."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["writer", "pmk"]), st.lists(st.sampled_from(_WORDS), max_size=12)), max_size=6))
+def test_blocks_given_as_utf8_bytes_give_the_same_mentions_as_text(parts):
+    """A block may come as its UTF-8 bytes (as a table holds it): decoded only where a mention is
+    kept, with the same rows, mentions, lines and order as the same block given as text."""
+    orgs = [_org("pmk", "Permanent Mission of Kenya", "PMK"), _org("writer", "Writer Institute", "WRI")]
+    blocks = [(oid, "".join(words), 10 * i + 1) for i, (oid, words) in enumerate(parts)]
+    as_bytes = [(oid, text.encode(), line) if i % 2 == 0 else (oid, text, line) for i, (oid, text, line) in enumerate(blocks)]
+    assert mentions(orgs, as_bytes) == mentions(orgs, blocks)
