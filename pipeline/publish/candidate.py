@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -200,13 +201,14 @@ def stage(
     with the name of each step before it runs (tests use it to interrupt staging anywhere).
     ``cache_url``: where the Frictionless findings of each partition's written rows are cached (by
     the partition's content and ``code_version``), so only changed partitions are validated again
-    (:mod:`pipeline.validate.written`); None validates every row."""
+    (:mod:`pipeline.validate.written`), and the report's pieces per source file
+    (:mod:`pipeline.validate.report_pieces`); None validates every row and renders the whole report."""
     build = _Build(Path(outputs_dir), created or release_time(), [source_record(s) for s in sources], release_config(), hook)
     run = _Run(
         _as_findings(findings),
         list(check_findings),
         dict(context or {}),
-        report_writer or write_report,
+        report_writer or partial(write_report, cache_url=cache_url, code_version=code_version),
         frictionless_check,
         cache_url,
         code_version,
