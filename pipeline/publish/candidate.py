@@ -52,7 +52,7 @@ from pipeline.fsutil import (
 from pipeline.publish import changelog
 from pipeline.publish.arrow import arrow_table, write_parquet_table
 from pipeline.publish.citation import CITATION_NAME, citation_cff
-from pipeline.publish.database import write_database
+from pipeline.publish.database import update_database, write_database
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, build_datapackage, published_schemas, source_record, write_datapackage
 from pipeline.publish.dictionary import DICTIONARY_NAME, dictionary_csv
 from pipeline.publish.layout import (
@@ -444,7 +444,8 @@ def write_data(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-duckdb")
     database = None
     if DATABASE not in reused:
-        database = pool.submit(write_database, arrows, chosen, build_dir / database_path(name or release_config().name))
+        start = previous.database(found) if previous is not None else None
+        database = pool.submit(_database, arrows, chosen, build_dir / database_path(name or release_config().name), start)
     pool.shutdown(wait=False)  # the thread ends with its one task
     try:
         for table in chosen:
@@ -462,6 +463,14 @@ def write_data(
 
 
 DATABASE = "*database"  # in WrittenData.reused: the database file was taken over
+
+
+def _database(arrows: dict[str, pa.Table], tables: list[TableSchema], path: Path, start: tuple[Path, str, list[str]] | None) -> Path:
+    """The database at ``path``: the previous one brought up to date when ``start`` allows
+    (:meth:`pipeline.publish.reuse.Previous.database`), else built whole."""
+    if start is not None and update_database(*start, arrows, tables, path):
+        return path
+    return write_database(arrows, tables, path)
 
 
 def _take_previous(previous: Previous | None, digests: dict[str, str], build_dir: Path, database: str) -> list[str]:
