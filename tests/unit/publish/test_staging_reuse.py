@@ -243,3 +243,56 @@ def test_a_previous_database_edited_in_place_is_not_brought_up_to_date(tmp_path:
     assert used == [False]  # its bytes are not those recorded: built whole
     staged(tmp_path / "fresh", changed_rows(), cache=False)
     same_candidate(outputs, tmp_path / "fresh")
+
+
+def _held_database(monkeypatch, events: list[str]):
+    """Hold the database's update until the report step begins (``events`` records the order)."""
+    import threading
+
+    from pipeline.publish import candidate
+
+    gate = threading.Event()
+    real = candidate.update_database
+
+    def held(*args: object) -> bool:
+        gate.wait(5)
+        events.append("database")
+        return real(*args)  # type: ignore[arg-type]
+
+    def hook(step: str) -> None:
+        if step == "report":
+            events.append("report")
+            gate.set()
+
+    monkeypatch.setattr(candidate, "update_database", held)
+    return hook
+
+
+def report_files(outputs: Path) -> dict[str, bytes]:
+    folder = outputs / "staging" / "validation"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_the_report_written_while_the_database_is_updated_is_a_fresh_candidates(tmp_path: Path, monkeypatch) -> None:
+    outputs, events = tmp_path / "outputs", []
+    staged(outputs, base_rows())
+    hook = _held_database(monkeypatch, events)
+    assert stage_rows(outputs, changed_rows(), cache_url=str(tmp_path / "outputs-cache"), code_version="v1", hook=hook).publishable
+    assert events == ["report", "database"]  # the report did not wait for the database
+    staged(tmp_path / "fresh", changed_rows(), cache=False)
+    same_candidate(outputs, tmp_path / "fresh")
+    assert report_files(outputs) == report_files(tmp_path / "fresh")
+
+
+def test_a_finding_of_the_descriptor_check_is_in_the_report_written_early(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.findings import Finding
+    from pipeline.publish import candidate
+
+    outputs, events = tmp_path / "outputs", []
+    staged(outputs, base_rows())
+    hook = _held_database(monkeypatch, events)
+    found = Finding("placeholder-text", "a descriptor finding", severity="warning")
+    monkeypatch.setattr(candidate, "validate_descriptor", lambda path: [found])
+    result = stage_rows(outputs, changed_rows(), cache_url=str(tmp_path / "outputs-cache"), code_version="v1", hook=hook)
+    assert result.publishable and events == ["report", "database", "report"]  # written again after the check
+    assert "a descriptor finding" in (outputs / "staging" / "validation" / "report.json").read_text(encoding="utf-8")
