@@ -8,7 +8,8 @@ Parquet, same rows in the same order) and the quarantine (kept for editors, neve
 temp folder next to ``staging/``, checks the written CSV files with Frictionless, and, when no
 finding is an error, adds ``datapackage.json`` (its descriptor checked too), ``CHANGELOG.md``,
 ``changes.json``, ``README.md`` and ``SHA256SUMS``; then the validation report (through the report
-writer of ``pipeline.validate``) and the ``candidate.json`` status; then swaps the folder in whole.
+writer of ``pipeline.validate``; on a re-run, while the database is still being updated, before
+``datapackage.json``, which lists it) and the ``candidate.json`` status; then swaps the folder in whole.
 When an error stands, the build holds only the report, the quarantine and ``candidate.json``
 (``publishable: false``) and is swapped in as ``blocked/``: the last publishable candidate in
 ``staging/`` stays reviewable and publishable beside it (candidates are never lost). A publishable

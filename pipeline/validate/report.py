@@ -11,7 +11,10 @@ recorded so pages highlight it; ``report.html`` filters by severity, rule, file 
 searches the text and pages through the findings with one small inline script (allowed by the page's
 own Content-Security-Policy hash), the same script and markup the site's review page uses. The
 report is deterministic: the same findings and context give the same bytes (no timestamp unless the
-caller puts one in ``context``). It must not run any check.
+caller puts one in ``context``). :func:`write_report` writes the findings one segment at a time (a
+source file's findings in one severity block), each segment's pieces rendered or, with a cache,
+taken from it (``pipeline.validate.report_pieces``), stitched into the bytes of a whole render.
+It must not run any check.
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ order. Everything the report writes of a segment's findings (their entries of ``
 their items of ``report.html``, their lines of ``report.md``) depends only on those findings
 (their entries as :func:`~pipeline.validate.report.finding_dict` makes them), the source file's
 lines (for the excerpts and the context) and the report's day (the correction entries are dated).
-:func:`segments` cuts the sorted entries into segments; :func:`render` makes a segment's
-:class:`Pieces`; :func:`pieces_for` takes them from the cache when an entry for the same
-segment is there, else renders and stores them. The report writer stitches the pieces in order
-into the same bytes as a whole render (a test compares them).
+:func:`segments` cuts the sorted entries into segments and :func:`segment_key` names a segment's
+cache entry; :func:`load` and :func:`store` read and write its :class:`Pieces`. The report writer
+(``pipeline.validate.report``: ``render_segment``) renders the pieces of a segment not in the
+cache and stitches all of them in order into the same bytes as a whole render (a test compares them).
 
 A cache entry's key holds this module's format, a digest of the code that renders (the report
 modules and templates, the corrections' suggestions, the Markdown escape) and the caller's code
