@@ -8,7 +8,8 @@ Parquet, same rows in the same order) and the quarantine (kept for editors, neve
 temp folder next to ``staging/``, checks the written CSV files with Frictionless, and, when no
 finding is an error, adds ``datapackage.json`` (its descriptor checked too), ``CHANGELOG.md``,
 ``changes.json``, ``README.md`` and ``SHA256SUMS``; then the validation report (through the report
-writer of ``pipeline.validate``) and the ``candidate.json`` status; then swaps the folder in whole.
+writer of ``pipeline.validate``; on a re-run, while the database is still being updated, before
+``datapackage.json``, which lists it) and the ``candidate.json`` status; then swaps the folder in whole.
 When an error stands, the build holds only the report, the quarantine and ``candidate.json``
 (``publishable: false``) and is swapped in as ``blocked/``: the last publishable candidate in
 ``staging/`` stays reviewable and publishable beside it (candidates are never lost). A publishable
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +53,7 @@ from pipeline.fsutil import (
 from pipeline.publish import changelog
 from pipeline.publish.arrow import arrow_table, write_parquet_table
 from pipeline.publish.citation import CITATION_NAME, citation_cff
-from pipeline.publish.database import write_database
+from pipeline.publish.database import update_database, write_database
 from pipeline.publish.datapackage import DESCRIPTOR_NAME, build_datapackage, published_schemas, source_record, write_datapackage
 from pipeline.publish.dictionary import DICTIONARY_NAME, dictionary_csv
 from pipeline.publish.layout import (
@@ -200,13 +202,14 @@ def stage(
     with the name of each step before it runs (tests use it to interrupt staging anywhere).
     ``cache_url``: where the Frictionless findings of each partition's written rows are cached (by
     the partition's content and ``code_version``), so only changed partitions are validated again
-    (:mod:`pipeline.validate.written`); None validates every row."""
+    (:mod:`pipeline.validate.written`), and the report's pieces per source file
+    (:mod:`pipeline.validate.report_pieces`); None validates every row and renders the whole report."""
     build = _Build(Path(outputs_dir), created or release_time(), [source_record(s) for s in sources], release_config(), hook)
     run = _Run(
         _as_findings(findings),
         list(check_findings),
         dict(context or {}),
-        report_writer or write_report,
+        report_writer or partial(write_report, cache_url=cache_url, code_version=code_version),
         frictionless_check,
         cache_url,
         code_version,
@@ -267,17 +270,20 @@ def _stage(tables: Mapping[str, pd.DataFrame], build: _Build, run: _Run) -> Cand
         build.data = replace(build.data, frames={})  # the frames were for the check only
         release_after_large(sum(counts.values()))  # what the check read and built is garbage now
         findings = _as_findings(merge_findings(run.findings, [*run.check_findings, *frictionless]))
-        version = None
+        version, report = None, None
         if not has_errors(findings):
-            version, descriptor_findings = _publishable_files(build)
+            version, descriptor_findings, report = _publishable_files(build, partial(_write_report, build, list(findings), counts, run))
             findings += descriptor_findings
             version = None if has_errors(descriptor_findings) else version
+            report = None if descriptor_findings else report  # written before them: written again
         if version is None:
             build.data.wait()  # never delete the data folder under the database's writer
             _drop_publishable_files(build.root)
         build.data = None  # the texts were the last to read the written rows
         release_after_large(sum(counts.values()))  # the texts' garbage, before the report
-        status, report = _report_and_status(build, findings, version, counts, quarantined, run)
+        if report is None:
+            report = _write_report(build, findings, counts, run, version)
+        status = _sums_and_status(build, findings, version, counts, quarantined, run, report)
         if status.publishable and digests:
             write_manifest(build.root, build.outputs_dir, digests, counts, run.code_version, name=build.config.name, checks=build.checks)
         build.step("swap")
@@ -307,29 +313,40 @@ class _Version:
     bump: str
 
 
-def _publishable_files(build: _Build) -> tuple[_Version, list[Finding]]:
+def _publishable_files(
+    build: _Build, early_report: Callable[[_Version], dict[str, str]]
+) -> tuple[_Version, list[Finding], dict[str, str] | None]:
     """``datapackage.json`` and the texts for a publishable build; the version they are written
-    for and the findings of the descriptor check."""
+    for, the findings of the descriptor check, and the report when it was written meanwhile: while
+    the database is still being built (a re-run), the texts that do not list it are written, the
+    diff is dropped and ``early_report`` writes the report (assuming the descriptor check finds
+    nothing, else the caller writes it again) before the database is waited for."""
     build.step("texts")
     tables = published_schemas()
-    diff = compare_with_latest(build.root, build.outputs_dir, tables, sources=build.sources)
+    diff: Diff | None = compare_with_latest(build.root, build.outputs_dir, tables, sources=build.sources)
+    assert diff is not None
+    version = _Version(diff.version, diff.previous_version, diff.bump)
+    report = None
+    database = build.data.database if build.data is not None else None
+    if database is not None and not database.done():
+        write_diff_texts(build.root, version=diff.version, diff=diff, created=build.created, status="candidate",
+                         previous_changelog=previous_changelog(build.outputs_dir), config=build.config, tables=tables)
+        diff = None  # a first release's lists every row key: not held while the report is written
+        report = early_report(version)
     if build.data is not None:
         build.data.wait()  # the database, when it was still being built beside the check and the diff: its sha256 is listed
     descriptor = build_datapackage(
-        build.root, version=diff.version, created=build.created, sources=build.sources, tables=tables, config=build.config
+        build.root, version=version.version, created=build.created, sources=build.sources, tables=tables, config=build.config
     )
-    write_release_texts(
-        build.root,
-        descriptor=descriptor,
-        diff=diff,
-        created=build.created,
-        status="candidate",
-        previous_changelog=previous_changelog(build.outputs_dir),
-        config=build.config,
-        tables=tables,
-        data=build.data.arrows if build.data is not None else None,
-    )
-    return _Version(diff.version, diff.previous_version, diff.bump), validate_descriptor(build.root / DESCRIPTOR_NAME)
+    if diff is not None:
+        write_release_texts(
+            build.root, descriptor=descriptor, diff=diff, created=build.created, status="candidate",
+            previous_changelog=previous_changelog(build.outputs_dir), config=build.config, tables=tables,
+            data=build.data.arrows if build.data is not None else None,
+        )
+    else:
+        write_data_texts(build.root, descriptor=descriptor, tables=tables, data=build.data.arrows if build.data is not None else None)
+    return version, validate_descriptor(build.root / DESCRIPTOR_NAME), report
 
 
 def _drop_publishable_files(root: Path) -> None:
@@ -338,17 +355,10 @@ def _drop_publishable_files(root: Path) -> None:
     shutil.rmtree(root / DATA_DIR, ignore_errors=True)
 
 
-def _report_and_status(
-    build: _Build,
-    findings: list[Finding],
-    version: _Version | None,
-    counts: dict[str, int],
-    quarantined: int,
-    run: _Run,
-) -> tuple[CandidateStatus, dict[str, str]]:
-    """The validation report, ``SHA256SUMS`` (publishable only) and ``candidate.json`` of the build."""
+def _write_report(build: _Build, findings: list[Finding], counts: dict[str, int], run: _Run, version: _Version | None) -> dict[str, str]:
+    """The build's validation report (``version``: None when the build is not publishable); its
+    files' paths relative to the build."""
     build.step("report")
-    publishable = version is not None
     report_context = {
         "dataset": build.config.title,
         "created": build.created,
@@ -356,11 +366,24 @@ def _report_and_status(
         "counts": counts,
         "version": version.version if version else None,
         "previous_version": version.previous_version if version else None,
-        "publishable": publishable,
+        "publishable": version is not None,
         **run.context,
     }
     paths = run.report_writer(findings, build.root / VALIDATION_DIR, context=report_context)
-    report = {kind: Path(p).resolve().relative_to(build.root.resolve()).as_posix() for kind, p in paths.items()}
+    return {kind: Path(p).resolve().relative_to(build.root.resolve()).as_posix() for kind, p in paths.items()}
+
+
+def _sums_and_status(
+    build: _Build,
+    findings: list[Finding],
+    version: _Version | None,
+    counts: dict[str, int],
+    quarantined: int,
+    run: _Run,
+    report: dict[str, str],
+) -> CandidateStatus:
+    """``SHA256SUMS`` (publishable only) and ``candidate.json`` of the build."""
+    publishable = version is not None
     if publishable:
         build.step("sums")
         write_sha256sums(build.root, exclude=CANDIDATE_ONLY, durable=False)
@@ -386,7 +409,7 @@ def _report_and_status(
     )
     build.step("status")
     status.write(build.root / CANDIDATE_STATUS, durable=False)
-    return status, report
+    return status
 
 
 # -- the pieces ------------------------------------------------------------------------------------
@@ -442,7 +465,8 @@ def write_data(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-duckdb")
     database = None
     if DATABASE not in reused:
-        database = pool.submit(write_database, arrows, chosen, build_dir / database_path(name or release_config().name))
+        start = previous.database(found) if previous is not None else None
+        database = pool.submit(_database, arrows, chosen, build_dir / database_path(name or release_config().name), start)
     pool.shutdown(wait=False)  # the thread ends with its one task
     try:
         for table in chosen:
@@ -460,6 +484,14 @@ def write_data(
 
 
 DATABASE = "*database"  # in WrittenData.reused: the database file was taken over
+
+
+def _database(arrows: dict[str, pa.Table], tables: list[TableSchema], path: Path, start: tuple[Path, str, list[str]] | None) -> Path:
+    """The database at ``path``: the previous one brought up to date when ``start`` allows
+    (:meth:`pipeline.publish.reuse.Previous.database`), else built whole."""
+    if start is not None and update_database(*start, arrows, tables, path):
+        return path
+    return write_database(arrows, tables, path)
 
 
 def _take_previous(previous: Previous | None, digests: dict[str, str], build_dir: Path, database: str) -> list[str]:
@@ -576,8 +608,30 @@ def write_release_texts(
     """``datapackage.json``, ``changes.json``, ``CHANGELOG.md``, ``README.md``, ``CITATION.cff`` and
     ``data-dictionary.csv`` of ``root`` (a build folder: not fsynced file by file, the caller fsyncs
     the whole folder before renaming it)."""
-    version = descriptor["version"]
+    write_data_texts(root, descriptor=descriptor, tables=tables, data=data)
+    write_diff_texts(root, version=descriptor["version"], diff=diff, created=created, status=status,
+                     previous_changelog=previous_changelog, config=config, tables=tables)
+
+
+def write_data_texts(root: Path, *, descriptor: Mapping, tables: list[TableSchema], data: Mapping[str, pa.Table] | None = None) -> None:
+    """``datapackage.json`` and ``data-dictionary.csv``: the texts that describe the written files."""
     write_datapackage(root, descriptor, durable=False)
+    atomic_write_bytes(root / DICTIONARY_NAME, dictionary_csv(root, tables, data), durable=False)
+
+
+def write_diff_texts(
+    root: Path,
+    *,
+    version: str,
+    diff: Diff,
+    created: str,
+    status: str,
+    previous_changelog: str | None,
+    config: ReleaseConfig,
+    tables: list[TableSchema],
+) -> None:
+    """``changes.json``, ``CHANGELOG.md``, ``README.md`` and ``CITATION.cff``: the texts of the
+    version and its changes (none lists a file's checksum)."""
     atomic_write_json(root / CHANGES_NAME, changes_document(diff, version), durable=False)
     new_entry = None if diff.bump == "none" else changelog.entry(diff, version, created[:10])
     atomic_write_text(root / changelog.CHANGELOG_NAME, changelog.changelog(config.title, new_entry, previous_changelog), durable=False)
@@ -594,7 +648,6 @@ def write_release_texts(
     )
     atomic_write_text(root / README_NAME, readme, durable=False)
     atomic_write_text(root / CITATION_NAME, citation_cff(config, version, created), durable=False)
-    atomic_write_bytes(root / DICTIONARY_NAME, dictionary_csv(root, tables, data), durable=False)
 
 
 def previous_changelog(outputs_dir: Path) -> str | None:

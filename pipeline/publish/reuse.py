@@ -16,7 +16,10 @@ recorded (read again here: a hand edit that kept the size and time is caught too
 is written last, after ``SHA256SUMS``, only into a publishable build: a blocked or interrupted run
 leaves none, so the files of a candidate that never was are never taken over. Reused files are
 hard links (the writers replace files by renaming, never write into one, and a release copies its
-files) or copies where links are refused. It must not decide what is valid or write data itself.
+files) or copies where links are refused. When some table changed, the previous database may
+still be the start of this one (:meth:`Previous.database`: the file as recorded, built from the
+tables the manifest lists), copied and brought up to date by ``pipeline.publish.database``, never
+written in place. It must not decide what is valid or write data itself.
 """
 
 from __future__ import annotations
@@ -146,6 +149,21 @@ class Previous:
         if manifest.code_version != full_version(code_version) or manifest.outputs_dir != str(outputs_dir.resolve()):
             return None
         return cls(staging, manifest)
+
+    def database(self, digests: Mapping[str, str]) -> tuple[Path, str, list[str]] | None:
+        """The previous database file, the sha256 it was recorded with and the tables whose digest
+        differs from ``digests`` (this build's), when the manifest describes that file as built from
+        the tables it records and the file is still the one recorded: the start of this build's
+        database (``pipeline.publish.database.update_database``, which checks the sha256 as it
+        copies). None otherwise."""
+        record = self.manifest.database
+        previous = {name: table.digest for name, table in self.manifest.tables.items()}
+        if record is None or len(record.files) != 1 or list(previous) != list(digests):
+            return None
+        file = record.files[0]
+        if record.digest != combined_digest(previous, file.path) or not _same_file(self.folder / file.path, file):
+            return None
+        return self.folder / file.path, file.sha256, [name for name, digest in digests.items() if previous[name] != digest]
 
     def take(self, record: TableRecord | None, digest: str, build: Path) -> bool:
         """Link (or copy) the files of ``record`` into ``build`` when its digest is ``digest`` and

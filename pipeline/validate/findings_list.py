@@ -113,14 +113,20 @@ class FindingsList:
         self._facets: Facets | None = None
         self._count: int | None = None
         self._has_corrections: bool | None = None
+        self.placeholder: Markup | None = None  # listed instead of the items (the writer puts them there)
 
     @classmethod
-    def summarised(cls, count: int, facets: Facets, has_corrections: bool, *, report_sha256: str, rendered: Path) -> FindingsList:
-        """The list of a report whose items ``rendered`` holds (see :func:`rendered_items`), from its
-        count and filter choices alone (what the report's writer worked out): the findings
-        themselves are not loaded."""
+    def summarised(
+        cls, count: int, facets: Facets, has_corrections: bool, *, report_sha256: str, rendered: Path | None = None,
+        placeholder: Markup | None = None,
+    ) -> FindingsList:
+        """The list of a report whose items ``rendered`` holds (see :func:`rendered_items`), or
+        whose writer puts them in the page in place of ``placeholder`` (the report writer's stitched
+        pieces), from its count and filter choices alone (what the report's writer worked out): the
+        findings themselves are not loaded."""
         found = cls([], report_sha256=report_sha256, rendered=rendered)
         found._count, found._facets, found._has_corrections = count, facets, has_corrections
+        found.placeholder = placeholder
         return found
 
     def __len__(self) -> int:
@@ -150,6 +156,8 @@ class FindingsList:
         """Each finding's ``<li>``, made as the page is written (or copied, see the module docstring),
         between the two marks when the report's sha256 is known."""
         copied = rendered_items(self.rendered, self.report_sha256) if self.rendered and self.report_sha256 else None
+        if self.placeholder is not None:
+            copied = iter([self.placeholder])
         if self.report_sha256:
             yield Markup(ITEMS_START.format(sha256=self.report_sha256))  # noqa: S704 - a hex digest
         if copied is not None:

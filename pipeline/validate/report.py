@@ -11,7 +11,10 @@ recorded so pages highlight it; ``report.html`` filters by severity, rule, file 
 searches the text and pages through the findings with one small inline script (allowed by the page's
 own Content-Security-Policy hash), the same script and markup the site's review page uses. The
 report is deterministic: the same findings and context give the same bytes (no timestamp unless the
-caller puts one in ``context``). It must not run any check.
+caller puts one in ``context``). :func:`write_report` writes the findings one segment at a time (a
+source file's findings in one severity block), each segment's pieces rendered or, with a cache,
+taken from it (``pipeline.validate.report_pieces``), stitched into the bytes of a whole render.
+It must not run any check.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +41,10 @@ from pipeline.findings import RULES, SEVERITIES, STATUSES, Finding
 from pipeline.fsutil import atomic_file, atomic_write_text, is_plain, json_chunks
 from pipeline.markdown import md_text, md_texts
 from pipeline.validate.excerpts import SourceLines, recentre
-from pipeline.validate.findings_list import Facets, FindingsList
+from pipeline.validate.findings_list import Facets, FindingsList, facets, render_items
+from pipeline.validate.report_pieces import CORRECTION_MARK, Pieces, Segment, pieces_digest, segment_key, segments
+from pipeline.validate.report_pieces import load as load_pieces
+from pipeline.validate.report_pieces import store as store_pieces
 
 FORMAT_VERSION = "1.2"
 NO_TABLE = "(none)"
@@ -47,6 +55,7 @@ FINDING_FIELDS = (
 TEMPLATES = Path(__file__).parent / "templates"
 FILTER_SCRIPT = TEMPLATES / "findings.js"
 FILTER_STYLE = TEMPLATES / "findings.css"
+COPY_BUFFER = 1 << 20  # bytes copied at a time from the stitched items into the page
 STREAM_BUFFER = 64  # template pieces joined per write when a page is streamed to its file
 
 
@@ -207,10 +216,13 @@ def _entries(
 
 def _header(entries: list[dict], context: dict | None) -> tuple[ReportSummary, dict[str, Any]]:
     """The summary of the entries and the ``generated`` part of the report."""
-    by_severity = Counter(e["severity"] for e in entries)
-    by_rule = Counter(e["rule"] for e in entries)
-    by_table = Counter(e["table"] or NO_TABLE for e in entries)
-    by_status = Counter(e["status"] for e in entries)
+    by_severity = Counter(map(itemgetter("severity"), entries))
+    by_rule = Counter(map(itemgetter("rule"), entries))
+    by_table = Counter(map(itemgetter("table"), entries))
+    by_table[NO_TABLE] += by_table.pop(None, 0) + by_table.pop("", 0)
+    if not by_table[NO_TABLE]:
+        del by_table[NO_TABLE]
+    by_status = Counter(map(itemgetter("status"), entries))
     rules = {}
     for name in sorted(by_rule):
         rule = RULES.get(name)
@@ -307,6 +319,15 @@ def to_markdown(model: Report) -> str:
 
 def markdown_of(report: dict[str, Any]) -> str:
     """``report.md`` of a report as a dict (``Report.to_dict()``)."""
+    groups = [(sev, [(rule, len(items), _finding_lines(items)) for rule, items in rules]) for sev, rules in _grouped(report)]
+    return _markdown(report, groups, bool(report["findings"]))
+
+
+MarkdownGroups = list[tuple[str, list[tuple[str, int, list[str]]]]]  # [(severity, [(rule, count, lines)])]
+
+
+def _markdown(report: dict[str, Any], groups: MarkdownGroups, any_findings: bool) -> str:
+    """``report.md`` of the report's header and its findings' lines, grouped by severity and rule."""
     s = report["summary"]
     sev = s["by_severity"]
     lines = [
@@ -324,16 +345,16 @@ def markdown_of(report: dict[str, Any]) -> str:
         lines += ["", "## Summary by table", "", "| Table | Findings |", "| --- | ---: |"]
         lines += [f"| {md_text(t)} | {n} |" for t, n in s["by_table"].items()]
         lines.append("")
-    for sev_name, rules in _grouped(report):
+    for sev_name, rules in groups:
         lines += [f"## {sev_name.capitalize()}s" if sev_name != "info" else "## Info", ""]
-        for rule, items in rules:
+        for rule, count, item_lines in rules:
             meta = s["by_rule"].get(rule, {})
-            lines += [f"### {md_text(meta.get('title') or rule)} (`{rule}`, {len(items)})", ""]
+            lines += [f"### {md_text(meta.get('title') or rule)} (`{rule}`, {count})", ""]
             if meta.get("hint"):
                 lines += [f"How to fix: {md_text(meta['hint'])}", ""]
-            lines += _finding_lines(items)
+            lines += item_lines
             lines.append("")
-    if not report["findings"]:
+    if not any_findings:
         lines += ["No findings.", ""]
     if report.get("generated"):
         lines += ["## Generated from", ""]
@@ -422,27 +443,130 @@ def _page_stream(report: dict[str, Any], findings: FindingsList) -> TemplateStre
 # -- files --------------------------------------------------------------------------------------------
 
 
-def write_report(findings: Iterable[Finding | dict], out_dir: Path, *, context: dict | None = None) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
+def write_report(
+    findings: Iterable[Finding | dict], out_dir: Path, *, context: dict | None = None, cache_url: str | None = None, code_version: str = ""
+) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
+
+    The findings are written segment by segment (one source file's findings in one severity block,
+    :mod:`pipeline.validate.report_pieces`), each segment's pieces rendered or, with ``cache_url``,
+    taken from the cache when the same segment was rendered before by the same code
+    (``code_version``, the caller's); the files hold the same bytes either way."""
     sources = sources_of(context)  # one reader of the source lines for the excerpts and the pages
-    # one dict serves the three formats: _build_report(...).to_dict(), the source lines read once
-    report, plain, contexts = report_dict(findings, context, sources, contexts=True)
+    entries = sorted_entries([finding_dict(f) for f in findings])
+    summary, generated = _header(entries, context)
+    header = Report(format_version=FORMAT_VERSION, generated=generated, summary=summary, findings=[]).to_dict()
+    created = str(header["generated"].get("created") or "") or None
+    day = created[:10] if created and len(created) >= 10 else None
     out_dir = Path(out_dir)
-    chunks = json_chunks(report, plain=plain or None)  # the bytes of Report.to_json()
-    digest = hashlib.sha256()
-    with atomic_file(out_dir / "report.json", durable=False) as out:
-        for chunk in chunks:
-            digest.update(chunk)
-            out.write(chunk)
-    sha256 = digest.hexdigest()
-    paths = {"json": out_dir / "report.json"}
-    del chunks
-    paths["md"] = atomic_write_text(out_dir / "report.md", markdown_of(report), durable=False)
-    created = str(report["generated"].get("created") or "") or None
-    findings_list = FindingsList(report["findings"], sources, created=created, report_sha256=sha256, contexts=contexts)
-    paths["html"] = write_stream(out_dir / "report.html", _page_stream(report, findings_list))
-    _remember(sha256, report, findings_list)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    items_file = out_dir / ".report-items.tmp"  # the stitched items, copied into the page (removed below)
+    try:
+        sha256, md_pieces, corrections = _write_json_and_items(header, entries, sources, day, out_dir / "report.json", items_file,
+                                                               cache_url=cache_url, code_version=code_version)
+        paths = {"json": out_dir / "report.json"}
+        paths["md"] = atomic_write_text(out_dir / "report.md", _stitched_markdown(header, entries, md_pieces), durable=False)
+        del md_pieces
+        placeholder = f"<!-- the items, from {items_file.name} -->"
+        findings_list = FindingsList.summarised(len(entries), facets(entries), corrections, report_sha256=sha256,
+                                                placeholder=Markup(placeholder))  # noqa: S704 - a constant comment
+        paths["html"] = _write_page(out_dir / "report.html", _page_stream(header, findings_list), placeholder, items_file)
+        findings_list.placeholder = None
+    finally:
+        items_file.unlink(missing_ok=True)
+    _remember(sha256, header, findings_list)
     return paths
+
+
+def _write_json_and_items(
+    header: dict[str, Any], entries: list[dict], sources: SourceLines | None, day: str | None, json_path: Path, items_file: Path,
+    *, cache_url: str | None, code_version: str,
+) -> tuple[str, dict[str, list[str]], bool]:
+    """``report.json`` (its sha256 returned) and the findings' items (into ``items_file``), one
+    segment at a time; also each ``severity\0rule``'s Markdown pieces and whether some finding
+    has a correction entry."""
+    head, tail = _document_ends(header, bool(entries))
+    digest = hashlib.sha256(head)
+    md: dict[str, list[str]] = {}
+    corrections = False
+    with atomic_file(json_path, durable=False) as out, items_file.open("wb") as items:
+        out.write(head)
+        for n, segment in enumerate(segments(entries)):
+            pieces, json_bytes, html_bytes = _segment_pieces(segment, entries, sources, day, cache_url, code_version)
+            if n:
+                digest.update(b",\n")
+                out.write(b",\n")
+            digest.update(json_bytes)
+            out.write(json_bytes)
+            items.write(html_bytes)
+            for name, text in pieces.md.items():
+                md.setdefault(name, []).append(text)
+            corrections = corrections or pieces.corrections
+        digest.update(tail)
+        out.write(tail)
+    return digest.hexdigest(), md, corrections
+
+
+def _document_ends(header: dict[str, Any], any_findings: bool) -> tuple[bytes, bytes]:
+    """The bytes of ``report.json`` before and after its findings' entries (``header``: the
+    report with no findings; its ``findings`` field is the last)."""
+    document = b"".join(json_chunks(header))
+    if not any_findings:
+        return document, b""
+    cut = document.rindex(b"[]")
+    return document[:cut] + b"[\n", b"\n  ]" + document[cut + 2 :]
+
+
+def _segment_pieces(
+    segment: Segment, entries: list[dict], sources: SourceLines | None, day: str | None, cache_url: str | None, code_version: str
+) -> tuple[Pieces, bytes, bytes]:
+    """A segment's pieces, with their ``json`` and ``html`` as UTF-8 bytes: from the cache when
+    there, else rendered (and cached)."""
+    chunk = entries[segment.start : segment.end]
+    key = segment_key(segment, chunk, sources, day=day, code_version=code_version) if cache_url else ""
+    cached = load_pieces(cache_url, key) if cache_url else None
+    if cached is not None:
+        return cached
+    found = render_segment([dict(e) for e in chunk], sources, day)
+    if cache_url:
+        store_pieces(cache_url, key, found[0])
+    return found
+
+
+def render_segment(chunk: list[dict], sources: SourceLines | None, day: str | None) -> tuple[Pieces, bytes, bytes]:
+    """The pieces of one segment's entries (:func:`finding_dict`, in report order; centred here)
+    and their ``json`` and ``html`` as UTF-8 bytes."""
+    found = centre_all(chunk, sources, contexts=True)
+    checked = [report_entry(e) for e in chunk]
+    items = [e for e, _ in checked]
+    json_text = _entries_json(items, all(known for _, known in checked))
+    html = "".join(render_items(items, sources, day=day, contexts=found))
+    by_rule: dict[str, list[dict]] = {}
+    for item in items:
+        if item["severity"] in SEVERITIES:
+            by_rule.setdefault(f"{item['severity']}\0{item['rule']}", []).append(item)
+    md = {name: "\n".join(_finding_lines(group)) for name, group in by_rule.items()}
+    corrections = CORRECTION_MARK in html
+    json_bytes, html_bytes = json_text.encode("utf-8"), html.encode("utf-8")
+    return Pieces(json_text, html, md, corrections, pieces_digest(json_bytes, html_bytes, md, corrections)), json_bytes, html_bytes
+
+
+def _entries_json(items: list[dict], plain: bool) -> str:
+    """The entries as ``report.json`` lists them in its ``findings`` (see :func:`~pipeline.fsutil.json_chunks`)."""
+    if not items:
+        return ""
+    text = b"".join(json_chunks(items, plain=plain or None)).decode("utf-8")[:-1]  # without the final newline
+    return "  " + text[2:-2].replace("\n", "\n  ")  # the list's items, one level deeper
+
+
+def _stitched_markdown(header: dict[str, Any], entries: list[dict], pieces: dict[str, list[str]]) -> str:
+    counts = Counter((e["severity"], e["rule"]) for e in entries)
+    groups: MarkdownGroups = []
+    for sev in SEVERITIES:
+        rules = sorted(rule for severity, rule in counts if severity == sev)
+        if rules:
+            groups.append((sev, [(rule, counts[sev, rule], pieces[f"{sev}\0{rule}"]) for rule in rules]))
+    return _markdown(header, groups, bool(entries))
 
 
 @dataclass(frozen=True)
@@ -473,6 +597,19 @@ def _remember(sha256: str, report: dict[str, Any], findings: FindingsList) -> No
 def written_report(sha256: str | None) -> WrittenReport | None:
     """The :class:`WrittenReport` of the ``report.json`` with this sha256, when this process wrote it."""
     return _WRITTEN.get(sha256) if sha256 else None
+
+
+def _write_page(path: Path, stream: TemplateStream, placeholder: str, items_file: Path) -> Path:
+    """A page rendered around ``placeholder`` (small without its items), written with the bytes of
+    ``items_file`` in its place (copied, never decoded)."""
+    head, found, tail = "".join(stream).partition(placeholder)
+    if not found and items_file.stat().st_size:
+        raise RuntimeError(f"{path.name}: the page has no place for its findings")
+    with atomic_file(path, durable=False) as out, items_file.open("rb") as items:
+        out.write(head.encode("utf-8"))
+        shutil.copyfileobj(items, out, COPY_BUFFER)
+        out.write(tail.encode("utf-8"))
+    return path
 
 
 def write_stream(path: Path, stream: TemplateStream) -> Path:

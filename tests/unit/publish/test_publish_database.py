@@ -137,3 +137,71 @@ def test_a_database_larger_than_duckdbs_memory_limit_is_written_whole(tmp_path, 
     configs.clear()
     write_database({t.name: t.frame(extraction().tables[t.name]) for t in PUBLISHED}, PUBLISHED, tmp_path / "small.duckdb")
     assert [c.get("memory_limit") for c in configs] == ["16MB"]  # what fits is written within the bound
+
+
+def _contents(path) -> dict[str, object]:
+    """Every table's rows in their order, and the columns, constraints and comments."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out: dict[str, object] = {t.name: con.execute(f'SELECT * FROM "{t.name}" ORDER BY rowid').fetchall() for t in PUBLISHED}
+        for name, columns in (("columns", "table_name, column_name, data_type, is_nullable, comment"),
+                              ("constraints", "table_name, constraint_type, constraint_column_names")):
+            out[name] = con.execute(f"SELECT {columns} FROM duckdb_{name}() ORDER BY ALL").fetchall()
+        out["tables"] = con.execute("SELECT table_name, comment FROM duckdb_tables() ORDER BY ALL").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def _base_frames() -> dict:
+    """The test rows, with 20,000 more sections (a database of several row groups)."""
+    import pandas as pd
+
+    frames = {t.name: t.frame(extraction().tables[t.name]) for t in PUBLISHED}
+    sections = frames["sections"]
+    many = pd.concat([sections[sections["parent_section_id"].isna()].iloc[[0]]] * 20_000, ignore_index=True)
+    many["section_id"] = [f"bulk-{i}" for i in range(len(many))]
+    frames["sections"] = pd.concat([sections, many], ignore_index=True)
+    return frames
+
+
+def _updated_frames() -> dict:
+    """The test rows with a cell changed in two tables (keys, rows and their order unchanged)."""
+    frames = _base_frames()
+    frames["organizations"].loc[0, "established"] = 1901
+    frames["sections"].loc[1, "text"] = "A changed sentence."
+    return frames
+
+
+def test_the_previous_database_brought_up_to_date_holds_a_fresh_builds_rows(tmp_path) -> None:
+    from pipeline.fsutil import sha256_file
+    from pipeline.publish.database import update_database
+
+    previous = write_database(_base_frames(), PUBLISHED, tmp_path / "previous.duckdb")
+    digest = sha256_file(previous)
+    frames = _updated_frames()
+    assert update_database(previous, digest, ["organizations", "sections"], frames, PUBLISHED, tmp_path / "new.duckdb")
+    fresh = _contents(write_database(frames, PUBLISHED, tmp_path / "fresh.duckdb"))
+    assert _contents(tmp_path / "new.duckdb") == fresh != _contents(previous)
+    assert sha256_file(previous) == digest  # the previous file (maybe a release's, by a link) is only read
+    assert (tmp_path / "new.duckdb").stat().st_ino != previous.stat().st_ino
+    # opened as it was built: its checkpoint writes the changed blocks, not every table again
+    assert (tmp_path / "new.duckdb").stat().st_size <= previous.stat().st_size + 8 * 16384
+    # a table not named as changed is left as it was: naming the changed ones matters
+    assert update_database(previous, digest, ["organizations"], frames, PUBLISHED, tmp_path / "half.duckdb")
+    assert _contents(tmp_path / "half.duckdb") != fresh
+
+
+def test_the_previous_database_is_not_used_when_keys_moved_or_its_bytes_differ(tmp_path) -> None:
+    from pipeline.fsutil import sha256_file
+    from pipeline.publish.database import update_database
+
+    before = {t.name: t.frame(extraction().tables[t.name]) for t in PUBLISHED}
+    previous = write_database(before, PUBLISHED, tmp_path / "previous.duckdb")
+    digest = sha256_file(previous)
+    moved = {**before, "footnotes": before["footnotes"].iloc[::-1].reset_index(drop=True)}  # same rows, another order
+    fewer = {**before, "footnotes": before["footnotes"].iloc[1:].reset_index(drop=True)}
+    for frames in (moved, fewer):
+        assert not update_database(previous, digest, ["footnotes"], frames, PUBLISHED, tmp_path / "x.duckdb")
+    assert not update_database(previous, "0" * 64, ["organizations"], _updated_frames(), PUBLISHED, tmp_path / "x.duckdb")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["previous.duckdb"]  # nothing half-written left

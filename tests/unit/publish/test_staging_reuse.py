@@ -194,3 +194,105 @@ def test_only_changed_files_are_checked_again_and_a_bad_row_is_caught_either_way
     late = stage_rows(outputs, wrong, real_check=True, cache_url=str(tmp_path / "cache"), code_version="v1")
     assert not late.publishable and any(f.table == "organizations" for f in late.frictionless)
     assert "sections" not in checked[-1]  # its findings were taken over: the staged candidate's sections are fine
+
+
+def _spy_updates(monkeypatch) -> list[bool]:
+    """What each attempt to bring the previous database up to date returned."""
+    from pipeline.publish import candidate
+
+    used: list[bool] = []
+    real = candidate.update_database
+
+    def spy(*args: object) -> bool:
+        used.append(real(*args))  # type: ignore[arg-type]
+        return used[-1]
+
+    monkeypatch.setattr(candidate, "update_database", spy)
+    return used
+
+
+def test_a_changed_database_is_the_previous_one_brought_up_to_date(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.fsutil import sha256_file
+
+    used = _spy_updates(monkeypatch)
+    outputs = tmp_path / "outputs"
+    staged(outputs, base_rows())
+    previous = outputs / "staging" / DATABASE
+    digest = sha256_file(previous)
+    os.link(previous, tmp_path / "release.duckdb")  # as a release (or anything else) might share the file
+    staged(outputs, changed_rows())
+    assert used == [True]
+    assert sha256_file(tmp_path / "release.duckdb") == digest  # never written through the link
+    staged(tmp_path / "fresh", changed_rows(), cache=False)
+    same_candidate(outputs, tmp_path / "fresh")
+
+
+def test_a_previous_database_edited_in_place_is_not_brought_up_to_date(tmp_path: Path, monkeypatch) -> None:
+    used = _spy_updates(monkeypatch)
+    outputs = tmp_path / "outputs"
+    staged(outputs, base_rows())
+    database = outputs / "staging" / DATABASE
+    st = database.stat()
+    with database.open("r+b") as f:  # one byte changed, size, inode and time kept
+        f.seek(st.st_size // 2)
+        byte = f.read(1)
+        f.seek(st.st_size // 2)
+        f.write(bytes([byte[0] ^ 1]))
+    os.utime(database, ns=(st.st_atime_ns, st.st_mtime_ns))
+    staged(outputs, changed_rows())
+    assert used == [False]  # its bytes are not those recorded: built whole
+    staged(tmp_path / "fresh", changed_rows(), cache=False)
+    same_candidate(outputs, tmp_path / "fresh")
+
+
+def _held_database(monkeypatch, events: list[str]):
+    """Hold the database's update until the report step begins (``events`` records the order)."""
+    import threading
+
+    from pipeline.publish import candidate
+
+    gate = threading.Event()
+    real = candidate.update_database
+
+    def held(*args: object) -> bool:
+        gate.wait(5)
+        events.append("database")
+        return real(*args)  # type: ignore[arg-type]
+
+    def hook(step: str) -> None:
+        if step == "report":
+            events.append("report")
+            gate.set()
+
+    monkeypatch.setattr(candidate, "update_database", held)
+    return hook
+
+
+def report_files(outputs: Path) -> dict[str, bytes]:
+    folder = outputs / "staging" / "validation"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_the_report_written_while_the_database_is_updated_is_a_fresh_candidates(tmp_path: Path, monkeypatch) -> None:
+    outputs, events = tmp_path / "outputs", []
+    staged(outputs, base_rows())
+    hook = _held_database(monkeypatch, events)
+    assert stage_rows(outputs, changed_rows(), cache_url=str(tmp_path / "outputs-cache"), code_version="v1", hook=hook).publishable
+    assert events == ["report", "database"]  # the report did not wait for the database
+    staged(tmp_path / "fresh", changed_rows(), cache=False)
+    same_candidate(outputs, tmp_path / "fresh")
+    assert report_files(outputs) == report_files(tmp_path / "fresh")
+
+
+def test_a_finding_of_the_descriptor_check_is_in_the_report_written_early(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.findings import Finding
+    from pipeline.publish import candidate
+
+    outputs, events = tmp_path / "outputs", []
+    staged(outputs, base_rows())
+    hook = _held_database(monkeypatch, events)
+    found = Finding("placeholder-text", "a descriptor finding", severity="warning")
+    monkeypatch.setattr(candidate, "validate_descriptor", lambda path: [found])
+    result = stage_rows(outputs, changed_rows(), cache_url=str(tmp_path / "outputs-cache"), code_version="v1", hook=hook)
+    assert result.publishable and events == ["report", "database", "report"]  # written again after the check
+    assert "a descriptor finding" in (outputs / "staging" / "validation" / "report.json").read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ the report (from what the writer remembered), equals the site built from the fil
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -186,3 +187,102 @@ def test_the_site_built_by_the_writing_process_is_the_site_built_from_the_files(
     report_module._WRITTEN.clear()
     assert _site_files(build_site(outputs)) == remembered and "Report" in reads
     assert b'<li class="finding ' in remembered["review.html"]
+
+
+# -- the report written in cached pieces (pipeline.validate.report_pieces) ---------------------------
+
+
+def _whole(found: list[Finding], context: dict) -> dict[str, bytes]:
+    """The three files as one whole render makes them (the report's plain composition)."""
+    sources = report_module.sources_of(context)
+    report, plain, contexts = report_dict(found, context, sources, contexts=True)
+    data = b"".join(json_chunks(report, plain=plain or None))
+    html = "".join(report_module.html_stream(report, sources, report_sha256=sha256_bytes(data), contexts=contexts))
+    return {"json": data, "md": report_module.markdown_of(report).encode(), "html": html.encode()}
+
+
+def _written(found: list[Finding], out: Path, context: dict, cache: Path | None = None) -> dict[str, bytes]:
+    paths = report_module.write_report(found, out, context=context, cache_url=str(cache) if cache else None, code_version="t")
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.md"]  # no temp file left
+    return {kind: Path(p).read_bytes() for kind, p in paths.items()}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(findings(), max_size=15))
+def test_the_report_written_in_cached_pieces_is_the_whole_render(tmp_path: Path, found: list[Finding]) -> None:
+    context = _sources(tmp_path / "src")
+    cache = tmp_path / "cache"
+    expected = _whole(found, context)
+    assert _written(found, tmp_path / "plain", context) == expected
+    assert _written(found, tmp_path / "cold", context, cache) == expected  # rendered, stored
+    assert _written(found, tmp_path / "warm", context, cache) == expected  # taken from the cache
+
+
+def _two_files() -> list[Finding]:
+    out = []
+    for file in ("a.txt", "b&c.txt"):
+        for line, severity in ((2, "error"), (5, "warning"), (9, "warning"), (11, "info")):
+            out.append(Finding("placeholder-text", f"{file} {line}", severity=severity, table="sections", column="text",
+                               key={"organization_id": "acme", "section_id": line}, value="flagged", source_file=file,
+                               source_line=line, excerpt="some flagged text"))
+    return out
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[list[dict]]:
+    """The segments rendered (not taken from the cache) while the fixture's test runs."""
+    calls: list[list[dict]] = []
+    real = report_module.render_segment
+
+    def spy(chunk: list[dict], *args: object) -> object:
+        calls.append(chunk)
+        return real(chunk, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report_module, "render_segment", spy)
+    return calls
+
+
+def test_a_change_in_one_file_renders_only_that_files_pieces(tmp_path: Path, rendered: list[list[dict]]) -> None:
+    context, cache, found = _sources(tmp_path / "src"), tmp_path / "cache", _two_files()
+    _written(found, tmp_path / "1", context, cache)
+    assert len(rendered) == 6  # three blocks (error, warning, info) in each of two files
+    rendered.clear()
+    found[1] = Finding(**{**found[1].to_dict(), "message": "changed"})  # a.txt's warning at line 5
+    assert _written(found, tmp_path / "2", context, cache) == _whole(found, context)
+    assert [(e["source_file"], e["severity"]) for chunk in rendered for e in chunk] == [("a.txt", "warning")] * 2
+    rendered.clear()
+    context["created"] = "2026-12-01T08:00:00Z"  # another day: the correction entries' date changes every item
+    assert _written(found, tmp_path / "3", context, cache) == _whole(found, context)
+    assert len(rendered) == 6
+
+
+def test_a_tampered_or_broken_cache_entry_is_not_used(tmp_path: Path, rendered: list[list[dict]]) -> None:
+    context, cache, found = _sources(tmp_path / "src"), tmp_path / "cache", _two_files()
+    _written(found, tmp_path / "1", context, cache)
+    entries = sorted(cache.rglob("*.json"))
+    assert len(entries) == 6
+    tampered = json.loads(entries[0].read_bytes())
+    tampered["pieces"]["html"] = tampered["pieces"]["html"].replace("flagged", "FORGED")
+    tampered["pieces"]["json"] = tampered["pieces"]["json"].replace("flagged", "FORGED")
+    entries[0].write_text(json.dumps(tampered))  # a valid entry, edited by hand: its digest no longer matches
+    entries[1].write_bytes(entries[1].read_bytes()[:-40])  # cut short
+    rendered.clear()
+    written = _written(found, tmp_path / "2", context, cache)
+    assert written == _whole(found, context) and b"FORGED" not in written["json"] + written["html"]
+    assert len(rendered) == 2
+    rendered.clear()
+    _written(found, tmp_path / "3", context, cache)
+    assert rendered == []  # both entries were replaced
+
+
+def test_a_source_file_changed_since_the_run_is_not_shown_from_the_cache(tmp_path: Path, rendered: list[list[dict]]) -> None:
+    context, cache, found = _sources(tmp_path / "src"), tmp_path / "cache", _two_files()
+    first = _written(found, tmp_path / "1", context, cache)
+    assert b'<span class="ln">' in first["html"]
+    edited = tmp_path / "src" / "edited.tmp"
+    edited.write_text("\n".join(f"edited {line}" for line in LINES), encoding="utf-8")
+    os.replace(edited, tmp_path / "src" / "a.txt")  # the run recorded the old sha256: its lines are no longer shown
+    rendered.clear()
+    written = _written(found, tmp_path / "2", context, cache)
+    assert written == _whole(found, context) and written != first
+    assert {e["source_file"] for chunk in rendered for e in chunk} == {"a.txt"}
