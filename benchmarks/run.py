@@ -14,6 +14,11 @@ count), measure — each figure the median of ``--repeat`` runs:
   a fresh outputs folder each run), with its peak RSS;
 * seconds of a re-run into the same outputs after one value in one source file changed.
 
+The in-process figures run with the allocators the product runs with (``configure_allocators``, as
+``atlas`` and every Dagster step call it: Arrow's system pool, polars' jemalloc purging at once);
+``ARROW_DEFAULT_MEMORY_POOL`` or ``_RJEM_MALLOC_CONF`` set by the caller are kept (e.g.
+``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` measures as rounds 1–5 did).
+
 It prints one table (metrics × corpora, with the issues' targets beside them, met or missed by how
 much), writes it as JSON to ``benchmarks/results/latest.json`` and draws the scaling curve (seconds
 and peak memory against corpus size, log–log) to ``benchmarks/results/scaling.png``. ``--budget``
@@ -883,6 +888,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from pipeline.fsutil import configure_allocators
+
+    configure_allocators()  # the in-process figures measure what `atlas` runs (see the module's scope)
     ATLAS_ARGS[:] = args.atlas_arg
     BUDGET.seconds, BUDGET.started = args.budget, time.perf_counter()
     started = BUDGET.started

@@ -125,3 +125,20 @@ def test_scaling_curve_is_drawn(tmp_path):
     cols.append(run.Column("1000×", REPO, copies=1000, skipped="skipped: budget"))
     path = run.plot_scaling(cols, tmp_path / "scaling.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
+
+
+def test_the_benchmark_measures_with_the_allocators_atlas_runs_with(monkeypatch, tmp_path):
+    """``atlas`` and every Dagster step call ``configure_allocators`` (Arrow's system pool): the
+    in-process figures are measured the same way; an allocator the caller chose is kept."""
+    import os
+
+    from pipeline import fsutil
+
+    monkeypatch.setattr(run, "build_columns", lambda args: [])
+    for given, expected in [(None, "system"), ("mimalloc", "mimalloc")]:
+        monkeypatch.setattr(os, "environ", dict(os.environ))  # restored after the test
+        os.environ.pop(fsutil.ARROW_POOL_ENV, None)
+        if given:
+            os.environ[fsutil.ARROW_POOL_ENV] = given
+        assert run.main(["--sizes", "1", "--json", str(tmp_path / "latest.json"), "--plot", ""]) == 0
+        assert os.environ[fsutil.ARROW_POOL_ENV] == expected
