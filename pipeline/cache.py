@@ -7,7 +7,8 @@ JSON document ``{"format": ..., "key": ..., <payload field>: ...}`` at
 (the caller's code version and content digest). Reading validates the whole document with pydantic
 (strict) against the payload's type: an entry that is missing is a silent miss; one that cannot be
 read, is not ours, was written for another key or does not validate is a miss too, reported as an
-info finding (``cache-entry-invalid``), and the caller recomputes and replaces it. Entries are data,
+info finding (``cache-entry-invalid``), and the caller recomputes and replaces it; :meth:`EntryStore.prune`
+deletes a kind's entries outside a set of keys. Entries are data,
 never code: nothing read here is executed (no pickles). Local writes are atomic (temp file +
 rename); an object store gets one whole object. It must not know what the payloads mean.
 """
@@ -103,3 +104,23 @@ class EntryStore(Generic[T]):
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+
+    def prune(self, cache_url: str, keep: set[str]) -> int:
+        """Delete this kind's entries whose key is not in ``keep``; how many were deleted. For a
+        kind whose entries a later run would not use again (e.g. keyed by day): without it the cache
+        grows with every run. An entry that cannot be listed or deleted is left (a miss costs a
+        recomputation, never a wrong answer)."""
+        deleted = 0
+        try:
+            entries = list((UPath(cache_url) / self.kind).glob("*/*.json"))
+        except OSError:
+            return 0
+        for path in entries:
+            if path.stem in keep:
+                continue
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            deleted += 1
+        return deleted

@@ -44,6 +44,7 @@ from pipeline.validate.excerpts import SourceLines, recentre
 from pipeline.validate.findings_list import Facets, FindingsList, facets, render_items
 from pipeline.validate.report_pieces import CORRECTION_MARK, Pieces, Segment, pieces_digest, segment_key, segments
 from pipeline.validate.report_pieces import load as load_pieces
+from pipeline.validate.report_pieces import prune as prune_pieces
 from pipeline.validate.report_pieces import store as store_pieces
 
 FORMAT_VERSION = "1.2"
@@ -461,9 +462,10 @@ def write_report(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     items_file = out_dir / ".report-items.tmp"  # the stitched items, copied into the page (removed below)
+    used: set[str] = set()
     try:
         sha256, md_pieces, corrections = _write_json_and_items(header, entries, sources, day, out_dir / "report.json", items_file,
-                                                               cache_url=cache_url, code_version=code_version)
+                                                               cache_url=cache_url, code_version=code_version, used=used)
         paths = {"json": out_dir / "report.json"}
         paths["md"] = atomic_write_text(out_dir / "report.md", _stitched_markdown(header, entries, md_pieces), durable=False)
         del md_pieces
@@ -474,13 +476,15 @@ def write_report(
         findings_list.placeholder = None
     finally:
         items_file.unlink(missing_ok=True)
+    if cache_url:
+        prune_pieces(cache_url, used)  # the cache keeps this report's pieces only
     _remember(sha256, header, findings_list)
     return paths
 
 
 def _write_json_and_items(
     header: dict[str, Any], entries: list[dict], sources: SourceLines | None, day: str | None, json_path: Path, items_file: Path,
-    *, cache_url: str | None, code_version: str,
+    *, cache_url: str | None, code_version: str, used: set[str],
 ) -> tuple[str, dict[str, list[str]], bool]:
     """``report.json`` (its sha256 returned) and the findings' items (into ``items_file``), one
     segment at a time; also each ``severity\0rule``'s Markdown pieces and whether some finding
@@ -492,7 +496,7 @@ def _write_json_and_items(
     with atomic_file(json_path, durable=False) as out, items_file.open("wb") as items:
         out.write(head)
         for n, segment in enumerate(segments(entries)):
-            pieces, json_bytes, html_bytes = _segment_pieces(segment, entries, sources, day, cache_url, code_version)
+            pieces, json_bytes, html_bytes = _segment_pieces(segment, entries, sources, day, cache_url, code_version, used)
             if n:
                 digest.update(b",\n")
                 out.write(b",\n")
@@ -518,12 +522,14 @@ def _document_ends(header: dict[str, Any], any_findings: bool) -> tuple[bytes, b
 
 
 def _segment_pieces(
-    segment: Segment, entries: list[dict], sources: SourceLines | None, day: str | None, cache_url: str | None, code_version: str
+    segment: Segment, entries: list[dict], sources: SourceLines | None, day: str | None, cache_url: str | None, code_version: str,
+    used: set[str],
 ) -> tuple[Pieces, bytes, bytes]:
     """A segment's pieces, with their ``json`` and ``html`` as UTF-8 bytes: from the cache when
-    there, else rendered (and cached)."""
+    there, else rendered (and cached); its key is added to ``used``."""
     chunk = entries[segment.start : segment.end]
     key = segment_key(segment, chunk, sources, day=day, code_version=code_version) if cache_url else ""
+    used.add(key)
     cached = load_pieces(cache_url, key) if cache_url else None
     if cached is not None:
         return cached

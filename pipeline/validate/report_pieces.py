@@ -21,7 +21,8 @@ file edited since shows no context, from scratch as from the cache), the block a
 the segment's entries. Entries are JSON documents validated on read (:class:`pipeline.cache.EntryStore`),
 and each holds the sha256 of its pieces, checked again on read: an entry edited by hand, cut short
 or written for another key is not used; its segment is rendered again and the entry replaced.
-It must not judge data, and writes nothing but cache entries.
+After a report is written, :func:`prune` deletes the entries it did not use (the cache holds one
+report's pieces). It must not judge data, and writes nothing but cache entries.
 """
 
 from __future__ import annotations
@@ -138,6 +139,13 @@ def load(cache_url: str, key: str) -> tuple[Pieces, bytes, bytes] | None:
     if pieces.digest != pieces_digest(json_bytes, html_bytes, pieces.md, pieces.corrections):
         return None
     return pieces, json_bytes, html_bytes
+
+
+def prune(cache_url: str, used: set[str]) -> int:
+    """Delete the cached pieces outside ``used`` (the keys of the report just written): the key
+    holds the day and the code, so without this the cache would grow by a whole report's pieces
+    every day (~130 MB at 1000×). A re-run keeps what the last report used; how many were deleted."""
+    return STORE.prune(cache_url, used)
 
 
 def store(cache_url: str, key: str, pieces: Pieces) -> None:

@@ -286,3 +286,24 @@ def test_a_source_file_changed_since_the_run_is_not_shown_from_the_cache(tmp_pat
     written = _written(found, tmp_path / "2", context, cache)
     assert written == _whole(found, context) and written != first
     assert {e["source_file"] for chunk in rendered for e in chunk} == {"a.txt"}
+
+
+def test_the_cache_keeps_the_pieces_of_the_last_report_only(tmp_path: Path, rendered: list[list[dict]]) -> None:
+    """The key holds the day and the code: pieces a later report does not use are deleted when it is
+    written, so a daily run does not add a whole report's pieces to the cache each day."""
+    context, cache, found = _sources(tmp_path / "src"), tmp_path / "cache", _two_files()
+    _written(found, tmp_path / "1", context, cache)
+    first = {p.name for p in cache.rglob("*.json")}
+    assert len(first) == 6
+    found[1] = Finding(**{**found[1].to_dict(), "message": "changed"})
+    _written(found, tmp_path / "2", context, cache)
+    second = {p.name for p in cache.rglob("*.json")}
+    assert len(second) == 6 and len(first - second) == 1  # a.txt's warning block replaced; the other five kept
+    context["created"] = "2026-12-02T08:00:00Z"  # another day: every piece is new
+    rendered.clear()
+    _written(found, tmp_path / "3", context, cache)
+    third = {p.name for p in cache.rglob("*.json")}
+    assert len(rendered) == 6 and len(third) == 6 and not third & second
+    rendered.clear()
+    _written(found, tmp_path / "4", context, cache)
+    assert rendered == []  # what the last report used is still there
