@@ -104,16 +104,20 @@ def findings_of_columns(columns: object) -> list[Finding]:
     if any(type(v) is not list or len(v) != len(values[0]) for v in values):
         raise ValueError("stored finding columns are not lists of one length")
     for name, column in columns.items():
-        kinds = set(map(type, column))
-        keys = [v for v in column if type(v) is dict] if name == "key" and dict in kinds else []
-        if not kinds - {dict} <= _SCALAR_TYPES or (keys and not all(set(map(type, k.values())) <= _SCALAR_TYPES for k in keys)) or (
-            dict in kinds and name != "key"
-        ):
+        if not _flat_column(column, dicts=name == "key"):
             raise ValueError(f"stored finding column {name!r} holds values that are not flat")
     if tuple(columns) == _FIELDS:  # as finding_columns writes them: positional arguments
         return [Finding(*row) for row in zip(*values, strict=True)]
     names = list(columns)
     return [Finding(**dict(zip(names, row, strict=True))) for row in zip(*values, strict=True)]
+
+
+def _flat_column(column: list, *, dicts: bool) -> bool:
+    """Every value a scalar, or (``dicts``) a dict of scalars (type sets: no Python call per value)."""
+    kinds = set(map(type, column))
+    if dict not in kinds:
+        return kinds <= _SCALAR_TYPES
+    return dicts and kinds - {dict} <= _SCALAR_TYPES and all(set(map(type, v.values())) <= _SCALAR_TYPES for v in column if type(v) is dict)
 
 
 def _flat(f: Finding) -> bool:
