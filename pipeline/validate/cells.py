@@ -61,33 +61,39 @@ def _checked_columns(tables: Mapping[str, pd.DataFrame]) -> Iterator[tuple[str, 
 
 
 @cache
-def _re2_markup() -> str:
-    """An RE2/Rust pattern that matches wherever :data:`MARKUP` does (and a little more): ``\\b``
-    dropped, ``\\s`` spelt out, ``\\d`` widened to "not ';'"."""
+def _re2_markup() -> tuple[str, ...]:
+    """RE2/Rust patterns that match wherever :data:`MARKUP` does (and a little more), each led by
+    a literal: ``\\b`` dropped, ``\\s`` spelt out, ``\\d`` widened to "not ';'"."""
     ws = re2_space()
     return (
-        rf"</?[A-Za-z][A-Za-z0-9-]*(?:{ws}[^<>]*)?/?>"
-        rf"|on[a-z]{{3,}}{ws}*="
-        rf"|javascript{ws}*:"
-        r"|&(?:[a-zA-Z]{2,8}|#[^;]{2,5}|#x[0-9a-fA-F]{2,4});"
+        rf"</?[A-Za-z][A-Za-z0-9-]*(?:{ws}[^<>]*)?/?>",
+        rf"on[a-z]{{3,}}{ws}*=",
+        rf"javascript{ws}*:",
+        r"&(?:[a-zA-Z]{2,8}|#[^;]{2,5}|#x[0-9a-fA-F]{2,4});",
     )
+
+
+def _formula_screen() -> str:
+    return "^[" + "".join(f"\\x{{{ord(p):x}}}" for p in FORMULA_PREFIXES) + "]"
+
+
+def _suspect_class(lookalikes: bool) -> str:
+    return re2_class((_SUSPECT_CHARS_OR_LOOKALIKE if lookalikes else _SUSPECT_CHARS).pattern)
 
 
 @cache
 def cell_screen(lookalikes: bool) -> str:
-    """Where a cell may hold a finding of this module, as one column screen
-    (:mod:`pipeline.validate.scan`): it starts like a formula, or holds a control character, markup
-    or (with ``lookalikes``) a letter of a look-alike script."""
-    formula = "^[" + "".join(f"\\x{{{ord(p):x}}}" for p in FORMULA_PREFIXES) + "]"
-    suspect = re2_class((_SUSPECT_CHARS_OR_LOOKALIKE if lookalikes else _SUSPECT_CHARS).pattern)
-    return f"{formula}|{suspect}|{_re2_markup()}"
+    """Where a cell may hold a finding of this module, as one pattern (:mod:`pipeline.validate.scan`):
+    it starts like a formula, or holds a control character, markup or (with ``lookalikes``) a
+    letter of a look-alike script."""
+    return "|".join([_formula_screen(), _suspect_class(lookalikes), *_re2_markup()])
 
 
 def screens(tables: Mapping[str, pd.DataFrame]) -> list[Screen]:
-    """The column screens :func:`cell_findings` reads (one pass per column, shared with the text rules')."""
-    return [Screen(KIND, name, column, cell_screen(not prose)) for name, column, prose in _checked_columns(tables)]
-
-
+    """The column screens :func:`cell_findings` reads: :func:`cell_screen` as patterns led by a
+    literal or an anchor (each searched in its own pass) and a class of characters."""
+    return [Screen(KIND, name, column, (_formula_screen(), *_re2_markup()), _suspect_class(not prose))
+            for name, column, prose in _checked_columns(tables)]
 
 
 def _control_names(text: str) -> str:

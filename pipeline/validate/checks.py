@@ -7,9 +7,11 @@ findings in a deterministic order. The checks come in two groups: :func:`global_
 across rows, partitions or the calendar and always run on the whole table set;
 :func:`local_findings` (row-local rules) may run on some partitions alone
 (``pipeline.validate.incremental``). The column-wide screens of the cell and text rules
-(:mod:`pipeline.validate.scan`, polars) and the run-together rule's vocabulary and line screens
-(Arrow, polars) run in worker threads while the other rules run in this one, the global checks
-(pandera) first, while the columns are still being screened (polars and Arrow release the GIL).
+(:mod:`pipeline.validate.scan`, polars) and the prose's vocabulary (numpy, Arrow) are found by
+worker threads while this one runs the global checks (pandera) (polars, numpy and Arrow release the
+GIL); then this thread runs the rules whose screens are patterns while a worker runs those that read
+the vocabulary (run-together words; control characters and mixed-script words, whose screens in
+the prose read the vocabulary's characters).
 The cyclic garbage collector is paused while the checks run (:func:`collector_paused`). It must
 not read or write files (``pipeline.validate``'s ``validate_folder`` does) nor render reports.
 """
@@ -39,45 +41,49 @@ class LocalChecks:
     def __init__(self, frames: Mapping[str, pd.DataFrame], locator: Locator):
         self.frames, self.locator = frames, locator
         self.found = Screens(frames, [*cells.screens(frames), *text_rules.screens(frames)], text_rules.prose_columns(frames)).prepare()
-        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens")
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens")  # one per task below
 
     def __enter__(self) -> LocalChecks:
-        self._alone = self._pool.submit(self.found.run, alone=True)
-        self._shared = self._pool.submit(self.found.run, alone=False)
-        self._words = self._pool.submit(self._run_together_lines)
+        self._screens = self._pool.submit(self.found.run)
+        self._vocabulary = self._pool.submit(self.found.run_vocabulary)
+        self._words = self._pool.submit(self._vocabulary_findings)
         return self
 
-    def _run_together_lines(self) -> text_rules.WordLines:
-        """The lines the run-together rule reads (a worker: the vocabulary, then the word model
-        and the literal searches)."""
-        self.found.run_vocabulary()
-        return text_rules.run_together_lines(self.frames, self.found)
+    def _vocabulary_findings(self) -> list[Finding]:
+        """The findings of the rules that read the vocabulary (a worker: once it is collected, the
+        run-together words' lines, found by the word model and literal searches, and their findings,
+        then the cell rules and mixed-script words, whose screens read the vocabulary's characters)."""
+        frames, locator, found = self.frames, self.locator, self.found
+        self._vocabulary.result()
+        findings = text_rules.run_together_findings(frames, locator, found, text_rules.run_together_lines(frames, found))
+        self._screens.result()  # the cell screens of the other columns are patterns
+        return [*findings, *cells.cell_findings(frames, locator, found), *text_rules.mixed_script_findings(frames, locator, found)]
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def findings(self) -> list[Finding]:
         """The findings of the row-local rules, rule by rule (each in the order it found them)."""
-        return self.findings_but_run_together() + self.run_together_findings()
+        return self.pattern_findings() + self.vocabulary_findings()
 
-    def findings_but_run_together(self) -> list[Finding]:
-        """The findings of the row-local rules but ``run-together-words`` (whose lines a worker
-        may still be finding meanwhile: :meth:`run_together_findings`)."""
+    def pattern_findings(self) -> list[Finding]:
+        """The findings of the row-local rules whose screens are patterns alone (plain-http
+        websites, list introductions, empty sections, placeholders), while a worker finds those of
+        the rules that read the vocabulary (:meth:`vocabulary_findings`)."""
         frames, locator, found = self.frames, self.locator, self.found
         findings = website_findings(frames, locator)
-        self._alone.result()
+        self._screens.result()
         sections = text_rules.Sections(frames, found)
-        findings += [
+        return [
+            *findings,
             *text_rules.list_intro_findings(frames, locator, found, sections),
             *text_rules.empty_section_findings(frames, locator, found, sections),
+            *text_rules.placeholder_findings(frames, locator, found, sections),
         ]
-        self._shared.result()
-        findings += [*cells.cell_findings(frames, locator, found), *text_rules.placeholder_findings(frames, locator, found, sections)]
-        return findings + text_rules.mixed_script_findings(frames, locator, found)
 
-    def run_together_findings(self) -> list[Finding]:
-        """The ``run-together-words`` findings (waits for the worker finding their lines)."""
-        return text_rules.run_together_findings(self.frames, self.locator, self.found, self._words.result())
+    def vocabulary_findings(self) -> list[Finding]:
+        """The findings of the rules that read the vocabulary (waits for the worker finding them)."""
+        return self._words.result()
 
 
 def global_findings(frames: Mapping[str, pd.DataFrame], locator: Locator, *, today: dt.date | None = None) -> list[Finding]:
@@ -106,13 +112,14 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 def check_tables(tables: Mapping[str, pd.DataFrame], *, today: dt.date | None = None) -> list[Finding]:
     """Every finding about ``tables`` (name → frame as built by ``schema(name).frame``), in report
-    order: the global checks while worker threads screen the columns, the row-local rules but the
-    run-together words while a worker finds their lines, then those words."""
+    order: the global checks while worker threads screen the columns and collect the vocabulary,
+    the row-local rules whose screens are patterns while a worker finds the findings of those that
+    read the vocabulary."""
     frames = {name: df.reset_index(drop=True) for name, df in tables.items()}
     with collector_paused():
         locator = Locator(frames)
         with LocalChecks(frames, locator) as local:
             found = global_findings(frames, locator, today=today)  # while the workers screen the columns
-            found += local.findings_but_run_together()  # while a worker finds the run-together lines
-            found += local.run_together_findings()
+            found += local.pattern_findings()  # while a worker finds those of the rules reading the vocabulary
+            found += local.vocabulary_findings()
         return ordered(found)

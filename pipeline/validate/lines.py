@@ -85,6 +85,7 @@ _WHOLE_LINE = re.compile(r"(?i)^" + _WHOLE_LINE_BODY + "$")
 # placeholder line ("?"..., "...", "…", "[...]" or one of the words below) or a match of
 # _MARKERS, which holds "[", "TODO", "TBC", "TBD", "FIXME" or "XXX", or "orem" once lowercased.
 _PLACEHOLDER_NEEDS = ("?", "...", "…", "[", "TODO", "TBC", "TBD", "FIXME", "XXX")
+_PLACEHOLDER_WORDS = "(?i:n/?a|tbc|tbd|todo|to be )"  # after optional whitespace at a line's start
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
 _QUOTES = "\"'‘’“”«»"
 
@@ -94,8 +95,19 @@ def placeholder_screen() -> str:
     (:mod:`pipeline.validate.scan`): a "?", "...", "…", "[", a marker, "orem" in any case, or a line
     starting with one of the placeholder words."""
     ws = re2_space()
-    needles = "|".join(re.escape(n).replace("…", "\\x{2026}") for n in _PLACEHOLDER_NEEDS)
-    return f"{needles}|(?i:orem)|(?m:^{ws}*(?i:n/?a|tbc|tbd|todo|to be ))"
+    return f"{_placeholder_needles()}|(?i:orem)|(?m:^{ws}*{_PLACEHOLDER_WORDS})"
+
+
+def placeholder_screens() -> tuple[str, ...]:
+    """:func:`placeholder_screen` as patterns the regex engine finds by a literal or an anchor, to be
+    searched one pass each (joined, they are run byte by byte): a line start is the text's start
+    or a newline (Rust's multi-line ``^``)."""
+    ws = re2_space()
+    return (_placeholder_needles(), "(?i:orem)", f"^{ws}*{_PLACEHOLDER_WORDS}", f"\\n{ws}*{_PLACEHOLDER_WORDS}")
+
+
+def _placeholder_needles() -> str:
+    return "|".join(re.escape(n).replace("…", "\\x{2026}") for n in _PLACEHOLDER_NEEDS)
 
 
 def list_intro_screen() -> str:

@@ -9,21 +9,30 @@ finer screen, or that hold one of a set of literals (:func:`contains_literals`);
 vocabulary the word model judges once per word instead of once per occurrence).
 
 A screen may answer more rows than a rule reports (the rule still checks each row with its exact
-Python detectors), never fewer: its pattern (Rust ``regex`` syntax, also valid RE2) must match
-wherever the rule could find something, so it uses literal characters and classes only (``\\s``,
-``\\b``, ``\\d`` and case folding differ from ``re``). The screens of a column share one pass over
-its text (their patterns joined by ``|``); each screen is then run alone over the few rows that pass
-found. A screen marked ``alone`` (an anchored or literal-led pattern that is cheap by itself but
-matches many rows) gets its own pass instead. A column polars cannot hold (values that are not
-UTF-8 strings) is not screened: every row with a value is a candidate, its values are ``str`` of
-the plain Python values and every line of it passes a line screen.
+Python detectors), never fewer: its patterns (Rust ``regex`` syntax, also valid RE2) must match
+wherever the rule could find something, so they use literal characters and classes only (``\\s``,
+``\\b``, ``\\d`` and case folding differ from ``re``). Each pattern is searched in its own pass,
+so each must be one the regex engine finds by its literal prefix or anchor (a fixed string, a few
+alternative strings, a start anchor): an alternation of such patterns, or a class of many
+characters, is run byte by byte by its automaton (~0.7 GB/s, some twenty times slower). A class of
+characters goes in the screen's ``chars`` instead. In a vocabulary column it is answered from the
+distinct pieces of the vocabulary: every character of the text is in a piece (a space or newline
+as its last), so the characters of the class that the text holds are found in the pieces (a few
+hundred kilobytes for a hundred megabytes of prose), and only they are searched in the column, as
+literals; past :data:`CHAR_LITERALS` of them the class itself is. A column polars
+cannot hold (values that are not UTF-8 strings) is not screened: every row with a value is a
+candidate, its values are ``str`` of the plain Python values and every line of it passes a line
+screen.
 
 It must not decide findings nor know any rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -37,8 +46,13 @@ from pipeline.validate.locate import is_missing, plain
 if TYPE_CHECKING:
     import pyarrow as pa
 
-_SHARED = "*"  # the kind of the pass shared by the screens of one column
-_VOCABULARY = "vocabulary"
+# Characters of a screen's class searched as literals at most (see the module docstring): up to
+# about this many, the regex engine's literal prefilter finds them; past it, it runs the class's
+# automaton, no faster than the class itself.
+CHAR_LITERALS = 12
+# Mean bytes of a column's values from which its screens' patterns are searched one pass each: each
+# pass costs a regex call per value, so short values are better searched once by the joined pattern.
+LONG_VALUE = 256
 
 
 def re2_class(python_class: str) -> str:
@@ -102,7 +116,8 @@ def contains_literals(expr: pl.Expr, needles: Sequence[str]) -> pl.Expr:
     for more in found[1:]:
         out = out | more
     return out
-PIECES_CHUNK = 1 << 24  # bytes of text cut into pieces at once (bounds the transient arrays)
+PIECES_CHUNK = 1 << 22  # bytes of text cut into pieces at once (bounds the transient arrays)
+PIECES_THREADS = 2  # threads cutting them (the vocabulary is on the checks' critical path)
 
 
 def arrow_pieces(arr: pa.Array | pa.ChunkedArray) -> list[str]:
@@ -116,36 +131,66 @@ def arrow_pieces(arr: pa.Array | pa.ChunkedArray) -> list[str]:
 
 def _distinct_pieces(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray | None:
     """:func:`arrow_pieces` as an Arrow array (None when ``arr`` has no text)."""
+    return distinct_pieces([arr])
+
+
+def _text_parts(arr: pa.Array | pa.ChunkedArray) -> Iterator[tuple[np.ndarray, pa.Buffer, int, int]]:
+    """(offsets, UTF-8 bytes, first value, end value) of runs of about :data:`PIECES_CHUNK` bytes
+    of the non-null values of ``arr`` (the null slots are empty or dropped)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    found = []
     for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             chunk = chunk.cast(pa.large_string())  # string views: offsets and bytes
-        if chunk.null_count:
-            chunk = pc.drop_null(chunk)  # a null slot's bytes need not be empty
-        _, offsets_buffer, data = chunk.buffers()
+        offsets = _offsets(chunk)
+        if chunk.null_count and np.diff(offsets)[chunk.is_null().to_numpy(zero_copy_only=False)].any():
+            chunk = pc.drop_null(chunk)  # a null slot's bytes need not be empty (a copy of the text: rare)
+            offsets = _offsets(chunk)
+        data = chunk.buffers()[2]
         if data is None or not len(chunk):
             continue
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
-        found += [pc.unique(pieces) for pieces in _cut_pieces(offsets, data)]
-    return pc.unique(pa.concat_arrays(found)) if found else None
+        cuts = np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], PIECES_CHUNK), side="right") - 1
+        cuts = np.unique(np.concatenate([cuts, [0, len(offsets) - 1]]))
+        for first, last in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+            if offsets[last] > offsets[first]:
+                yield offsets, data, first, last
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    """The ``len(chunk) + 1`` value offsets of a (large) string array, as int64."""
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    return np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
 
 
 def arrow_tokens(arrays: Iterable[pa.Array | pa.ChunkedArray]) -> set[str]:
-    """The distinct ``str.split()`` tokens of the non-null values of ``arrays``, from their
-    :func:`arrow_pieces` without a Python string per piece: a piece with no whitespace but its
-    last space or newline is one token once that is trimmed (Arrow trims and makes them distinct);
-    only the few pieces holding another whitespace character are split in Python."""
+    """The distinct ``str.split()`` tokens of the non-null values of ``arrays``."""
+    pieces = distinct_pieces(arrays)
+    return set() if pieces is None else piece_tokens(pieces)
+
+
+def distinct_pieces(arrays: Iterable[pa.Array | pa.ChunkedArray]) -> pa.LargeStringArray | None:
+    """The distinct :func:`arrow_pieces` of all of ``arrays`` (None when they hold no text), cut
+    and made distinct about :data:`PIECES_CHUNK` bytes at a time by :data:`PIECES_THREADS` threads
+    (numpy and Arrow release the GIL)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    found = [p for arr in arrays if (p := _distinct_pieces(arr)) is not None]
-    if not found:
-        return set()
-    pieces = pc.unique(pa.concat_arrays(found))
+    parts = [part for arr in arrays for part in _text_parts(arr)]
+    with ThreadPoolExecutor(max_workers=PIECES_THREADS, thread_name_prefix="atlas-pieces") as pool:
+        found = list(pool.map(lambda part: _unique_pieces(*part), parts))
+    return pc.unique(pa.concat_arrays(found)) if found else None
+
+
+def piece_tokens(pieces: pa.LargeStringArray) -> set[str]:
+    """The distinct ``str.split()`` tokens of distinct ``pieces``, without a Python string per
+    piece: a piece with no whitespace but its last space or newline is one token once that is
+    trimmed (Arrow trims and makes them distinct); only the few pieces holding another whitespace
+    character are split in Python."""
+    import pyarrow.compute as pc
+
     other_space = pc.match_substring_regex(pieces, "[" + re2_space()[1:].replace("\\x{20}", "").replace("\\x{a}", ""))
     tokens = set(pc.unique(pc.utf8_rtrim(pieces.filter(pc.invert(other_space)), characters=" \n")).to_pylist())
     tokens.discard("")  # a piece that was one space or newline
@@ -154,29 +199,37 @@ def arrow_tokens(arrays: Iterable[pa.Array | pa.ChunkedArray]) -> set[str]:
     return tokens
 
 
-def _cut_pieces(offsets: np.ndarray, data: pa.Buffer) -> Iterable[pa.LargeStringArray]:
-    """The pieces of the values at ``offsets`` of the UTF-8 bytes ``data`` (a space or newline byte
-    is never inside a multi-byte character), about :data:`PIECES_CHUNK` bytes of values at a time."""
+def class_characters(pieces: pa.LargeStringArray, char_class: str) -> list[str]:
+    """The distinct characters of the RE2 class ``char_class`` that occur in ``pieces``, sorted."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    text = np.frombuffer(data, dtype=np.uint8)
-    cuts = np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], PIECES_CHUNK), side="right") - 1
-    cuts = np.unique(np.concatenate([cuts, [0, len(offsets) - 1]]))
-    for first, last in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
-        lo, hi = int(offsets[first]), int(offsets[last])
-        if hi == lo:
-            continue
-        n = hi - lo
-        starts = np.zeros(n + 1, dtype=bool)
-        body = text[lo : hi - 1]
-        np.equal(body, 32, out=starts[1:n])  # a piece starts after each space or newline ...
-        np.logical_or(starts[1:n], np.equal(body, 10), out=starts[1:n])
-        cells = offsets[first:last] - lo
-        starts[cells[cells < n]] = True  # ... and where each value starts
-        starts[n] = True  # (the end of the last piece)
-        bounds = np.flatnonzero(starts).astype(np.int64, copy=False)
-        bounds += lo
-        yield pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), data)
+    held: set[str] = set()
+    for piece in pieces.filter(pc.match_substring_regex(pieces, char_class)).to_pylist():
+        held.update(piece)
+    candidates = pa.array(sorted(held), pa.string())
+    return candidates.filter(pc.match_substring_regex(candidates, char_class)).to_pylist()
+
+
+def _unique_pieces(offsets: np.ndarray, data: pa.Buffer, first: int, last: int) -> pa.LargeStringArray:
+    """The distinct pieces of values ``first`` to ``last`` (excluded) at ``offsets`` of the UTF-8
+    bytes ``data``: the cuts found by numpy (a space or newline byte is never inside a multi-byte
+    character), the pieces made distinct by Arrow's hash kernel."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lo, hi = int(offsets[first]), int(offsets[last])
+    n = hi - lo
+    body = np.frombuffer(data, dtype=np.uint8, count=hi - 1 - lo, offset=lo) if n > 1 else np.zeros(0, dtype=np.uint8)
+    starts = np.zeros(n + 1, dtype=bool)
+    np.equal(body, 32, out=starts[1:n])  # a piece starts after each space or newline ...
+    np.logical_or(starts[1:n], np.equal(body, 10), out=starts[1:n])
+    cells = offsets[first:last] - lo
+    starts[cells[cells < n]] = True  # ... and where each value starts
+    starts[n] = True  # (the end of the last piece)
+    bounds = np.flatnonzero(starts).astype(np.int64, copy=False)
+    bounds += lo
+    return pc.unique(pa.LargeStringArray.from_buffers(len(bounds) - 1, pa.py_buffer(bounds), data))
 
 
 def python_strings(series: pd.Series) -> list[str | None]:
@@ -186,13 +239,18 @@ def python_strings(series: pd.Series) -> list[str | None]:
 
 @dataclass(frozen=True)
 class Screen:
-    """Rows of ``table.column`` where ``pattern`` matches (see the module docstring)."""
+    """Rows of ``table.column`` where one of ``patterns`` matches or a character of the class
+    ``chars`` occurs (see the module docstring)."""
 
     kind: str
     table: str
     column: str
-    pattern: str
-    alone: bool = False
+    patterns: tuple[str, ...]
+    chars: str = ""  # an RE2/Rust character class of literal characters, or "" for none
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.table, self.column)
 
 
 def _exploded(s: pl.Series, rows: Sequence[int]) -> pl.LazyFrame:
@@ -222,8 +280,11 @@ class Screens:
         self.tokens: set[str] = set()  # distinct str.split() tokens of the vocabulary columns (:func:`arrow_tokens`)
         self._strings: dict[tuple[str, str], pl.Series | None] = {}
         self._python: dict[tuple[str, str], list[str | None]] = {}
-        self._found: dict[tuple[str, str, str], np.ndarray] = {}
-        self._plans: dict[bool, list[tuple[str, pl.LazyFrame]]] = {True: [], False: []}  # by Screen.alone
+        self._found: dict[tuple[str, str, str], np.ndarray] = {}  # by Screen.key: rows its patterns found (run)
+        self._found_chars: dict[tuple[str, str, str], np.ndarray] = {}  # rows its chars found (run_vocabulary)
+        self._plans: list[tuple[str, pl.LazyFrame]] = []  # one pass per table: its screens' patterns
+        self._long: dict[tuple[str, str], bool] = {}
+        self._by_vocabulary: list[Screen] = []  # screens whose chars the vocabulary answers
         self._vocabulary_arrays: list[pa.Array | pa.ChunkedArray] = []  # the vocabulary columns as Arrow strings (until run_vocabulary)
 
     # -- columns ------------------------------------------------------------------------------
@@ -255,53 +316,65 @@ class Screens:
 
     def prepare(self) -> Screens:
         """Read the columns and plan the passes (call in the thread that owns the frames)."""
-        per_table: dict[tuple[bool, str], dict[str, pl.Expr]] = {}
-        shared: dict[tuple[str, str], list[str]] = {}
+        per_table: dict[str, dict[str, pl.Expr]] = {}
+        vocabulary = set(self.vocabulary)
         for s in self.screens:
             if self.strings(s.table, s.column) is None:
                 continue  # not screened: every row is a candidate
-            if s.alone:
-                per_table.setdefault((True, s.table), {})[f"{s.kind}|{s.column}"] = pl.col(s.column).str.contains(s.pattern)
-            else:
-                shared.setdefault((s.table, s.column), []).append(f"(?:{s.pattern})")
-        for (table, column), patterns in shared.items():
-            pattern = "|".join(dict.fromkeys(patterns))
-            per_table.setdefault((False, table), {})[f"{_SHARED}|{column}"] = pl.col(column).str.contains(pattern)
-        for (alone, table), exprs in per_table.items():
+            patterns = list(s.patterns)
+            if s.chars and (s.table, s.column) in vocabulary:
+                self._by_vocabulary.append(s)
+            elif s.chars:
+                patterns.append(s.chars)
+            if patterns:
+                passes = patterns if self._long_values(s.table, s.column) else ["|".join(patterns)]
+                found = [pl.col(s.column).str.contains(p) for p in passes]
+                per_table.setdefault(s.table, {})[f"{s.kind}|{s.column}"] = functools.reduce(operator.or_, found)
+        for table, exprs in per_table.items():
             columns = list(dict.fromkeys(key.split("|", 1)[1] for key in exprs))
             frame = pl.DataFrame([self.strings(table, c).alias(c) for c in columns])  # type: ignore[union-attr]
-            self._plans[alone].append((table, frame.lazy().select(**exprs)))
+            self._plans.append((table, frame.lazy().select(**exprs)))
         self._vocabulary_arrays = [arr for t, c in self.vocabulary if self.strings(t, c) is not None
                                    and (arr := column_arrow(self.tables[t][c])) is not None]
         return self
 
-    def run(self, alone: bool | None = None) -> Screens:
-        """Evaluate the screens: those that run ``alone``, the shared ones (``alone=False``) or all
-        (None). Polars releases the GIL: another thread may work meanwhile."""
-        for which in (True, False) if alone is None else (alone,):
-            plan, self._plans[which] = self._plans[which], []
-            results = pl.collect_all([lf for _, lf in plan], engine="streaming") if plan else []
-            for (table, _), result in zip(plan, results, strict=True):
-                for key in result.columns:
-                    kind, column = key.split("|", 1)
-                    self._found[(kind, table, column)] = _rows(result[key])
-        for screen in self.screens if alone is not True else ():  # each shared screen over the rows its column's pass found
-            shared = (_SHARED, screen.table, screen.column)
-            if screen.alone or shared not in self._found:
-                continue
-            found = self._found[shared]
-            if len(found):
-                texts = self.strings(screen.table, screen.column).gather(found)  # type: ignore[union-attr]
-                found = found[_rows(texts.str.contains(screen.pattern))]
-            self._found[(screen.kind, screen.table, screen.column)] = found
+    def _long_values(self, table: str, column: str) -> bool:
+        """Whether the values of ``table.column`` are long (at least :data:`LONG_VALUE` bytes on
+        average): its screens' patterns are then searched one pass each, else joined in one."""
+        key = (table, column)
+        if key not in self._long:
+            mean = self.strings(table, column).str.len_bytes().mean()  # type: ignore[union-attr]
+            self._long[key] = isinstance(mean, float) and mean >= LONG_VALUE
+        return self._long[key]
+
+    def run(self) -> Screens:
+        """Evaluate the screens' patterns, one pass each (polars runs them on its threads and
+        releases the GIL: another thread may work meanwhile)."""
+        plan, self._plans = self._plans, []
+        results = pl.collect_all([lf for _, lf in plan], engine="streaming") if plan else []
+        for (table, _), result in zip(plan, results, strict=True):
+            for key in result.columns:
+                kind, column = key.split("|", 1)
+                self._found[(kind, table, column)] = _rows(result[key])
         return self
 
     def run_vocabulary(self) -> Screens:
-        """Collect :attr:`tokens` (Arrow and numpy release the GIL: another thread may work meanwhile)."""
-        tokens = arrow_tokens(self._vocabulary_arrays)  # cut by numpy, made distinct by Arrow: no Python string per piece
+        """Collect :attr:`tokens` and answer the ``chars`` of the screens of the vocabulary columns
+        (Arrow, numpy and polars release the GIL: another thread may work meanwhile)."""
+        pieces = distinct_pieces(self._vocabulary_arrays)  # cut by numpy, made distinct by Arrow: no Python string per piece
+        tokens = set() if pieces is None else piece_tokens(pieces)
         for t, c in self.vocabulary:
             if self.strings(t, c) is None:
                 tokens.update(" ".join(v for v in self._python_values(t, c) if v is not None).split())
+        held = {cls: [] if pieces is None else class_characters(pieces, cls) for cls in {s.chars for s in self._by_vocabulary}}
+        for s in self._by_vocabulary:
+            chars = held[s.chars]
+            column = self.strings(s.table, s.column)
+            if not chars or column is None:
+                self._found_chars[s.key] = np.zeros(0, dtype=np.int64)
+                continue
+            found = contains_literals(pl.col("t"), chars) if len(chars) <= CHAR_LITERALS else pl.col("t").str.contains(s.chars)
+            self._found_chars[s.key] = _rows(pl.DataFrame([column.alias("t")]).select(found).to_series())
         self.tokens, self._vocabulary_arrays = tokens, []
         return self
 
@@ -315,9 +388,13 @@ class Screens:
         if self.strings(table, column) is None:
             return None
         key = (kind, table, column)
-        if key not in self._found:
+        screen = next((s for s in self.screens if s.key == key), None)
+        by_vocabulary = screen in self._by_vocabulary
+        by_patterns = screen is not None and bool(screen.patterns or (screen.chars and not by_vocabulary))
+        if screen is None or (by_patterns and key not in self._found) or (by_vocabulary and key not in self._found_chars):
             raise KeyError(f"the screen {kind!r} of {table}.{column} was not planned or not run")
-        return self._found[key].tolist()
+        parts = [found[key] for found in (self._found, self._found_chars) if key in found]
+        return (parts[0] if len(parts) == 1 else np.union1d(*parts)).tolist() if parts else []
 
     def candidates(self, kind: str, table: str, column: str) -> list[tuple[int, str]]:
         """(row, value) of the rows the screen ``kind`` keeps that have a value, in row order."""

@@ -32,6 +32,7 @@ from pipeline.validate.lines import (
     list_intro_screen,
     placeholder_reason,
     placeholder_screen,
+    placeholder_screens,
 )
 from pipeline.validate.locate import ORG_KEY, Hit, Locator, plain_values
 from pipeline.validate.scan import Screen, Screens, re2_space
@@ -60,10 +61,10 @@ def screens(tables: Mapping[str, pd.DataFrame]) -> list[Screen]:
     """The column screens the rules of this module read."""
     out: list[Screen] = []
     for table, column in prose_columns(tables):
-        out.append(Screen(MIXED, table, column, mixed_script_screen()))
-        out.append(Screen(PLACEHOLDER, table, column, placeholder_screen()))
-        out.append(Screen(INTRO, table, column, list_intro_screen(), alone=True))  # ':' leads: cheap alone, frequent
-    out.append(Screen(BLANK, SECTIONS, TEXT, f"^{re2_space()}*$", alone=True))  # empty or whitespace only: anchored
+        out.append(Screen(MIXED, table, column, (), mixed_script_screen()))
+        out.append(Screen(PLACEHOLDER, table, column, placeholder_screens()))
+        out.append(Screen(INTRO, table, column, (list_intro_screen(),)))  # led by ':'
+    out.append(Screen(BLANK, SECTIONS, TEXT, (f"^{re2_space()}*$",)))  # empty or whitespace only: anchored
     return out
 
 
