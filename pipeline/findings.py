@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -367,6 +367,41 @@ class Finding:
             self.column or "",
             str(self.value or ""),
         )
+
+
+# (rule, message, table, key, column, value, source file, source line, excerpt) of one finding
+LocatedRow = tuple[str, str, "str | None", "dict[str, object] | None", "str | None", "str | None", "str | None", "int | None", "str | None"]
+
+
+def make_findings(rows: Iterable[LocatedRow]) -> list[Finding]:
+    """The findings ``Finding(rule, message, table=…, key=…, column=…, value=…, source_file=…,
+    source_line=…, excerpt=…)`` makes of each row, equal to them, made about twice as fast for the
+    tens of thousands the checks make: a frozen dataclass sets each field through
+    ``object.__setattr__``; here one dict update sets them all, and each rule's severity and hint
+    are looked up once."""
+    defaults = {f.name: f.default for f in fields(Finding)}
+    status, resolution = defaults.pop("status"), defaults.pop("resolution")
+    others = {name: value for name, value in defaults.items() if name not in _MADE}  # fields added later: their defaults
+    rules: dict[str, Rule] = {}
+    new = object.__new__
+    out: list[Finding] = []
+    for rule, message, table, key, column, value, source_file, source_line, excerpt in rows:
+        spec = rules.get(rule)
+        if spec is None:
+            if rule not in RULES:
+                raise KeyError(f"unknown rule {rule!r}; add it to pipeline.findings.RULES")
+            spec = rules[rule] = RULES[rule]
+        finding = new(Finding)
+        finding.__dict__.update(rule=rule, message=message, severity=spec.severity, table=table, key=key, column=column,
+                                value=value, source_file=source_file, source_line=source_line, excerpt=excerpt,
+                                hint=spec.hint, status=status, resolution=resolution)
+        if others:
+            finding.__dict__.update(others)
+        out.append(finding)
+    return out
+
+
+_MADE = frozenset("rule message severity table key column value source_file source_line excerpt hint".split())
 
 
 def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from pipeline.findings import Finding
+from pipeline.findings import Finding, make_findings
 from pipeline.schemas import load_schemas
 
 ORG_KEY = "organization_id"
@@ -222,5 +222,5 @@ class Locator:
                                   [hits[i].text_line for i in inside])
             for i, k, f, line in zip(inside, *found, strict=True):
                 keys[i], files[i], lines[i] = k, f, line
-        return [Finding(h.rule, h.message, table=h.table, key=k, column=h.column, value=h.value, source_file=f, source_line=line,
-                        excerpt=h.excerpt) for h, k, f, line in zip(hits, keys, files, lines, strict=True)]
+        return make_findings((h.rule, h.message, h.table, k, h.column, h.value, f, line, h.excerpt)
+                             for h, k, f, line in zip(hits, keys, files, lines, strict=True))
