@@ -1,8 +1,9 @@
 """Checks across tables and on meanings that Table Schema cannot express.
 
 Scope: foreign keys checked in memory (every ``foreignKeys`` entry of ``schemas/``, null keys
-skipped as in Table Schema; an anti-join in polars when both sides have the same string, integer or
-boolean dtypes, else the same check on plain Python values), the year established not in the
+skipped as in Table Schema; when both sides have the same string, integer or boolean dtypes, an
+Arrow hash look-up for a one-column key and an anti-join in polars for a longer one, else the same
+check on plain Python values), the year established not in the
 future, and a website on plain http (both answered column-wide, only the hits read in Python). It
 must not re-check single-column constraints (that is the pandera schema's job) nor parse text.
 """
@@ -41,6 +42,8 @@ def _frame(df: pd.DataFrame, columns: list[str]) -> pl.DataFrame:
 def _missing_rows(df: pd.DataFrame, fields: list[str], parent: pd.DataFrame, ref_fields: list[str]) -> list[int]:
     """Rows of ``df`` whose key ``fields`` (no part missing) is no key ``ref_fields`` of ``parent``."""
     pairs = [(df[f].dtype, parent[r].dtype) for f, r in zip(fields, ref_fields, strict=True)]
+    if len(fields) == 1 and isinstance(pairs[0][0], _JOINABLE) and pairs[0][0] == pairs[0][1]:
+        return _missing_values(df[fields[0]], parent[ref_fields[0]])
     if all(isinstance(a, _JOINABLE) and a == b for a, b in pairs):
         keys = [f"k{i}" for i in range(len(fields))]
         child = _frame(df, fields).with_row_index("row").drop_nulls(keys)
@@ -49,6 +52,19 @@ def _missing_rows(df: pd.DataFrame, fields: list[str], parent: pd.DataFrame, ref
     known = set(zip(*(plain_values(parent[f]) for f in ref_fields), strict=True))
     keys_of = zip(*(plain_values(df[f]) for f in fields), strict=True)
     return [row for row, key in enumerate(keys_of) if not (key in known or None in key)]  # plain(v) is None exactly when v is missing
+
+
+def _missing_values(child: pd.Series, parent: pd.Series) -> list[int]:
+    """Rows of ``child`` whose value (not missing) is no value of ``parent``, both of one joinable
+    dtype: Arrow's hash look-up (in this thread: polars' pool may be busy with the screens)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values, known = pa.array(child, from_pandas=True), pa.array(parent, from_pandas=True)
+    if values.type != known.type:
+        known = known.cast(values.type)
+    missing = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=known, skip_nulls=True)))
+    return np.flatnonzero(missing.to_numpy(zero_copy_only=False)).tolist()
 
 
 def foreign_key_findings(tables: Mapping[str, pd.DataFrame], locator: Locator) -> list[Finding]:

@@ -218,3 +218,19 @@ def test_parent_rows_is_the_python_pairs(rows):
     as_objects = df.astype({c: object for c in ("organization_id", "section_id", "parent_section_id")})
     assert parent_rows(as_objects) is None  # other dtypes: the pairs of plain values, in Python
     assert Sections({"sections": as_objects}, Screens({})).has_children(list(range(len(rows)))) == _has_children_by_python(rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["string[pyarrow]", "Int64", "boolean"]), st.data())
+def test_a_one_column_foreign_key_is_the_python_membership(dtype, data):
+    """Arrow's hash look-up of a one-column key: the child rows whose value (not missing) no parent
+    row holds, missing values on either side included."""
+    from pipeline.validate.crosstable import _missing_rows
+
+    values = {"string[pyarrow]": st.sampled_from(["o1", "o2", "O1", "", "o1 "]), "Int64": st.integers(-2, 2),
+              "boolean": st.booleans()}[dtype]
+    child = data.draw(st.lists(st.one_of(st.none(), values), max_size=8))
+    parent = data.draw(st.lists(st.one_of(st.none(), values), max_size=5))
+    df, ref = pd.DataFrame({"k": pd.Series(child, dtype=dtype)}), pd.DataFrame({"r": pd.Series(parent, dtype=dtype)})
+    known = {v for v in parent if v is not None}
+    assert _missing_rows(df, ["k"], ref, ["r"]) == [row for row, v in enumerate(child) if v is not None and v not in known]
