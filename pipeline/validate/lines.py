@@ -13,15 +13,24 @@ from __future__ import annotations
 
 import re
 
-from pipeline.validate.scan import re2_space
+from pipeline.validate.scan import re2_class, re2_space
 
-BULLET = re.compile(r"^\s*(?:[•▪◦‣●○■□➢➤►✓✔·*–—-]\s*|(?:\(?\d{1,2}|\(?[a-z]|\(?(?:ii|iii|iv|vi|vii|viii|ix))[.)]\s+)\S")
+_BULLET_CHARS = "[•▪◦‣●○■□➢➤►✓✔·*–—-]"
+BULLET = re.compile(r"^\s*(?:" + _BULLET_CHARS + r"\s*|(?:\(?\d{1,2}|\(?[a-z]|\(?(?:ii|iii|iv|vi|vii|viii|ix))[.)]\s+)\S")
 _LABEL_ITEM = re.compile(r"^\s*(?P<label>[^\s:][^:]{0,60}):\s+\S")
 SHORT_LINE = 80
 
 
 def is_bullet(line: str) -> bool:
     return bool(BULLET.match(line))
+
+
+def bullet_screen() -> str:
+    """Lines that are bullet lines (:func:`is_bullet`), as an RE2/Rust pattern that matches no other
+    line (it may miss some: numbered items): a bullet character after optional whitespace, then a
+    character that is not whitespace after optional whitespace."""
+    ws = re2_space()
+    return f"^{ws}*{re2_class(_BULLET_CHARS)}{ws}*[^{ws[1:]}"
 
 
 def is_label_item(line: str) -> bool:

@@ -440,11 +440,13 @@ class Screens:
         return list(zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), strict=True))
 
     def lines_followed(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str,
-                       following: int = 2) -> list[tuple[int, int, str, list[str]]]:
+                       following: int = 2, unless_next: str | None = None) -> list[tuple[int, int, str, list[str]]]:
         """(row, 0-based line, line, the next ``following`` non-blank lines of its cell) of the
         non-blank lines of ``rows`` (None: every row) of ``table.column`` in which ``pattern``
         matches, in row and line order (every non-blank line when the column could not be
-        screened). Blank means ``str.isspace`` or empty, as ``str.strip`` sees it."""
+        screened). Blank means ``str.isspace`` or empty, as ``str.strip`` sees it. With
+        ``unless_next``, a line whose next non-blank line that pattern matches may be left out
+        (the caller's answer for it must not depend on anything else)."""
         s = self.strings(table, column)
         if rows is None or s is None:
             rows = [r for r, v in enumerate(self._python_values(table, column)) if v is not None] if rows is None else rows
@@ -457,8 +459,11 @@ class Screens:
             return []
         line, row = pl.col("line"), pl.col("row")
         nexts = [pl.when(row.shift(-k) == row).then(line.shift(-k)).alias(f"n{k}") for k in range(1, following + 1)]
+        keep = line.str.contains(pattern)
+        if unless_next is not None and following:
+            keep = keep & ~pl.col("n1").str.contains(unless_next).fill_null(False)
         frame = (_exploded(s, rows).filter(line.str.contains(f"[^{re2_space()[1:]}").fill_null(False))  # non-blank lines
-                 .with_columns(*nexts).filter(line.str.contains(pattern)).collect())
+                 .with_columns(*nexts).filter(keep).collect())
         after = zip(*(frame[f"n{k}"].to_list() for k in range(1, following + 1)), strict=True)
         return [(r, i, text, [x for x in nx if x is not None])
                 for r, i, text, nx in zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), after, strict=True)]

@@ -25,6 +25,7 @@ import polars as pl
 
 from pipeline.findings import Finding, excerpt_of
 from pipeline.validate.lines import (
+    bullet_screen,
     heading_placeholder_reason,
     is_list_intro,
     list_follows,
@@ -188,8 +189,10 @@ def list_intro_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, fo
         if column == HEADING:
             continue
         # each line that may introduce a list, with the two non-blank lines after it: all list_follows reads
-        intros = [x for x in found.lines_followed(table, column, found.rows(INTRO, table, column), pattern=list_intro_screen())
-                  if is_list_intro(x[2])]
+        # (an introduction followed by a bullet line has a list: polars leaves it out)
+        candidates = found.lines_followed(table, column, found.rows(INTRO, table, column), pattern=list_intro_screen(),
+                                          unless_next=bullet_screen())
+        intros = [x for x in candidates if is_list_intro(x[2])]
         subheaded = sections.has_children([x[0] for x in intros]) if table == SECTIONS else [False] * len(intros)
         for (row, i, line, after), has_subheadings in zip(intros, subheaded, strict=True):
             follows = list_follows_lines(after[0], after[1] if len(after) > 1 else None) if after else None

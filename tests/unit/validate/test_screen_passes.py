@@ -7,6 +7,8 @@
   control characters, letters of other scripts, whitespace, nulls; every bound and split);
 - the placeholder and cell screens, split into patterns the regex engine finds by a literal or an
   anchor, match where the joined screens do (drawn text made of what they look for);
+- the bullet screen (a list introduction followed by a line it matches is left out in polars)
+  matches bullet lines only, and every line led by a bullet character;
 - a class that holds a space or a newline is answered from the pieces too (each is a piece's last
   character).
 """
@@ -22,7 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.validate import cells
-from pipeline.validate.lines import placeholder_reason, placeholder_screen, placeholder_screens
+from pipeline.validate.lines import bullet_screen, is_bullet, placeholder_reason, placeholder_screen, placeholder_screens
 from pipeline.validate.scan import Screen, Screens
 from pipeline.validate.words import mixed_script_screen
 
@@ -118,3 +120,20 @@ def test_cell_screens_match_where_the_cell_screen_does(prose, text):
     split = any(s.str.contains(p).item() for p in (*screen.patterns, screen.chars))
     assert split == s.str.contains(cells.cell_screen(not prose)).item()
     assert split or not list(cells._cell_hits("organizations", column, 0, text, prose))
+
+
+LINE = st.lists(st.sampled_from(list("•*-–·▪a1.) \t\u00a0\u2003\x1c:") + ["ii)", "12.", "(a)"]), max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example("• item")
+@example("-")
+@example(" \u2003*\u00a0x")
+@given(LINE)
+def test_the_bullet_screen_matches_bullet_lines_only(line):
+    """What polars leaves out of the list introductions' candidates (their next line is a bullet
+    line) is a bullet line for the rule too; the screen finds the bullet characters' lines."""
+    screened = pl.Series([line]).str.contains(bullet_screen()).item()
+    assert not screened or is_bullet(line)
+    if is_bullet(line) and line.lstrip()[:1] in "•▪◦‣●○■□➢➤►✓✔·*–—-" and line.strip():
+        assert screened
