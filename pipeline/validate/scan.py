@@ -125,13 +125,8 @@ def arrow_pieces(arr: pa.Array | pa.ChunkedArray) -> list[str]:
     ``"\\n"``: a piece holds no space nor newline but a last one, and the ``str.split()`` tokens of the pieces are those
     of the values (the vocabulary the word rules judge). The cuts are found by numpy over the
     Arrow text buffer (no copy of the text), the pieces made distinct by Arrow's hash kernel."""
-    pieces = _distinct_pieces(arr)
+    pieces = distinct_pieces([arr])
     return [] if pieces is None else pieces.to_pylist()
-
-
-def _distinct_pieces(arr: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray | None:
-    """:func:`arrow_pieces` as an Arrow array (None when ``arr`` has no text)."""
-    return distinct_pieces([arr])
 
 
 def _text_parts(arr: pa.Array | pa.ChunkedArray) -> Iterator[tuple[np.ndarray, pa.Buffer, int, int]]:
@@ -179,8 +174,11 @@ def distinct_pieces(arrays: Iterable[pa.Array | pa.ChunkedArray]) -> pa.LargeStr
     import pyarrow.compute as pc
 
     parts = [part for arr in arrays for part in _text_parts(arr)]
-    with ThreadPoolExecutor(max_workers=PIECES_THREADS, thread_name_prefix="atlas-pieces") as pool:
-        found = list(pool.map(lambda part: _unique_pieces(*part), parts))
+    if len(parts) < 2:
+        found = [_unique_pieces(*part) for part in parts]
+    else:
+        with ThreadPoolExecutor(max_workers=PIECES_THREADS, thread_name_prefix="atlas-pieces") as pool:
+            found = list(pool.map(lambda part: _unique_pieces(*part), parts))
     return pc.unique(pa.concat_arrays(found)) if found else None
 
 
