@@ -34,9 +34,11 @@ from pipeline.validate.schema_check import pandera_findings
 
 
 class LocalChecks:
-    """The row-local rules of ``frames`` (see :func:`local_findings`), their column-wide screens
-    started in worker threads on entry (polars releases the GIL), so the calling thread can work
-    meanwhile (e.g. on :func:`global_findings`); :meth:`findings` waits for them."""
+    """The row-local rules of ``frames`` (see :func:`local_findings`). On entry, worker threads
+    search the column-wide screens and collect the vocabulary (polars, numpy and Arrow release the
+    GIL), and one of them then runs the rules that read the vocabulary, so the calling thread can
+    work meanwhile (on :func:`global_findings`, then :meth:`pattern_findings`);
+    :meth:`vocabulary_findings` waits for that worker."""
 
     def __init__(self, frames: Mapping[str, pd.DataFrame], locator: Locator):
         self.frames, self.locator = frames, locator
