@@ -377,27 +377,27 @@ def make_findings(rows: Iterable[LocatedRow]) -> list[Finding]:
     """The findings ``Finding(rule, message, table=…, key=…, column=…, value=…, source_file=…,
     source_line=…, excerpt=…)`` makes of each row, equal to them, made about twice as fast for the
     tens of thousands the checks make: a frozen dataclass sets each field through
-    ``object.__setattr__``; here one dict update sets them all, and each rule's severity and hint
-    are looked up once."""
+    ``object.__setattr__``; here each finding is given its whole ``__dict__`` at once, and each
+    rule's severity and hint are looked up once."""
     defaults = {f.name: f.default for f in fields(Finding)}
     status, resolution = defaults.pop("status"), defaults.pop("resolution")
     others = {name: value for name, value in defaults.items() if name not in _MADE}  # fields added later: their defaults
-    rules: dict[str, Rule] = {}
-    new = object.__new__
+    rules: dict[str, tuple[str, str | None]] = {}  # rule → its severity and hint
+    new, give = object.__new__, object.__setattr__
     out: list[Finding] = []
+    append = out.append
     for rule, message, table, key, column, value, source_file, source_line, excerpt in rows:
-        spec = rules.get(rule)
-        if spec is None:
+        if (spec := rules.get(rule)) is None:
             if rule not in RULES:
                 raise KeyError(f"unknown rule {rule!r}; add it to pipeline.findings.RULES")
-            spec = rules[rule] = RULES[rule]
+            spec = rules[rule] = (RULES[rule].severity, RULES[rule].hint)
         finding = new(Finding)
-        finding.__dict__.update(rule=rule, message=message, severity=spec.severity, table=table, key=key, column=column,
-                                value=value, source_file=source_file, source_line=source_line, excerpt=excerpt,
-                                hint=spec.hint, status=status, resolution=resolution)
+        give(finding, "__dict__", {"rule": rule, "message": message, "severity": spec[0], "table": table, "key": key,
+                                   "column": column, "value": value, "source_file": source_file, "source_line": source_line,
+                                   "excerpt": excerpt, "hint": spec[1], "status": status, "resolution": resolution})
         if others:
             finding.__dict__.update(others)
-        out.append(finding)
+        append(finding)
     return out
 
 

@@ -131,7 +131,7 @@ def placeholder_reason(line: str) -> str | None:
         return None
     if _WHOLE_LINE.match(text):
         return "placeholder line"
-    if m := _MARKERS.search(text):
+    if (m := _marker(text)) is not None:
         return f"editorial marker {m.group()!r}"
     if (
         text.endswith("?")
@@ -144,10 +144,19 @@ def placeholder_reason(line: str) -> str | None:
     return None
 
 
+def _marker(text: str) -> re.Match[str] | None:
+    """``_MARKERS.search(text)``, searched only when ``text`` holds what each of its alternatives
+    needs: "[", a marker's literal, or "orem" in ``str.lower()`` (only ASCII letters fold to
+    "orem" in ``re``'s case-insensitive match, and each lowers to its letter)."""
+    if "[" in text or "TODO" in text or "TBC" in text or "TBD" in text or "FIXME" in text or "XXX" in text or "orem" in text.lower():
+        return _MARKERS.search(text)
+    return None
+
+
 def heading_placeholder_reason(heading: str, *, names_known_heading: bool) -> str | None:
     """Why a heading reads as an editorial note: a marker, or a known heading left with a ``?``."""
     text = heading.strip()
-    if _WHOLE_LINE.match(text) or _MARKERS.search(text):
+    if _WHOLE_LINE.match(text) or _marker(text):
         return "placeholder heading"
     if names_known_heading and text.endswith("?"):
         return "known heading left with a question mark"

@@ -103,6 +103,19 @@ class Hit(NamedTuple):  # a tuple: tens of thousands are made per run
     excerpt: str | None = None
 
 
+def _keys(columns: list[str], values: list[list[object]], n: int) -> list[dict[str, object] | None]:
+    """The key (``columns`` → value) of each of ``n`` rows, given each column's values at those rows."""
+    if not columns:
+        return [None] * n
+    if len(columns) == 1:
+        (c,) = columns
+        return [{c: v} for v in values[0]]
+    if len(columns) == 2:
+        c, d = columns
+        return [{c: v, d: w} for v, w in zip(*values, strict=True)]
+    return [dict(zip(columns, vs, strict=True)) for vs in zip(*values, strict=True)]
+
+
 class Locator:
     """Answers "which key, file and line?" for rows of ``tables`` (positional row numbers).
 
@@ -192,9 +205,8 @@ class Locator:
         for c in dict.fromkeys(c for c, o in zip(columns, offsets, strict=True) if c is not None and o is not None):
             firsts = self._at(table, f"{c}_source_line", rows)
             if firsts is not None:
-                for i, (first, col, off) in enumerate(zip(firsts, columns, offsets, strict=True)):
-                    if col == c and off is not None and isinstance(first, int):
-                        lines[i] = first + off
+                lines = [first + off if col == c and off is not None and isinstance(first, int) else line
+                         for line, first, col, off in zip(lines, firsts, columns, offsets, strict=True)]
         for c in LINE_COLUMNS:
             if all(v is not None for v in lines):
                 break
@@ -202,25 +214,27 @@ class Locator:
             if values is not None:
                 lines = [v if line is None and isinstance(v, int) else line for line, v in zip(lines, values, strict=True)]
         cols = self.key_columns(table)
-        key_values = [self._at(table, c, rows) or [] for c in cols]
-        keys = [dict(zip(cols, vs, strict=True)) for vs in zip(*key_values, strict=True)] if cols else [None] * len(rows)
-        return keys, files, lines  # type: ignore[return-value]
+        return _keys(cols, [self._at(table, c, rows) or [] for c in cols], len(rows)), files, lines  # type: ignore[return-value]
 
     def findings(self, hits: Sequence[Hit]) -> list[Finding]:
-        """The findings of ``hits``, in their order, each with its key, source file and line."""
-        by_table: dict[str, list[int]] = {}
-        for i, h in enumerate(hits):
-            by_table.setdefault(h.table, []).append(i)
-        keys: list[dict[str, object] | None] = [None] * len(hits)
-        files: list[str | None] = [None] * len(hits)
-        lines: list[int | None] = [None] * len(hits)
-        for table, idx in by_table.items():
+        """The findings of ``hits``, in their order, each with its key, source file and line (the
+        hits' fields read as columns, and each table's rows looked up at once)."""
+        if not hits:
+            return []
+        rules, messages, tables, rows, columns, text_lines, values, excerpts = zip(*hits, strict=True)
+        n = len(hits)
+        keys: list[dict[str, object] | None] = [None] * n
+        files: list[str | None] = [None] * n
+        lines: list[int | None] = [None] * n
+        groups = dict.fromkeys(tables)
+        for table in groups:
             df = self.tables.get(table)
-            n = -1 if df is None else len(df)
-            inside = [i for i in idx if 0 <= hits[i].row < n]
-            found = self._located(table, [hits[i].row for i in inside], [hits[i].column for i in inside],
-                                  [hits[i].text_line for i in inside])
+            size = -1 if df is None else len(df)
+            if len(groups) == 1 and 0 <= min(rows) and max(rows) < size:  # one table, every row in it
+                keys, files, lines = self._located(table, rows, columns, text_lines)
+                break
+            inside = [i for i, (t, r) in enumerate(zip(tables, rows, strict=True)) if t == table and 0 <= r < size]
+            found = self._located(table, [rows[i] for i in inside], [columns[i] for i in inside], [text_lines[i] for i in inside])
             for i, k, f, line in zip(inside, *found, strict=True):
                 keys[i], files[i], lines[i] = k, f, line
-        return make_findings((h.rule, h.message, h.table, k, h.column, h.value, f, line, h.excerpt)
-                             for h, k, f, line in zip(hits, keys, files, lines, strict=True))
+        return make_findings(zip(rules, messages, tables, keys, columns, values, files, lines, excerpts, strict=True))

@@ -68,6 +68,17 @@ def re2_space() -> str:
     return "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x10000) if chr(c).isspace()) + "]"
 
 
+def holding_tokens(expr: pl.Expr, needles: Sequence[str]) -> pl.Expr:
+    """The ``str.split()`` tokens of each string of ``expr`` that hold one of ``needles`` (non-empty
+    literals, in order, as a polars list): the runs of characters that are not :func:`re2_space`
+    around a needle. Past :data:`LITERALS_PER_PATTERN` × :data:`MAX_LITERAL_PATTERNS` needles,
+    every token (the alternation would be run by its automaton)."""
+    word = "[^" + re2_space()[1:] + "*"
+    if len(needles) > LITERALS_PER_PATTERN * MAX_LITERAL_PATTERNS:
+        return expr.str.extract_all(word[:-1] + "+")
+    return expr.str.extract_all(word + "(?:" + literal_pattern(needles) + ")" + word)
+
+
 def column_arrow(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
     """``series`` as Arrow strings (missing → null), or None when its values are not all strings
     Arrow can hold (then the rules read them in Python)."""
@@ -436,6 +447,23 @@ class Screens:
         cond = keep[0] if len(keep) == 1 else keep[0] | keep[1]
         frame = _exploded(s, rows).filter(cond.fill_null(False)).collect()
         return list(zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), strict=True))
+
+    def token_lines(self, table: str, column: str, tokens: set[str]) -> list[tuple[int, int, str, list[str]]]:
+        """(row, 0-based line, line, the line's ``str.split()`` tokens that are among ``tokens``, in
+        their order) of each line of ``table.column`` holding one of ``tokens`` (whitespace-free),
+        in row and line order. Polars finds the tokens holding one of ``tokens``: a line is not
+        split into Python strings."""
+        s, rows = self.strings(table, column), self.rows_with_any(table, column, tokens)
+        if s is None or rows is None:
+            out = [(row, i, line, [t for t in line.split() if t in tokens]) for row, i, line in self.lines(table, column, None)]
+            return [x for x in out if x[3]]
+        if not rows:
+            return []
+        needles, line = sorted(tokens), pl.col("line")
+        frame = (_exploded(s, rows).filter(contains_literals(line, needles).fill_null(False))
+                 .with_columns(holding_tokens(line, needles).list.eval(pl.element().filter(pl.element().is_in(needles))).alias("kept"))
+                 .filter(pl.col("kept").list.len() > 0).collect())
+        return list(zip(frame["row"].to_list(), frame["i"].to_list(), frame["line"].to_list(), frame["kept"].to_list(), strict=True))
 
     def lines_followed(self, table: str, column: str, rows: Sequence[int] | None, *, pattern: str,
                        following: int = 2, unless_next: str | None = None) -> list[tuple[int, int, str, list[str]]]:

@@ -37,7 +37,7 @@ from pipeline.validate.lines import (
 )
 from pipeline.validate.locate import ORG_KEY, Hit, Locator, plain_values
 from pipeline.validate.scan import Screen, Screens, re2_space
-from pipeline.validate.words import glued_among, mixed_script_screen, mixed_script_words, run_together_in_tokens
+from pipeline.validate.words import mixed_script_screen, mixed_script_words, run_together_issues
 
 # Prose columns of the data contract that editors write (checked by the text-quality rules).
 PROSE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -135,16 +135,20 @@ def mixed_script_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> Wo
             for table, column in prose_columns(tables)]
 
 
-def run_together_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> WordLines:
-    """The lines holding a run-together word, per prose column: all :func:`run_together_findings` reads.
+# (word, detail) of each run-together token, and (table, column, [(row, line, excerpt, its run-together tokens)]) per prose column
+GluedLines = tuple[dict[str, tuple[str, str]], list[tuple[str, str, list[tuple[int, int, str, list[str]]]]]]
+
+
+def run_together_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> GluedLines:
+    """The run-together tokens of the prose, and the lines holding one, per prose column: all
+    :func:`run_together_findings` reads.
 
     The distinct words of all the prose (:attr:`Screens.tokens`) are judged once; one literal
-    search per column finds the rows holding a run-together one, and of those rows only the lines
-    holding one are kept. Polars and the word model only: may run in a worker thread once the
-    vocabulary is collected, while the calling thread works on other rules."""
-    bad = glued_among(found.tokens)
-    return [(table, column, found.lines(table, column, found.rows_with_any(table, column, bad), needles=bad))
-            for table, column in prose_columns(tables)]
+    search per column finds the rows holding a run-together one, and of those rows polars keeps
+    the lines holding one as a token. Polars and the word model only: may run in a worker thread
+    once the vocabulary is collected, while the calling thread works on other rules."""
+    issues = run_together_issues(found.tokens)
+    return issues, [(table, column, found.token_lines(table, column, set(issues))) for table, column in prose_columns(tables)]
 
 
 def mixed_script_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens,
@@ -162,17 +166,18 @@ def mixed_script_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, 
 
 
 def run_together_findings(tables: Mapping[str, pd.DataFrame], locator: Locator, found: Screens,
-                          lines: WordLines | None = None) -> list[Finding]:
+                          lines: GluedLines | None = None) -> list[Finding]:
     """``run-together-words`` on every line of the prose columns, read from :func:`run_together_lines`
-    (found here when ``lines`` is None). (A line's run-together tokens are those of its cell that
-    are on it, so judging line by line finds what judging the cell does.)"""
+    (found here when ``lines`` is None): a line's issues are those of its ``str.split()`` tokens.
+    (A line's run-together tokens are those of its cell that are on it, so judging line by line
+    finds what judging the cell does.)"""
     hits: list[Hit] = []
-    for table, column, kept in run_together_lines(tables, found) if lines is None else lines:
-        for row, i, line in kept:
-            issues = run_together_in_tokens(line.split())
-            excerpt = excerpt_of(line) if issues else None
+    issues, kept_lines = run_together_lines(tables, found) if lines is None else lines
+    for table, column, kept in kept_lines:
+        for row, i, line, glued in kept:
+            excerpt = excerpt_of(line)
             hits += [Hit("run-together-words", f"words run together in {word!r}: {detail}", table, row, column, i, word, excerpt)
-                     for word, detail in issues]
+                     for word, detail in map(issues.__getitem__, glued)]
     return locator.findings(hits)
 
 

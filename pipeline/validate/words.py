@@ -327,13 +327,12 @@ def run_together_tokens(line: str, tokens: set[str], *, use_model: bool = True) 
     return issues
 
 
-def run_together_in_tokens(tokens: list[str], *, use_model: bool = True) -> list[tuple[str, str]]:
-    """(word, detail) of each :func:`run_together_tokens` of a line, without the offsets, from the
-    line's ``str.split()`` tokens (the line is split once for the screen and the issues)."""
-    glued = _screen(use_model).bad_among_tokens(tokens)
-    if not glued:
-        return []
-    return [(raw.strip(_WORD_EDGE) or raw, found) for raw in tokens if raw in glued and (found := _token_issue(raw, use_model))]
+def run_together_issues(tokens: set[str], *, use_model: bool = True) -> dict[str, tuple[str, str]]:
+    """(word, detail) of each run-together token of ``tokens`` (a vocabulary: distinct
+    whitespace-free tokens), by token: a line's :func:`run_together_words`, without the offsets,
+    are those of its ``str.split()`` tokens found here, in their order."""
+    return {raw: (raw.strip(_WORD_EDGE) or raw, _token_issue(raw, use_model))  # type: ignore[misc]
+            for raw in glued_among(tokens, use_model=use_model)}
 
 
 def glued_tokens(text: str, *, use_model: bool = True) -> set[str]:

@@ -10,7 +10,11 @@
 - ``parent_rows`` (one polars semi-join) answers what the pairs of plain values did, missing values included;
 - ``Locator.findings`` gathers keys, files and lines column by column: the file is the row's own,
   else its organisation's (a missing or unknown organisation has none), the line is the text
-  line's, else the row's;
+  line's, else the row's; hits of one table with every row in it (looked up at once) or of
+  several tables, rows out of range or tables unknown, are placed where the row-wise locator places them;
+- ``Screens.token_lines`` (polars extracts the tokens holding a needle, or past the alternation's
+  bound every token) keeps the lines holding one of a set of tokens, with those of their
+  ``str.split()`` tokens in order, as Python does (and its Python path for a column polars cannot hold);
 - the cyclic garbage collector is paused while the checks run, and left as it was after.
 """
 
@@ -234,3 +238,53 @@ def test_a_one_column_foreign_key_is_the_python_membership(dtype, data):
     df, ref = pd.DataFrame({"k": pd.Series(child, dtype=dtype)}), pd.DataFrame({"r": pd.Series(parent, dtype=dtype)})
     known = {v for v in parent if v is not None}
     assert _missing_rows(df, ["k"], ref, ["r"]) == [row for row, v in enumerate(child) if v is not None and v not in known]
+
+
+TOKEN_TEXT = st.text(alphabet=st.sampled_from(list("ab:É.( \n\t\u00a0\u3000\u2028\x1c\x85")), max_size=24)
+
+
+@settings(max_examples=150, deadline=None)
+@example(["ab a:b\x1cab", "b\u3000ab(", None], ["ab", "a:b"], 64, 3)
+@given(st.lists(st.one_of(st.none(), TOKEN_TEXT), max_size=8),
+       st.lists(st.text(alphabet="ab:É.(", min_size=1, max_size=3), max_size=5, unique=True),
+       st.integers(1, 3), st.integers(1, 2))
+def test_token_lines_are_the_lines_split_tokens_among_the_tokens(values, tokens, per_pattern, max_patterns):
+    """Each line holding one of ``tokens`` as a whole ``str.split()`` token, with those tokens in
+    order (repeats kept, tokens merely holding one left out), whether polars extracts the tokens
+    holding a needle or, past the alternation's bound, every token; the same from the Python path
+    of a column polars cannot hold."""
+    expected = [(r, i, line, [t for t in line.split() if t in tokens])
+                for r, v in enumerate(values) if v is not None for i, line in enumerate(v.split("\n"))]
+    expected = [x for x in expected if x[3]]
+    scan_module = sys.modules[Screens.__module__]
+    original = scan_module.LITERALS_PER_PATTERN, scan_module.MAX_LITERAL_PATTERNS
+    scan_module.LITERALS_PER_PATTERN, scan_module.MAX_LITERAL_PATTERNS = per_pattern, max_patterns
+    try:
+        got = Screens({"t": pd.DataFrame({"c": pd.Series(values, dtype="string[pyarrow]")})}).token_lines("t", "c", set(tokens))
+    finally:
+        scan_module.LITERALS_PER_PATTERN, scan_module.MAX_LITERAL_PATTERNS = original
+    assert got == expected
+    unheld = pd.Series([*values, 3], dtype=object)  # an int: polars cannot hold the column
+    assert Screens({"t": pd.DataFrame({"c": unheld})}).token_lines("t", "c", set(tokens)) == expected
+
+
+HIT_TABLE = st.sampled_from(["sections", "organizations", "no_such_table"])
+
+
+def _hits(table):
+    return st.builds(lambda t, row, column, line: Hit("empty-section", "m", t, row, column, line, "v", "e"),
+                     table, st.integers(-1, 4), st.sampled_from(["text", "heading", None]), st.one_of(st.none(), st.integers(0, 3)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(HIT_TABLE.flatmap(lambda t: st.lists(_hits(st.just(t)), max_size=8)), st.lists(_hits(HIT_TABLE), max_size=8)))
+def test_locator_findings_are_the_row_wise_places(hits):
+    """Hits of one table, every row in it (looked up at once), or of several tables, rows out of
+    range and tables unknown: each finding's key, file and line are the row-wise locator's place."""
+    from tests.unit.validate.rowwise_reference import Locator as RowWise
+
+    tables = _tables()
+    reference = RowWise(tables)
+    got = [(f.key, f.source_file, f.source_line) for f in Locator(tables).findings(hits)]
+    places = [reference.place(h.table, h.row, h.column, h.text_line) for h in hits]
+    assert got == [(p.key, p.source_file, p.source_line) for p in places]

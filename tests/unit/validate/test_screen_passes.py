@@ -10,7 +10,9 @@
 - the bullet screen (a list introduction followed by a line it matches is left out in polars)
   matches bullet lines only, and every line led by a bullet character;
 - a class that holds a space or a newline is answered from the pieces too (each is a piece's last
-  character).
+  character);
+- the placeholder rule searches its markers' pattern only in a text holding what one of its
+  alternatives needs: the same match as searching every text (``re``'s case folding included).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.validate import cells
+from pipeline.validate import cells, lines
 from pipeline.validate.lines import bullet_screen, is_bullet, placeholder_reason, placeholder_screen, placeholder_screens
 from pipeline.validate.scan import Screen, Screens
 from pipeline.validate.words import mixed_script_screen
@@ -137,3 +139,23 @@ def test_the_bullet_screen_matches_bullet_lines_only(line):
     assert not screened or is_bullet(line)
     if is_bullet(line) and line.lstrip()[:1] in "•▪◦‣●○■□➢➤►✓✔·*–—-" and line.strip():
         assert screened
+
+
+MARKER_TEXT = st.lists(st.sampled_from(list("ab [](?")
+                                       + ["TODO", "TBC", "TBD", "FIXME", "XX", "X", "insert", "to be", "tbc", "check", "orem",
+                                          "OREM", "L", "l", "ipsum", "ıpsum", "İPSUM", "ſ", "K", " ", "\u00a0"]),
+                       max_size=10).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example("lorem ıpſum")  # re folds "ı" to "i" and "ſ" to "s": no lowering could spell "ipsum"
+@example("xTODO TODO [check it]")
+@example("LOREM IPSUM")
+@example("a [insert name] b")  # the bracketed note alone
+@example("[?]")
+@given(MARKER_TEXT)
+def test_the_marker_search_is_the_markers_pattern(text):
+    """``placeholder_reason`` searches the markers' pattern only when the text holds what one of
+    its alternatives needs: the same match (the same marker named) as searching every text."""
+    got, expected = lines._marker(text), lines._MARKERS.search(text)
+    assert (got and (got.span(), got.group())) == (expected and (expected.span(), expected.group()))
