@@ -15,7 +15,7 @@ count), measure — each figure the median of ``--repeat`` runs:
 * seconds of a re-run into the same outputs after one value in one source file changed.
 
 The in-process figures run with the allocators the product runs with (``configure_allocators``, as
-``atlas`` and every Dagster step call it: Arrow's system pool, polars' jemalloc purging at once);
+``atlas`` and every Dagster step call it: Arrow's system pool, polars' jemalloc purging freed pages within 0.3 s);
 ``ARROW_DEFAULT_MEMORY_POOL`` or ``_RJEM_MALLOC_CONF`` set by the caller are kept (e.g.
 ``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` measures as rounds 1–5 did).
 
