@@ -36,30 +36,38 @@ from pipeline.validate.schema_check import pandera_findings
 class LocalChecks:
     """The row-local rules of ``frames`` (see :func:`local_findings`). On entry, worker threads
     search the column-wide screens and collect the vocabulary (polars, numpy and Arrow release the
-    GIL), and one of them then runs the rules that read the vocabulary, so the calling thread can
-    work meanwhile (on :func:`global_findings`, then :meth:`pattern_findings`);
-    :meth:`vocabulary_findings` waits for that worker."""
+    GIL), and two more then run the rules that read the vocabulary (the run-together words; the
+    cell rules and mixed-script words), so the calling thread can work meanwhile (on
+    :func:`global_findings`, then :meth:`pattern_findings`); :meth:`vocabulary_findings` waits for
+    those two."""
 
     def __init__(self, frames: Mapping[str, pd.DataFrame], locator: Locator):
         self.frames, self.locator = frames, locator
         self.found = Screens(frames, [*cells.screens(frames), *text_rules.screens(frames)], text_rules.prose_columns(frames)).prepare()
-        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="atlas-screens")  # one per task below
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="atlas-screens")  # one per task below
 
     def __enter__(self) -> LocalChecks:
         self._screens = self._pool.submit(self.found.run)
         self._vocabulary = self._pool.submit(self.found.run_vocabulary)
-        self._words = self._pool.submit(self._vocabulary_findings)
+        self._words = self._pool.submit(self._run_together_findings)
+        self._characters = self._pool.submit(self._character_findings)
         return self
 
-    def _vocabulary_findings(self) -> list[Finding]:
-        """The findings of the rules that read the vocabulary (a worker: once it is collected, the
-        run-together words' lines, found by the word model and literal searches, and their findings,
-        then the cell rules and mixed-script words, whose screens read the vocabulary's characters)."""
-        frames, locator, found = self.frames, self.locator, self.found
+    def _run_together_findings(self) -> list[Finding]:
+        """The run-together words' findings (a worker: once the vocabulary is collected, the word
+        model judges its words, and polars finds the lines holding a bad one)."""
         self._vocabulary.result()
-        findings = text_rules.run_together_findings(frames, locator, found, text_rules.run_together_lines(frames, found))
-        self._screens.result()  # the cell screens of the other columns are patterns
-        return [*findings, *cells.cell_findings(frames, locator, found), *text_rules.mixed_script_findings(frames, locator, found)]
+        frames, locator, found = self.frames, self.locator, self.found
+        return text_rules.run_together_findings(frames, locator, found, text_rules.run_together_lines(frames, found))
+
+    def _character_findings(self) -> list[Finding]:
+        """The findings of the cell rules and mixed-script words (a worker: their screens read the
+        vocabulary's characters, and the cell screens of the other columns are patterns), while
+        polars searches the run-together words' lines."""
+        self._vocabulary.result()
+        self._screens.result()
+        frames, locator, found = self.frames, self.locator, self.found
+        return [*cells.cell_findings(frames, locator, found), *text_rules.mixed_script_findings(frames, locator, found)]
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -84,8 +92,8 @@ class LocalChecks:
         ]
 
     def vocabulary_findings(self) -> list[Finding]:
-        """The findings of the rules that read the vocabulary (waits for the worker finding them)."""
-        return self._words.result()
+        """The findings of the rules that read the vocabulary (waits for the workers finding them)."""
+        return [*self._words.result(), *self._characters.result()]
 
 
 def global_findings(frames: Mapping[str, pd.DataFrame], locator: Locator, *, today: dt.date | None = None) -> list[Finding]:
