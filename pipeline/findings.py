@@ -414,6 +414,9 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 
 def excerpt_of(text: str, limit: int = 240) -> str:
-    """A one-line excerpt of source text for reports (never more than ``limit`` characters)."""
-    one = " ".join(text.split())
+    """A one-line excerpt of source text for reports (never more than ``limit`` characters): its
+    ``str.split()`` words joined by one space. (A printable text holds no whitespace but the ASCII
+    space, every other one being a separator or control character: with no double, leading or
+    trailing space, it is its own excerpt, found without splitting it.)"""
+    one = text if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " " else " ".join(text.split())
     return one if len(one) <= limit else one[: limit - 1] + "…"
