@@ -135,7 +135,7 @@ def mixed_script_lines(tables: Mapping[str, pd.DataFrame], found: Screens) -> Wo
             for table, column in prose_columns(tables)]
 
 
-# (word, detail) of each run-together token, and (table, column, [(row, line, excerpt, its run-together tokens)]) per prose column
+# (word, detail) of each run-together token, and (table, column, [(row, line number, line, its run-together tokens)]) per prose column
 GluedLines = tuple[dict[str, tuple[str, str]], list[tuple[str, str, list[tuple[int, int, str, list[str]]]]]]
 
 
