@@ -316,29 +316,12 @@ def run_together_words(line: str, *, use_model: bool = True) -> list[WordIssue]:
     return issues
 
 
-def run_together_tokens(line: str, tokens: set[str], *, use_model: bool = True) -> list[WordIssue]:
-    """:func:`run_together_words` of ``line`` when its run-together tokens are known to be among
-    ``tokens`` (as :func:`glued_tokens` of its text answers): only those are looked at."""
-    issues: list[WordIssue] = []
-    for m in _TOKEN.finditer(line):
-        raw = m.group()
-        if raw in tokens and (found := _token_issue(raw, use_model)):
-            issues.append(WordIssue(raw.strip(_WORD_EDGE) or raw, m.start(), found))
-    return issues
-
-
 def run_together_issues(tokens: set[str], *, use_model: bool = True) -> dict[str, tuple[str, str]]:
     """(word, detail) of each run-together token of ``tokens`` (a vocabulary: distinct
     whitespace-free tokens), by token: a line's :func:`run_together_words`, without the offsets,
     are those of its ``str.split()`` tokens found here, in their order."""
     return {raw: (raw.strip(_WORD_EDGE) or raw, _token_issue(raw, use_model))  # type: ignore[misc]
             for raw in glued_among(tokens, use_model=use_model)}
-
-
-def glued_tokens(text: str, *, use_model: bool = True) -> set[str]:
-    """The whitespace-delimited tokens of ``text`` (any number of lines) that are run together: a
-    fast screen, so :func:`run_together_words` need only be called on the lines holding one."""
-    return _screen(use_model).bad_in(text)
 
 
 def glued_among(tokens: set[str], *, use_model: bool = True) -> set[str]:
